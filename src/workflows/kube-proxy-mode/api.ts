@@ -1,0 +1,108 @@
+// The programmatic API the Slack layer and the CLI call (issue #3 item 5). The engine implements it;
+// the bot only formats what it returns. Shapes here are the contract between src/bot and src/workflows.
+import { z } from 'zod';
+
+export const ProxyMode = z.enum(['iptables', 'ipvs', 'nftables']);
+export type ProxyMode = z.infer<typeof ProxyMode>;
+
+export const IpvsScheduler = z.enum(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq', 'mh']);
+export type IpvsScheduler = z.infer<typeof IpvsScheduler>;
+
+/** What `/ipvs plan` asks for, after parsing. */
+export const PlanInput = z.object({
+  targetMode: ProxyMode.default('ipvs'),
+  scheduler: IpvsScheduler.default('rr'),
+  strictArp: z.boolean().default(false),
+  /** A node count, or a percentage of the nodes ("25%"). Applies after the canary. */
+  batch: z.union([z.number().int().positive(), z.string().regex(/^\d{1,3}%$/)]).default(1),
+  cleanup: z.enum(['targeted', 'kube-proxy', 'none']).default('targeted'),
+  autoRollback: z.boolean().default(true),
+});
+export type PlanInput = z.infer<typeof PlanInput>;
+
+export type Verdict = 'pass' | 'warn' | 'block';
+export interface Check { id: string; verdict: Verdict; message: string; nodes?: string[] }
+
+export interface NodeFacts {
+  name: string; ready: boolean; kernel: string; osImage: string; runtime: string;
+  taints: string[]; controlPlane: boolean;
+}
+
+export interface Plan {
+  cluster: string;
+  kind: 'migrate' | 'rollback';
+  version: string;               // e.g. "v1.28.7"
+  currentMode: ProxyMode;        // "" in config.conf is iptables on Linux
+  targetMode: ProxyMode;
+  input: PlanInput;
+  nodes: NodeFacts[];
+  checks: Check[];               // blocked when any verdict is 'block'
+  configDiff: string;            // unified diff of config.conf
+  rollout: { canary: string; batches: string[][] };
+  cleanup: { method: PlanInput['cleanup']; perNode?: Record<string, Record<string, number>> };
+  risks: string[];
+  digest: string;                // sha256 over the DESIGN.md digest inputs
+  createdAt: string;             // ISO UTC
+  expiresAt: string;             // ISO UTC
+}
+
+export type RunState =
+  | 'awaiting_approval' | 'approved' | 'running' | 'waiting_operator' | 'rolling_back'
+  | 'succeeded' | 'failed' | 'rolled_back' | 'rejected' | 'expired' | 'cancelled' | 'voided';
+
+export interface NodeProgress { node: string; phase: string; ok?: boolean; detail?: string }
+
+export interface RunStatus {
+  runId: string;
+  cluster: string;
+  kind: 'migrate' | 'rollback';
+  state: RunState;
+  requester: string;
+  approvals: { user: string; at: string }[];
+  requiredApprovals: number;
+  plan: Plan;
+  currentStep?: string;
+  nodes: NodeProgress[];
+  reason?: string;               // why it failed / was voided / rolled back
+  createdAt: string;
+  updatedAt: string;
+  /** Slack message that shows this run (channel + ts), once posted. */
+  message?: { channel: string; ts: string };
+}
+
+export type ApproveResult =
+  | { ok: true; status: RunStatus; started: boolean }
+  | { ok: false; code: 'not_found' | 'self_approval' | 'not_approver' | 'already_approved' | 'digest_mismatch'
+      | 'expired' | 'not_awaiting' | 'drifted'; message: string };
+
+/** Events the engine emits; the Slack notifier turns them into chat.update / thread replies. */
+export type RunEvent =
+  | { type: 'state'; runId: string; status: RunStatus }
+  | { type: 'node'; runId: string; node: string; phase: string; ok: boolean; result: Record<string, unknown> }
+  | { type: 'log'; runId: string; text: string };
+
+export interface Notifier { notify(event: RunEvent): void | Promise<void> }
+
+export interface Workflows {
+  clusters(): Promise<{ name: string; mode: ProxyMode | 'unknown'; production: boolean; error?: string }[]>;
+  plan(cluster: string, input: PlanInput, requester: string): Promise<RunStatus>;
+  approve(runId: string, approver: string, digest: string): Promise<ApproveResult>;
+  reject(runId: string, user: string, reason: string): Promise<RunStatus>;
+  rollback(clusterOrRunId: string, requester: string): Promise<RunStatus>;
+  cancel(runId: string, user: string): Promise<RunStatus>;
+  status(clusterOrRunId?: string): Promise<RunStatus[]>;
+  /** Remember where the run's card lives so updates survive restarts. */
+  attachMessage(runId: string, channel: string, ts: string): Promise<void>;
+}
+
+/** The one error type the Workflows API throws; `message` is written for the person in the channel. */
+export class WorkflowError extends Error {
+  constructor(
+    readonly code: 'unknown_cluster' | 'locked' | 'not_found' | 'invalid' | 'unreachable' | 'forbidden' | 'internal',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WorkflowError';
+  }
+}
