@@ -1,0 +1,105 @@
+// The Cluster port: everything the workflow needs from Kubernetes, as idempotent verbs.
+// K8sCluster (src/k8s/k8s-cluster.ts) is the only implementation that talks to an API server.
+// Objects are returned as plain JSON-shaped Kubernetes objects (the fields we read are typed below).
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+}
+
+export interface NodeInfo {
+  name: string;
+  uid: string;
+  ready: boolean;
+  kernelVersion: string;
+  osImage: string;
+  containerRuntimeVersion: string;
+  kubeletVersion: string;
+  kubeProxyVersion: string;
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  providerID?: string;
+}
+
+export interface ConfigMapInfo { name: string; namespace: string; uid: string; resourceVersion: string; data: Record<string, string> }
+
+export interface DaemonSetInfo {
+  name: string;
+  namespace: string;
+  uid: string;
+  resourceVersion: string;
+  generation: number;
+  image: string;
+  updateStrategy: { type: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: Record<string, unknown> };
+  selector: Record<string, string>;
+  status: Record<string, number | undefined>;
+}
+
+export interface PodInfo {
+  name: string;
+  namespace: string;
+  uid: string;
+  nodeName?: string;
+  phase: string;
+  ready: boolean;
+  restartCount: number;
+  /** waiting reason (e.g. CrashLoopBackOff) or terminated reason of the first container */
+  reason?: string;
+  labels: Record<string, string>;
+  deleting: boolean;
+  createdAt?: string;
+}
+
+export interface JobResult {
+  name: string;
+  /** 'succeeded' | 'failed' | 'running' (deadline or backoff gives 'failed' with a reason) */
+  outcome: 'succeeded' | 'failed' | 'running';
+  reason?: string;
+  /** The JSON object the container wrote as its termination message / last log line, if any. */
+  result?: Record<string, unknown>;
+}
+
+export interface NodeJobSpec {
+  /** Deterministic per run, node and phase, so that a re-run after a crash finds the same Job. */
+  name: string;
+  namespace: string;
+  manifest: Record<string, unknown>;
+}
+
+export interface ServiceInfo { name: string; namespace: string; clusterIP?: string; ports: { port: number; protocol: string }[] }
+
+export interface Cluster {
+  /** Server version, e.g. "v1.28.7". */
+  version(): Promise<{ gitVersion: string; major: string; minor: string }>;
+  clusterUid(): Promise<string>;
+  listNodes(): Promise<NodeInfo[]>;
+  listServices(): Promise<ServiceInfo[]>;
+  /** Which DaemonSets/Deployments exist, to detect CNI, MetalLB, kube-vip, managed platforms. */
+  listWorkloadNames(): Promise<{ namespace: string; kind: string; name: string; image: string }[]>;
+
+  getConfigMap(namespace: string, name: string): Promise<ConfigMapInfo>;
+  /** Replace one data key, failing with a Conflict error unless resourceVersion still matches. */
+  patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string): Promise<ConfigMapInfo>;
+
+  getDaemonSet(namespace: string, name: string): Promise<DaemonSetInfo>;
+  setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy']): Promise<DaemonSetInfo>;
+
+  listPods(namespace: string, labelSelector: string): Promise<PodInfo[]>;
+  deletePod(namespace: string, name: string, uid?: string): Promise<void>;
+  /** Waits (with a watch, not polling) until a pod matching the selector on the node, other than `notUid`, is Ready or fails. */
+  waitForPodOnNode(namespace: string, labelSelector: string, node: string, opts: { notUid?: string; timeoutMs: number }): Promise<PodInfo>;
+  podLogs(namespace: string, name: string, opts?: { tailLines?: number; previous?: boolean }): Promise<string>;
+
+  /** Create the Job unless one with that name exists (ensure semantics). */
+  ensureJob(spec: NodeJobSpec): Promise<void>;
+  /** Waits (watch) until every named Job finished; returns each one's result. */
+  waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number }): Promise<JobResult[]>;
+  deleteJob(namespace: string, name: string): Promise<void>;
+}
