@@ -1,0 +1,214 @@
+// The one place that reads process.env and the YAML config (STYLE habit 9): parsed once, every problem reported
+// with its path, frozen result. Contract: .coord/CONFIG.md.
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+
+export interface ClusterConfig {
+  name: string;
+  kubeconfig?: string;
+  context?: string;
+  production: boolean;
+  approvers: { users: string[]; usergroups: string[] };
+  requiredApprovals: number;
+  approvalTtlMs: number;
+  rollbackRequiredApprovals?: number;
+  channels: string[];
+  jobNamespace: string;
+  jobImage?: string;
+}
+
+export interface Config {
+  slack: { botToken: string; signingSecret?: string; appToken?: string; apiUrl?: string; socketMode: boolean };
+  port: number;
+  configPath: string;
+  dbPath: string;
+  kubeconfig?: string;
+  logLevel: string;
+  auditKey?: string;
+  clusters: ClusterConfig[];
+}
+
+export interface ConfigProblem { path: string; message: string }
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** "30m", "2h", "1d", "45s", "90" (seconds) → ms. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] ?? 's'] ?? 1_000;
+  return Math.round(Number(m[1]) * unit);
+}
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: z.string({ error: 'is required' }).trim().regex(/^xox[bp]-\S+$/, 'must be a bot token (xoxb-…)'),
+  SLACK_SIGNING_SECRET: nonEmpty.optional(),
+  SLACK_APP_TOKEN: z.string().trim().regex(/^xapp-\S+$/, 'must be an app-level token (xapp-…)').optional(),
+  SLACK_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  PORT: z.string().regex(/^\d{1,5}$/, 'must be a port number').transform(Number)
+    .pipe(z.number().int().min(1, 'must be 1-65535').max(65535, 'must be 1-65535')).optional(),
+  IPVS_BOT_CONFIG: nonEmpty.optional(),
+  IPVS_BOT_DB: nonEmpty.optional(),
+  KUBECONFIG: nonEmpty.optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
+  IPVS_BOT_AUDIT_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID (U… or W…)');
+const SlackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user-group ID (S…)');
+const SlackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…, G… or D…)');
+const Duration = z.string().or(z.number()).transform((v, ctx) => {
+  const ms = parseDuration(String(v));
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration like "30m", "2h" or "1d"' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const ClusterYaml = z.object({
+  name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and "-" (DNS-1123 label)'),
+  kubeconfig: nonEmpty.optional(),
+  context: nonEmpty.optional(),
+  production: z.boolean().default(false),
+  approvers: z.object({
+    users: z.array(SlackUserId).default([]),
+    usergroups: z.array(SlackGroupId).default([]),
+  }).strict(),
+  requiredApprovals: z.number().int().min(1).optional(),
+  approvalTtl: Duration.optional(),
+  rollbackRequiredApprovals: z.number().int().min(1).optional(),
+  channels: z.array(SlackChannelId).default([]),
+  jobNamespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a namespace name').default('ipvs-bot-jobs'),
+  jobImage: nonEmpty.optional(),
+}).strict();
+
+const FileYaml = z.object({
+  logLevel: z.enum(LOG_LEVELS).optional(),
+  clusters: z.array(ClusterYaml).min(1, 'must list at least one cluster'),
+}).strict();
+
+function pathOf(prefix: string, path: readonly PropertyKey[]): string {
+  let out = prefix;
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(root)';
+}
+
+function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix = ''): ConfigProblem[] {
+  return issues.map((i) => {
+    if (i.code === 'unrecognized_keys') {
+      return { path: pathOf(prefix, i.path), message: `unknown key(s): ${i.keys.join(', ')}` };
+    }
+    return { path: pathOf(prefix, i.path), message: i.message };
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Reads env + the YAML file (opts.file overrides IPVS_BOT_CONFIG; opts.text skips the file read, for tests). */
+export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?: string } = {}): Config {
+  const problems: ConfigProblem[] = [];
+  const e = EnvSchema.safeParse(env);
+  if (!e.success) problems.push(...issuesToProblems(e.error.issues));
+  const envOk = e.success ? e.data : undefined;
+
+  if (envOk && !envOk.SLACK_APP_TOKEN && !envOk.SLACK_SIGNING_SECRET) {
+    problems.push({ path: 'SLACK_SIGNING_SECRET', message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
+  }
+
+  const configPath = opts.file ?? (typeof env.IPVS_BOT_CONFIG === 'string' && env.IPVS_BOT_CONFIG.trim()
+    ? env.IPVS_BOT_CONFIG.trim() : './ipvs-bot.yaml');
+  let text = opts.text;
+  if (text === undefined) {
+    try {
+      text = readFileSync(configPath, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      problems.push({ path: configPath, message: code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code ?? 'error'})` });
+    }
+  }
+
+  let clusters: ClusterConfig[] = [];
+  let yamlLogLevel: string | undefined;
+  if (text !== undefined) {
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        const pos = err.linePos?.[0];
+        problems.push({ path: `${configPath}${pos ? `:${pos.line}:${pos.col}` : ''}`, message: `YAML: ${err.message.split('\n')[0]}` });
+      }
+    } else {
+      const f = FileYaml.safeParse(doc.toJS() ?? {});
+      if (!f.success) {
+        problems.push(...issuesToProblems(f.error.issues));
+      } else {
+        yamlLogLevel = f.data.logLevel;
+        clusters = f.data.clusters.map((c, i) => {
+          const required = c.requiredApprovals ?? (c.production ? 2 : 1);
+          const approverCount = c.approvers.users.length;
+          if (approverCount === 0 && c.approvers.usergroups.length === 0) {
+            problems.push({ path: `clusters[${i}].approvers`, message: 'must name at least one approver user or user group' });
+          } else if (c.approvers.usergroups.length === 0 && approverCount < required) {
+            problems.push({ path: `clusters[${i}].requiredApprovals`, message: `needs ${required} approvals but only ${approverCount} approver(s) are listed` });
+          }
+          if (c.rollbackRequiredApprovals !== undefined && c.rollbackRequiredApprovals > required) {
+            problems.push({ path: `clusters[${i}].rollbackRequiredApprovals`, message: 'must not exceed requiredApprovals' });
+          }
+          const cluster: ClusterConfig = {
+            name: c.name,
+            production: c.production,
+            approvers: { users: c.approvers.users, usergroups: c.approvers.usergroups },
+            requiredApprovals: required,
+            approvalTtlMs: c.approvalTtl ?? 3_600_000,
+            channels: c.channels,
+            jobNamespace: c.jobNamespace,
+          };
+          if (c.kubeconfig !== undefined) cluster.kubeconfig = c.kubeconfig;
+          if (c.context !== undefined) cluster.context = c.context;
+          if (c.rollbackRequiredApprovals !== undefined) cluster.rollbackRequiredApprovals = c.rollbackRequiredApprovals;
+          if (c.jobImage !== undefined) cluster.jobImage = c.jobImage;
+          return cluster;
+        });
+        const seen = new Map<string, number>();
+        clusters.forEach((c, i) => {
+          const first = seen.get(c.name);
+          if (first !== undefined) problems.push({ path: `clusters[${i}].name`, message: `duplicate of clusters[${first}].name "${c.name}"` });
+          else seen.set(c.name, i);
+        });
+      }
+    }
+  }
+
+  if (problems.length > 0 || !envOk) throw new ConfigError(problems);
+
+  const config: Config = {
+    slack: { botToken: envOk.SLACK_BOT_TOKEN, socketMode: envOk.SLACK_APP_TOKEN !== undefined },
+    port: envOk.PORT ?? 3000,
+    configPath,
+    dbPath: envOk.IPVS_BOT_DB ?? './data/ipvs-bot.db',
+    logLevel: envOk.LOG_LEVEL ?? yamlLogLevel ?? 'info',
+    clusters,
+  };
+  if (envOk.SLACK_SIGNING_SECRET !== undefined) config.slack.signingSecret = envOk.SLACK_SIGNING_SECRET;
+  if (envOk.SLACK_APP_TOKEN !== undefined) config.slack.appToken = envOk.SLACK_APP_TOKEN;
+  if (envOk.SLACK_API_URL !== undefined) config.slack.apiUrl = envOk.SLACK_API_URL;
+  if (envOk.KUBECONFIG !== undefined) config.kubeconfig = envOk.KUBECONFIG;
+  if (envOk.IPVS_BOT_AUDIT_KEY !== undefined) config.auditKey = envOk.IPVS_BOT_AUDIT_KEY;
+  return deepFreeze(config);
+}
