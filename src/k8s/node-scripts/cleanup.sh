@@ -1,0 +1,94 @@
+# ipvs-bot node script: cleanup (domain §6.6, §8.1). Removes only what the OLD mode left behind, after the new
+# kube-proxy has synced. Unlike `kube-proxy --cleanup` it never flushes the whole IPVS table: an IPVS virtual
+# server is removed only when its address is on kube-ipvs0, i.e. Kubernetes created it.
+DRY="${IPVS_BOT_DRY_RUN:-0}"
+case "$TARGET_MODE" in ipvs|iptables|nftables) ;; *) err "unknown target mode"; emit; exit 0 ;; esac
+
+count_leftovers
+leftovers_json; field before "$REPLY"
+R_CHAINS=0
+R_RULES=0
+R_VS=0
+R_IPVS0=0
+R_IPSETS=0
+
+# remove_chains SAVE RESTORE TABLE CHAIN_REGEX DROP_KUBE_SET_RULES
+# One iptables-restore --noflush transaction per table: delete the jumps into the chains from other chains
+# (and, when asked, rules matching KUBE-* ipsets, which would keep the sets from being destroyed), then flush and
+# delete the chains. iptables-restore parses the quoted rule text itself, so no rule text is ever eval'ed.
+remove_chains() {
+  local save="$1" restore="$2" table="$3" re="^:($4) " drop_sets="$5" saved line payload="" c
+  have "$save" || return 0
+  saved="$("$save" -t "$table" 2>/dev/null)" || return 0
+  local -A target=()
+  local chains=()
+  while IFS= read -r line; do
+    if [[ "$line" =~ $re ]]; then chains+=("${BASH_REMATCH[1]}"); target["${BASH_REMATCH[1]}"]=1; fi
+  done <<< "$saved"
+  local rules=0 jre='^-A ([^ ]+)( .*)? -[jg] ([^ ]+)( |$)' cre='^-A ([^ ]+) ' sre=' --match-set KUBE-[^ ]+ '
+  while IFS= read -r line; do
+    [[ "$line" =~ $cre ]] || continue
+    [ -n "${target[${BASH_REMATCH[1]}]+x}" ] && continue   # flushed with its chain below
+    if { [[ "$line" =~ $jre ]] && [ -n "${target[${BASH_REMATCH[3]}]+x}" ]; } || { [ "$drop_sets" = 1 ] && [[ "$line " =~ $sre ]]; }; then
+      payload+="-D ${line#-A }"$'\n'; rules=$((rules + 1))
+    fi
+  done <<< "$saved"
+  [ "${#chains[@]}" -eq 0 ] && [ "$rules" -eq 0 ] && return 0
+  for c in ${chains[@]+"${chains[@]}"}; do payload+="-F $c"$'\n'; done
+  for c in ${chains[@]+"${chains[@]}"}; do payload+="-X $c"$'\n'; done
+  if [ "$DRY" != "1" ]; then
+    local out
+    if ! out="$(printf '*%s\n%sCOMMIT\n' "$table" "$payload" | "$restore" --noflush 2>&1)"; then
+      err "could not remove ${#chains[@]} chains from the $table table ($save): $out"; return 0
+    fi
+  fi
+  R_CHAINS=$((R_CHAINS + ${#chains[@]})); R_RULES=$((R_RULES + rules))
+}
+
+# clean_tables NAT_REGEX FILTER_REGEX DROP_KUBE_SET_RULES, for IPv4 and (when present) IPv6.
+clean_tables() {
+  local save restore
+  for family in 4 6; do
+    save="$IPT_SAVE"; restore="$IPT_RESTORE"
+    if [ "$family" = 6 ]; then save="${save/iptables/ip6tables}"; restore="${restore/iptables/ip6tables}"; fi
+    remove_chains "$save" "$restore" nat "$1" "$3"
+    remove_chains "$save" "$restore" filter "$2" "$3"
+  done
+}
+
+case "$TARGET_MODE" in
+  ipvs)
+    # Old mode iptables: KUBE-SVC-*/KUBE-SEP-*/... in nat and the stale filter chains (k/k #102314).
+    clean_tables "$IPTABLES_ONLY_NAT" "$IPTABLES_ONLY_FILTER" 0
+    ;;
+  iptables)
+    # Old mode IPVS: Kubernetes' virtual servers, kube-ipvs0, the IPVS-only chains, then the KUBE-* ipsets.
+    for ((i = 0; i < ${#VS_ADDR[@]}; i++)); do
+      on_kube_ipvs0 "${VS_HOST[$i]}" || continue
+      case "${VS_PROTO[$i]}" in TCP) flag=-t ;; UDP) flag=-u ;; SCTP) flag=--sctp-service ;; *) continue ;; esac
+      if [ "$DRY" = "1" ] || ipvsadm -D "$flag" "${VS_ADDR[$i]}" >/dev/null 2>&1; then R_VS=$((R_VS + 1))
+      else err "could not delete IPVS service ${VS_PROTO[$i]} ${VS_ADDR[$i]}"; fi
+    done
+    if [ "$IPVS0" = "1" ]; then
+      if [ "$DRY" = "1" ] || ip link del kube-ipvs0 >/dev/null 2>&1; then R_IPVS0=1; else err "could not delete kube-ipvs0"; fi
+    fi
+    clean_tables "$IPVS_ONLY_NAT" "$IPVS_ONLY_FILTER" 1
+    while IFS= read -r set; do
+      [ -z "$set" ] && continue
+      if [ "$DRY" = "1" ] || ipset destroy "$set" >/dev/null 2>&1; then R_IPSETS=$((R_IPSETS + 1))
+      else err "could not destroy ipset $set (still referenced?)"; fi
+    done <<< "$(kube_ipsets)"
+    ;;
+  nftables)
+    warn "kube-proxy in nftables mode removes iptables and IPVS leftovers itself; nothing to do"
+    ;;
+esac
+
+field removed "{\"iptablesChains\":$R_CHAINS,\"iptablesRules\":$R_RULES,\"ipvsServices\":$R_VS,\"kubeIpvs0\":$R_IPVS0,\"ipsets\":$R_IPSETS}"
+field_bool dryRun "$DRY"
+count_leftovers
+json_str_array ${LEFTOVER_FOREIGN_VS[@]+"${LEFTOVER_FOREIGN_VS[@]}"}
+field kept "{\"foreignIpvsServices\":${#LEFTOVER_FOREIGN_VS[@]},\"foreign\":$REPLY}"
+leftovers_json; field after "$REPLY"
+emit
+exit 0
