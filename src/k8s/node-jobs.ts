@@ -1,0 +1,259 @@
+// Job manifests for the per-node phases (domain §9.3, DESIGN.md "node Jobs"). The script is fixed text from
+// node-scripts/; everything variable reaches it as validated IPVS_BOT_* env values, and the node name appears
+// only as the pin (nodeName), a label/annotation and the downward-API env.
+import { createHash } from 'node:crypto';
+import type { NodeJobSpec } from './cluster.js';
+import { NODE_SCRIPTS } from './node-scripts/scripts.js';
+
+export type NodePhase = 'prep' | 'verify' | 'cleanup';
+export type TargetMode = 'iptables' | 'ipvs' | 'nftables';
+
+/**
+ * Default image: nicolaka/netshoot, the de-facto network troubleshooting image. It carries every tool the scripts
+ * call in the container (bash, ipvsadm, ipset, iptables legacy+nft, iproute2, curl, dig, ping, nsenter), while
+ * modprobe and sysctl run with the host's own binaries through nsenter. It is not tiny (~200 MB); clusters should
+ * mirror it or pin a digest with `jobImage`.
+ */
+export const DEFAULT_JOB_IMAGE = 'docker.io/nicolaka/netshoot:v0.13';
+export const DEFAULT_JOB_NAMESPACE = 'ipvs-bot-jobs';
+export const MANAGED_BY = 'ipvs-bot';
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  run: 'ipvs-bot/run',
+  node: 'ipvs-bot/node',
+  phase: 'ipvs-bot/phase',
+  targetMode: 'ipvs-bot/target-mode',
+  attempt: 'ipvs-bot/attempt',
+} as const;
+
+export const IPVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos'] as const;
+
+export class NodeJobError extends Error {
+  constructor(message: string) { super(message); this.name = 'NodeJobError'; }
+}
+
+export interface NodeJobOptions {
+  runId: string;
+  namespace?: string;
+  image?: string;
+  activeDeadlineSeconds?: number;
+  /** Kept ≥ 3600 so results can be read (and audited) long after the Job finished. */
+  ttlSecondsAfterFinished?: number;
+  /** Extra annotations (e.g. requester / approvers), values are not interpreted. */
+  annotations?: Record<string, string>;
+}
+
+export interface VerifyTargets {
+  /** Service ports with a ClusterIP: IPVS mode holds at least one virtual server for each. */
+  servicePorts: number;
+  tcpTarget?: string;
+  dnsServer?: string;
+  dnsName: string;
+  pingTarget?: string;
+  /** kube-proxy metricsBindAddress, default 127.0.0.1:10249 */
+  metricsAddress?: string;
+}
+
+export interface JobInput {
+  phase: NodePhase;
+  node: string;
+  targetMode: TargetMode;
+  /** Distinguishes repeated verify/cleanup Jobs of one run on one node (e.g. "1", "rollback"). */
+  attempt?: string;
+  scheduler?: string;
+  verify?: VerifyTargets;
+  dryRun?: boolean;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):\d{1,5}$/;
+const HOST = /^[0-9A-Za-z.:-]{1,253}$/;
+const ATTEMPT = /^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?$/;
+const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/;
+
+const short = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
+
+/** Deterministic per run, phase, node (and attempt): a re-run after a crash finds the same Job. ≤ 63 chars. */
+export function nodeJobName(phase: NodePhase, runId: string, node: string, attempt?: string): string {
+  return `ipvs-${phase}-${short(runId, 8)}-${short(node, 10)}${attempt ? `-${attempt}` : ''}`;
+}
+
+export function nodeJobLabels(runId: string, node: string, phase: NodePhase, targetMode: TargetMode): Record<string, string> {
+  return {
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.run]: runId,
+    // Node names may be up to 253 chars, label values 63: longer names are labelled by hash (full name in annotation).
+    [LABELS.node]: node.length <= 63 && LABEL_VALUE.test(node) ? node : `h-${short(node, 20)}`,
+    [LABELS.phase]: phase,
+    [LABELS.targetMode]: targetMode,
+  };
+}
+
+export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec {
+  const { runId } = opts;
+  const namespace = opts.namespace ?? DEFAULT_JOB_NAMESPACE;
+  const image = opts.image ?? DEFAULT_JOB_IMAGE;
+  if (!runId || runId.length > 63 || !LABEL_VALUE.test(runId)) throw new NodeJobError('run id is not a valid label value');
+  if (!NODE_NAME.test(input.node)) throw new NodeJobError('node name is not a valid Kubernetes node name');
+  if (!IMAGE.test(image)) throw new NodeJobError('job image is not a valid image reference');
+  if (input.attempt !== undefined && !ATTEMPT.test(input.attempt)) throw new NodeJobError('attempt must be 1-12 lowercase letters, digits or dashes');
+
+  const env: { name: string; value?: string; valueFrom?: unknown }[] = [
+    { name: 'IPVS_BOT_PHASE', value: input.phase },
+    { name: 'IPVS_BOT_TARGET_MODE', value: input.targetMode },
+    { name: 'IPVS_BOT_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+  ];
+  if (input.phase === 'prep') {
+    const scheduler = input.scheduler ?? 'rr';
+    if (!(IPVS_SCHEDULERS as readonly string[]).includes(scheduler)) throw new NodeJobError(`unsupported IPVS scheduler ${JSON.stringify(scheduler)}`);
+    env.push({ name: 'IPVS_BOT_SCHEDULER', value: scheduler });
+  }
+  if (input.phase === 'verify') env.push(...verifyEnv(input.verify));
+  if (input.phase === 'cleanup' && input.dryRun) env.push({ name: 'IPVS_BOT_DRY_RUN', value: '1' });
+
+  const labels = nodeJobLabels(runId, input.node, input.phase, input.targetMode);
+  if (input.attempt) labels[LABELS.attempt] = input.attempt;
+  return {
+    name: nodeJobName(input.phase, runId, input.node, input.attempt),
+    namespace,
+    manifest: jobManifest({
+      name: nodeJobName(input.phase, runId, input.node, input.attempt), namespace, labels, node: input.node, runId, opts,
+      backoffLimit: 1,
+      container: {
+        name: input.phase,
+        image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['/bin/bash', '-c', NODE_SCRIPTS[input.phase], `ipvs-bot-${input.phase}`],
+        env,
+        securityContext: { privileged: true },
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+      },
+    }),
+  };
+}
+
+/**
+ * `kube-proxy --cleanup` with the cluster's own kube-proxy image (domain §6.6): it flushes ALL IPVS services, so the
+ * plan warns about it. The image is distroless, so the Job writes no JSON line: judge it by its outcome.
+ */
+export function kubeProxyCleanupJobSpec(opts: NodeJobOptions, input: { node: string; targetMode: TargetMode; kubeProxyImage: string; attempt?: string }): NodeJobSpec {
+  const { runId } = opts;
+  const namespace = opts.namespace ?? DEFAULT_JOB_NAMESPACE;
+  if (!runId || runId.length > 63 || !LABEL_VALUE.test(runId)) throw new NodeJobError('run id is not a valid label value');
+  if (!NODE_NAME.test(input.node)) throw new NodeJobError('node name is not a valid Kubernetes node name');
+  if (!IMAGE.test(input.kubeProxyImage)) throw new NodeJobError('kube-proxy image is not a valid image reference');
+  const attempt = input.attempt ? `kp${input.attempt}` : 'kp';
+  if (!ATTEMPT.test(attempt)) throw new NodeJobError('attempt must be 1-10 lowercase letters, digits or dashes');
+  const labels = { ...nodeJobLabels(runId, input.node, 'cleanup', input.targetMode), [LABELS.attempt]: attempt };
+  const name = nodeJobName('cleanup', runId, input.node, attempt);
+  return {
+    name,
+    namespace,
+    manifest: jobManifest({
+      name, namespace, labels, node: input.node, runId, opts,
+      backoffLimit: 0, // exits 0 or not; a retry would flush the new mode's rules a second time
+      volumes: [
+        { name: 'lib-modules', hostPath: { path: '/lib/modules', type: 'Directory' } },
+        { name: 'xtables-lock', hostPath: { path: '/run/xtables.lock', type: 'FileOrCreate' } },
+      ],
+      container: {
+        name: 'cleanup',
+        image: input.kubeProxyImage,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['/usr/local/bin/kube-proxy', '--cleanup', '--v=2'],
+        securityContext: { privileged: true },
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        volumeMounts: [
+          { name: 'lib-modules', mountPath: '/lib/modules', readOnly: true },
+          { name: 'xtables-lock', mountPath: '/run/xtables.lock' },
+        ],
+        resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
+      },
+    }),
+  };
+}
+
+/** A factory bound to one run, shaped like the workflow's NodeJobFactory seam. */
+export function createNodeJobFactory(opts: NodeJobOptions) {
+  const namespace = opts.namespace ?? DEFAULT_JOB_NAMESPACE;
+  return {
+    namespace,
+    prep: (node: string, o: { scheduler: string; targetMode: TargetMode }): NodeJobSpec =>
+      nodeJobSpec(opts, { phase: 'prep', node, targetMode: o.targetMode, scheduler: o.scheduler }),
+    verify: (node: string, o: { targetMode: TargetMode; targets: VerifyTargets; attempt: string }): NodeJobSpec =>
+      nodeJobSpec(opts, { phase: 'verify', node, targetMode: o.targetMode, verify: o.targets, attempt: o.attempt }),
+    cleanup: (node: string, o: { fromMode: TargetMode; targetMode: TargetMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string }): NodeJobSpec =>
+      o.method === 'kube-proxy'
+        ? kubeProxyCleanupJobSpec(opts, { node, targetMode: o.targetMode, kubeProxyImage: o.kubeProxyImage, attempt: o.attempt })
+        : nodeJobSpec(opts, { phase: 'cleanup', node, targetMode: o.targetMode, attempt: o.attempt }),
+  };
+}
+
+function verifyEnv(t: VerifyTargets | undefined): { name: string; value: string }[] {
+  if (!t) throw new NodeJobError('verify Jobs need their targets');
+  if (!Number.isInteger(t.servicePorts) || t.servicePorts < 0) throw new NodeJobError('servicePorts must be a whole number');
+  const env = [{ name: 'IPVS_BOT_EXPECTED_SERVICES', value: String(t.servicePorts) }];
+  const check = (name: string, value: string | undefined, re: RegExp) => {
+    if (value === undefined || value === '') return;
+    if (!re.test(value)) throw new NodeJobError(`${name} has an invalid value`);
+    env.push({ name, value });
+  };
+  check('IPVS_BOT_TCP_TARGET', t.tcpTarget, HOST_PORT);
+  check('IPVS_BOT_DNS_NAME', t.dnsName, HOST);
+  check('IPVS_BOT_DNS_SERVER', t.dnsServer, HOST);
+  check('IPVS_BOT_PING_TARGET', t.pingTarget, HOST);
+  check('IPVS_BOT_METRICS_ADDR', t.metricsAddress, HOST_PORT);
+  return env;
+}
+
+interface ManifestParts {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  node: string;
+  runId: string;
+  opts: NodeJobOptions;
+  backoffLimit: number;
+  container: Record<string, unknown>;
+  volumes?: Record<string, unknown>[];
+}
+
+function jobManifest(p: ManifestParts): Record<string, unknown> {
+  const ttl = Math.max(3600, p.opts.ttlSecondsAfterFinished ?? 3600);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      labels: p.labels,
+      annotations: { ...(p.opts.annotations ?? {}), 'ipvs-bot/node': p.node },
+    },
+    spec: {
+      backoffLimit: p.backoffLimit,
+      activeDeadlineSeconds: p.opts.activeDeadlineSeconds ?? 300,
+      ttlSecondsAfterFinished: ttl,
+      completions: 1,
+      parallelism: 1,
+      template: {
+        metadata: { labels: p.labels },
+        spec: {
+          // nodeName bypasses the scheduler: cordoned or full nodes still get their Job, like kube-proxy itself.
+          nodeName: p.node,
+          tolerations: [{ operator: 'Exists' }],
+          hostPID: true,
+          hostNetwork: true,
+          dnsPolicy: 'ClusterFirstWithHostNet',
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 5,
+          containers: [p.container],
+          ...(p.volumes ? { volumes: p.volumes } : {}),
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_JOB_IMAGE, NodeJobError, createNodeJobFactory, kubeProxyCleanupJobSpec, nodeJobName, nodeJobSpec,
+} from '../../src/k8s/node-jobs.js';
+import { NODE_SCRIPTS } from '../../src/k8s/node-scripts/scripts.js';
+
+type AnyObj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const RUN = '01JDZ8K3M4N5P6Q7R8S9T0V1W2';
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const targets = { servicePorts: 4, tcpTarget: '10.96.0.1:443', dnsName: 'kubernetes.default.svc.cluster.local', dnsServer: '10.96.0.10', pingTarget: '10.96.0.1' };
+
+describe('src/k8s/node-jobs', () => {
+  it('builds a privileged, host-namespace prep Job pinned to the node with the contract labels', () => {
+    const spec = nodeJobSpec({ runId: RUN }, { phase: 'prep', node: 'k8s-worker-1', targetMode: 'ipvs', scheduler: 'wlc' });
+    const job = spec.manifest as AnyObj;
+    expect(spec.namespace).toBe('ipvs-bot-jobs');
+    expect(spec.name).toBe(job.metadata.name);
+    expect(spec.name).toMatch(DNS1123);
+    expect(spec.name.length).toBeLessThanOrEqual(63);
+    expect(job.metadata.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'ipvs-bot', 'ipvs-bot/run': RUN, 'ipvs-bot/node': 'k8s-worker-1',
+      'ipvs-bot/phase': 'prep', 'ipvs-bot/target-mode': 'ipvs',
+    });
+    expect(job.spec).toMatchObject({ backoffLimit: 1, activeDeadlineSeconds: 300, ttlSecondsAfterFinished: 3600 });
+    const pod = job.spec.template.spec;
+    expect(pod).toMatchObject({
+      nodeName: 'k8s-worker-1', tolerations: [{ operator: 'Exists' }], hostPID: true, hostNetwork: true,
+      restartPolicy: 'Never', automountServiceAccountToken: false, dnsPolicy: 'ClusterFirstWithHostNet',
+    });
+    expect(job.spec.template.metadata.labels).toEqual(job.metadata.labels);
+    const c = pod.containers[0];
+    expect(c).toMatchObject({ image: DEFAULT_JOB_IMAGE, securityContext: { privileged: true }, terminationMessagePolicy: 'FallbackToLogsOnError' });
+    expect(c.command).toEqual(['/bin/bash', '-c', NODE_SCRIPTS.prep, 'ipvs-bot-prep']);
+    expect(c.env).toEqual([
+      { name: 'IPVS_BOT_PHASE', value: 'prep' },
+      { name: 'IPVS_BOT_TARGET_MODE', value: 'ipvs' },
+      { name: 'IPVS_BOT_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'IPVS_BOT_SCHEDULER', value: 'wlc' },
+    ]);
+    // the node name never appears in the script text
+    expect(JSON.stringify(c.command)).not.toContain('k8s-worker-1');
+  });
+
+  it('names Jobs deterministically and differently per phase, run, node and attempt', () => {
+    const a = nodeJobName('verify', RUN, 'n1', '1');
+    expect(nodeJobName('verify', RUN, 'n1', '1')).toBe(a);
+    const others = [nodeJobName('verify', RUN, 'n1', '2'), nodeJobName('verify', RUN, 'n2', '1'), nodeJobName('prep', RUN, 'n1'),
+      nodeJobName('verify', `${RUN}X`, 'n1', '1')];
+    expect(new Set([a, ...others]).size).toBe(5);
+    const long = nodeJobName('cleanup', RUN, 'x'.repeat(253), 'rollback-12');
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(DNS1123);
+  });
+
+  it('passes verify targets as env and keeps ttl at least one hour', () => {
+    const spec = nodeJobSpec({ runId: RUN, ttlSecondsAfterFinished: 60, namespace: 'kube-system', image: 'registry.local/tools@sha256:abc' },
+      { phase: 'verify', node: 'n1', targetMode: 'iptables', verify: targets, attempt: '1' });
+    const job = spec.manifest as AnyObj;
+    expect(job.spec.ttlSecondsAfterFinished).toBe(3600);
+    expect(spec.namespace).toBe('kube-system');
+    const env = Object.fromEntries((job.spec.template.spec.containers[0].env as AnyObj[]).filter((e) => e.value).map((e) => [e.name, e.value]));
+    expect(env).toEqual({
+      IPVS_BOT_PHASE: 'verify', IPVS_BOT_TARGET_MODE: 'iptables', IPVS_BOT_EXPECTED_SERVICES: '4', IPVS_BOT_TCP_TARGET: '10.96.0.1:443',
+      IPVS_BOT_DNS_NAME: 'kubernetes.default.svc.cluster.local', IPVS_BOT_DNS_SERVER: '10.96.0.10', IPVS_BOT_PING_TARGET: '10.96.0.1',
+    });
+    expect(job.metadata.labels['ipvs-bot/attempt']).toBe('1');
+  });
+
+  it('labels over-long node names by hash and keeps the full name in an annotation', () => {
+    const node = `${'a'.repeat(70)}.example.com`;
+    const job = nodeJobSpec({ runId: RUN }, { phase: 'prep', node, targetMode: 'ipvs' }).manifest as AnyObj;
+    expect(job.metadata.labels['ipvs-bot/node']).toMatch(/^h-[0-9a-f]{20}$/);
+    expect(job.metadata.annotations['ipvs-bot/node']).toBe(node);
+    expect(job.spec.template.spec.nodeName).toBe(node);
+  });
+
+  it('rejects anything that is not a plain value before it can reach a script', () => {
+    const bad: [string, () => unknown][] = [
+      ['scheduler', () => nodeJobSpec({ runId: RUN }, { phase: 'prep', node: 'n1', targetMode: 'ipvs', scheduler: 'rr; reboot' })],
+      ['node', () => nodeJobSpec({ runId: RUN }, { phase: 'prep', node: 'N1 $(x)', targetMode: 'ipvs' })],
+      ['run', () => nodeJobSpec({ runId: 'run id!' }, { phase: 'prep', node: 'n1', targetMode: 'ipvs' })],
+      ['tcp', () => nodeJobSpec({ runId: RUN }, { phase: 'verify', node: 'n1', targetMode: 'ipvs', verify: { ...targets, tcpTarget: '`id`:1' } })],
+      ['dns', () => nodeJobSpec({ runId: RUN }, { phase: 'verify', node: 'n1', targetMode: 'ipvs', verify: { ...targets, dnsName: 'a b' } })],
+      ['image', () => nodeJobSpec({ runId: RUN, image: 'x y' }, { phase: 'prep', node: 'n1', targetMode: 'ipvs' })],
+      ['attempt', () => nodeJobSpec({ runId: RUN }, { phase: 'verify', node: 'n1', targetMode: 'ipvs', verify: targets, attempt: 'A/B' })],
+    ];
+    for (const [, f] of bad) expect(f).toThrow(NodeJobError);
+  });
+
+  it('builds targeted and kube-proxy cleanup Jobs through the per-run factory', () => {
+    const f = createNodeJobFactory({ runId: RUN });
+    const targeted = f.cleanup('n1', { fromMode: 'ipvs', targetMode: 'iptables', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' });
+    expect((targeted.manifest as AnyObj).spec.template.spec.containers[0].command[2]).toBe(NODE_SCRIPTS.cleanup);
+    const kp = f.cleanup('n1', { fromMode: 'ipvs', targetMode: 'iptables', method: 'kube-proxy', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' });
+    const job = kp.manifest as AnyObj;
+    expect(kp.name).not.toBe(targeted.name);
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.spec.template.spec.containers[0]).toMatchObject({ image: 'registry.k8s.io/kube-proxy:v1.28.7', command: ['/usr/local/bin/kube-proxy', '--cleanup', '--v=2'] });
+    expect(job.metadata.labels['ipvs-bot/phase']).toBe('cleanup');
+    expect(() => kubeProxyCleanupJobSpec({ runId: RUN }, { node: 'n1', targetMode: 'iptables', kubeProxyImage: 'a b' })).toThrow(NodeJobError);
+    expect(f.prep('n1', { scheduler: 'rr', targetMode: 'ipvs' }).name).toBe(nodeJobName('prep', RUN, 'n1'));
+    expect(f.namespace).toBe('ipvs-bot-jobs');
+  });
+});
