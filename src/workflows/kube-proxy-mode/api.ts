@@ -42,6 +42,8 @@ export interface Plan {
   cleanup: { method: PlanInput['cleanup']; perNode?: Record<string, Record<string, number>> };
   risks: string[];
   digest: string;                // sha256 over the DESIGN.md digest inputs
+  /** What the digest was computed from, so a drift can be explained ("ConfigMap resourceVersion 259 → 301"). */
+  basis?: { clusterUid: string; configMapResourceVersion?: string; daemonSetGeneration?: number };
   createdAt: string;             // ISO UTC
   expiresAt: string;             // ISO UTC
 }

@@ -43,6 +43,7 @@ export function assemblePlan(facts: ClusterFacts, input: PlanInput, policy: Plan
     cleanup: { method: input.cleanup },
     risks: risks(checks, input, currentModeOf(text)),
     digest: planDigest(facts, migrateTarget(input), policy),
+    basis: basisOf(facts),
     createdAt: new Date(now).toISOString(),
     expiresAt: new Date(now + policy.approvalTtlMs).toISOString(),
   };
@@ -78,8 +79,17 @@ export function assembleRollbackPlan(facts: ClusterFacts, src: RollbackSource, p
       ...checks.filter((c) => c.verdict === 'warn').map((c) => c.message),
     ],
     digest: planDigest(facts, rollbackTarget(src.parentRunId, src.snapshotText), policy),
+    basis: basisOf(facts),
     createdAt: new Date(now).toISOString(),
     expiresAt: new Date(now + policy.approvalTtlMs).toISOString(),
+  };
+}
+
+function basisOf(facts: ClusterFacts): NonNullable<Plan['basis']> {
+  return {
+    clusterUid: facts.clusterUid,
+    ...(facts.configMap ? { configMapResourceVersion: facts.configMap.resourceVersion } : {}),
+    ...(facts.daemonSet ? { daemonSetGeneration: facts.daemonSet.generation } : {}),
   };
 }
 

@@ -1,0 +1,114 @@
+// Per-node operations the rollout, verify and restore steps are made of. Each is safe to repeat: pods are deleted
+// by name + uid (gone is fine), new pods are awaited with a watch, Jobs are ensured under deterministic names.
+import type { Cluster, JobResult, NodeJobSpec, PodInfo } from '../../../k8s/cluster.js';
+import { K8sError } from '../../../k8s/errors.js';
+import type { ProxyMode } from '../api.js';
+import { KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR } from '../facts.js';
+import { CleanupResult, logExcerpt, logProblems, readResult, VerifyResult, verifyProblems } from '../node-results.js';
+import type { Ctx, PodRef, SnapshotResult } from './step-types.js';
+
+export class NodeFailure extends Error {
+  constructor(readonly node: string, message: string, readonly detail: Record<string, unknown> = {}) {
+    super(`${node}: ${message}`);
+    this.name = 'NodeFailure';
+  }
+}
+
+export function snapshotResult(ctx: Ctx): SnapshotResult {
+  const r = ctx.results('snapshot');
+  if (!r || typeof r !== 'object') throw new Error('the snapshot step has no result');
+  return r as unknown as SnapshotResult;
+}
+
+async function deleteQuietly(cluster: Cluster, ns: string, pod: PodRef): Promise<void> {
+  try {
+    await cluster.deletePod(ns, pod.name, pod.uid);
+  } catch (e) {
+    // Already gone, or replaced (uid precondition failed): either way the old pod is not running any more.
+    if (e instanceof K8sError && (e.kind === 'NotFound' || e.kind === 'Conflict')) return;
+    throw e;
+  }
+}
+
+/** Deletes the node's kube-proxy pod (if `old` is known) and waits for its replacement to be Ready. */
+export async function restartKubeProxy(ctx: Ctx, node: string, old: PodRef | undefined): Promise<PodInfo> {
+  const { cluster, timing } = ctx.deps;
+  let current = old;
+  if (!current) {
+    const found = (await cluster.listPods(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR)).find((p) => p.nodeName === node && !p.deleting);
+    if (found) current = { name: found.name, uid: found.uid };
+  }
+  if (current) await deleteQuietly(cluster, KUBE_PROXY_NAMESPACE, current);
+  let pod: PodInfo;
+  try {
+    pod = await cluster.waitForPodOnNode(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR, node, {
+      ...(current ? { notUid: current.uid } : {}), timeoutMs: timing.podReadyTimeoutMs,
+    });
+  } catch (e) {
+    throw new NodeFailure(node, `the new kube-proxy pod did not become Ready (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!pod.ready) {
+    let log = '';
+    try { log = await cluster.podLogs(KUBE_PROXY_NAMESPACE, pod.name, { previous: pod.restartCount > 0, tailLines: 50 }); } catch { /* the reason below is enough */ }
+    throw new NodeFailure(node, `kube-proxy is not Ready (${pod.reason ?? pod.phase})${log ? `: ${logExcerpt(log) || log.split('\n').slice(-3).join(' ')}` : ''}`,
+      { pod: { name: pod.name, uid: pod.uid }, reason: pod.reason ?? pod.phase, restarts: pod.restartCount });
+  }
+  return pod;
+}
+
+/** Restarts calico-node on the node so that Felix sees the new mode (it only checks at start-up). */
+export async function restartCalico(ctx: Ctx, node: string, calico: NonNullable<SnapshotResult['calico']>, known?: PodRef): Promise<PodRef | undefined> {
+  const old = known ?? calico.pods[node];
+  if (!old) return undefined;
+  await deleteQuietly(ctx.deps.cluster, calico.namespace, old);
+  const pod = await ctx.deps.cluster.waitForPodOnNode(calico.namespace, 'k8s-app=calico-node', node, { notUid: old.uid, timeoutMs: ctx.deps.timing.podReadyTimeoutMs });
+  if (!pod.ready) throw new NodeFailure(node, `calico-node did not become Ready after the restart (${pod.reason ?? pod.phase})`);
+  return { name: pod.name, uid: pod.uid };
+}
+
+export async function runJob(ctx: Ctx, spec: NodeJobSpec): Promise<JobResult> {
+  const { cluster, jobs, timing } = ctx.deps;
+  await cluster.ensureJob(spec);
+  const [r] = await cluster.waitForJobs(jobs.namespace, [spec.name], { timeoutMs: timing.jobTimeoutMs });
+  return r ?? { name: spec.name, outcome: 'failed', reason: 'the Job disappeared' };
+}
+
+function jobResult(j: JobResult): unknown {
+  return j.result ?? { ok: false, errors: [`Job ${j.name} ${j.outcome}${j.reason ? `: ${j.reason}` : ''} without a result`] };
+}
+
+export interface NodeCheck { ok: boolean; problems: string[]; log: string; cleanup?: CleanupResult; verify: VerifyResult }
+
+/**
+ * After kube-proxy restarted in `mode` (coming from `fromMode`): read its log, remove the old mode's leftovers
+ * (unless cleanup is 'none' or was done before the restart), then run the verify Job and judge the result.
+ */
+export async function checkNode(ctx: Ctx, node: string, pod: PodRef, o: { mode: ProxyMode; fromMode: ProxyMode; cleanup: 'targeted' | 'none' | 'done'; attempt: string }): Promise<NodeCheck> {
+  const { cluster, jobs } = ctx.deps;
+  const snap = snapshotResult(ctx);
+  const problems: string[] = [];
+  let log = '';
+  try {
+    log = await cluster.podLogs(KUBE_PROXY_NAMESPACE, pod.name, { tailLines: 200 });
+    problems.push(...logProblems(log, o.mode));
+  } catch (e) {
+    problems.push(`could not read the kube-proxy log (${e instanceof Error ? e.message : String(e)})`);
+  }
+  let cleanup: CleanupResult | undefined;
+  if (o.cleanup === 'targeted' && problems.length === 0) {
+    const spec = jobs.cleanup(node, { fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt });
+    cleanup = readResult(CleanupResult, jobResult(await runJob(ctx, spec)));
+    if (!cleanup.ok) problems.push(`cleanup of ${o.fromMode} leftovers failed: ${cleanup.errors.join('; ') || 'no detail'}`);
+  }
+  const vspec = jobs.verify(node, { targetMode: o.mode, targets: snap.targets, attempt: o.attempt });
+  const verify = readResult(VerifyResult, jobResult(await runJob(ctx, vspec)));
+  let vp = verifyProblems(verify, { mode: o.mode, servicePorts: snap.targets.servicePorts });
+  // Without cleanup, IPVS leftovers are expected after leaving IPVS; they are reported, not failed.
+  if (o.cleanup === 'none' && o.mode !== 'ipvs') vp = vp.filter((p) => !/kube-ipvs0|answers ping|IPVS virtual servers created by Kubernetes/.test(p));
+  problems.push(...vp);
+  return { ok: problems.length === 0, problems, log: logExcerpt(log), ...(cleanup ? { cleanup } : {}), verify };
+}
+
+export function podRefOf(p: { name: string; uid: string }): PodRef {
+  return { name: p.name, uid: p.uid };
+}

@@ -1,0 +1,37 @@
+// The step types of this workflow, fixed once (engine generics: stored input, stored plan, per-run deps).
+import type { StepContext, StepDef } from '../../engine/define.js';
+import type { Plan, PlanInput } from '../api.js';
+import type { KpmDeps } from '../deps.js';
+
+export type Ctx = StepContext<PlanInput, Plan, KpmDeps>;
+export type Step = StepDef<PlanInput, Plan, KpmDeps>;
+
+/** A pod recorded by the snapshot step, so that the rollout needs no per-node pod listing. */
+export interface PodRef { name: string; uid: string }
+
+export interface SnapshotResult {
+  [key: string]: unknown;
+  pods: Record<string, PodRef>;
+  targets: { servicePorts: number; tcpTarget?: string; dnsServer?: string; dnsName: string; pingTarget?: string };
+  kubeProxyImage: string;
+  /** calico-node pods per node when Calico runs (Felix detects the mode only at start-up, domain §3). */
+  calico?: { namespace: string; pods: Record<string, PodRef> };
+}
+
+/** Runs fn over items with at most `limit` in flight; returns results in input order (settled). */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try { out[i] = { status: 'fulfilled', value: await fn(items[i]!) }; } catch (e) { out[i] = { status: 'rejected', reason: e }; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,55 @@
+// The runbook (DESIGN.md "The migration workflow"), as step lists. Only this file knows the order.
+import { defineWorkflow, waitStep, type StepDef } from '../engine/define.js';
+import { Plan as PlanT, PlanInput } from './api.js';
+import type { KpmDeps } from './deps.js';
+import { checkDigest } from './steps/check-digest.js';
+import { finishRun } from './steps/finish-run.js';
+import { prepareNodes } from './steps/prepare-nodes.js';
+import { restartNodes } from './steps/restart-nodes.js';
+import { restoreConfig } from './steps/restore-config.js';
+import { switchMode } from './steps/switch-mode.js';
+import { takeSnapshot } from './steps/take-snapshot.js';
+import { verifyNodes } from './steps/verify-nodes.js';
+import type { Step } from './steps/step-types.js';
+
+function rolloutSteps(plan: PlanT, syncWaitMs: number): Step[] {
+  const out: Step[] = [];
+  const batches = 1 + plan.rollout.batches.length;
+  for (let i = 0; i < batches; i++) {
+    out.push(restartNodes(i), waitStep(`settle:${i}`, syncWaitMs) as Step, verifyNodes(i));
+  }
+  return out;
+}
+
+export interface WorkflowOptions {
+  deps(run: { runId: string; cluster: string }): KpmDeps | Promise<KpmDeps>;
+  /** The durable settle time between a batch's restart and its verification (one kube-proxy sync). */
+  syncWaitMs: number;
+}
+
+export function migrateWorkflow(o: WorkflowOptions) {
+  return defineWorkflow<PlanInput, PlanT, KpmDeps>({
+    kind: 'migrate',
+    parseInput: (json) => PlanInput.parse(json),
+    parsePlan: (json) => json as PlanT,
+    deps: (run) => o.deps(run),
+    steps: (run) => [
+      prepareNodes(), takeSnapshot(), switchMode(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('self'),
+    ] as StepDef<PlanInput, PlanT, KpmDeps>[],
+    checkDrift: (ctx) => checkDigest(ctx),
+    autoRollback: (run) => run.input.autoRollback,
+  });
+}
+
+export function rollbackWorkflow(o: WorkflowOptions) {
+  return defineWorkflow<PlanInput, PlanT, KpmDeps>({
+    kind: 'rollback',
+    parseInput: (json) => PlanInput.parse(json),
+    parsePlan: (json) => json as PlanT,
+    deps: (run) => o.deps(run),
+    steps: (run) => [takeSnapshot(), restoreConfig(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('parent')],
+    checkDrift: (ctx) => checkDigest(ctx),
+    // A failing rollback stops for an operator instead of "undoing the undo".
+    autoRollback: () => false,
+  });
+}
