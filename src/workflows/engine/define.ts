@@ -5,6 +5,9 @@ import type { RunEvent } from '../kube-proxy-mode/api.js';
 import type { Clock, Logger } from './ports.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** What observe() may answer besides a result. */
+export type ObserveVerdict = 'unknown' | 'not-applied';
 export type JsonObject = { [key: string]: Json };
 
 /** What a run is, as stored (read-only to steps). */
@@ -78,10 +81,11 @@ export interface StepDef<Input = unknown, Plan = unknown, Deps = unknown> {
   run(ctx: StepContext<Input, Plan, Deps>): Promise<Json>;
   /**
    * After a crash left this step 'started': look at the world and return the step's result if it
-   * is known to have completed, or 'unknown'. Throwing StepError('fatal') fails the step.
-   * Without observe the run waits for an operator decision.
+   * is known to have completed, 'not-applied' if it is known NOT to have taken effect (the runner then
+   * runs it again, as the next attempt), or 'unknown'. Throwing StepError('fatal') fails the step.
+   * Without observe, or on 'unknown', the run waits for an operator decision.
    */
-  observe?(ctx: StepContext<Input, Plan, Deps>): Promise<Json | 'unknown'>;
+  observe?(ctx: StepContext<Input, Plan, Deps>): Promise<Json | 'unknown' | 'not-applied'>;
   /**
    * Undo, run in reverse order on failure/cancel. Called for every succeeded step that has it, AND for
    * the step that failed (with result null) since it may have half-applied. Must be idempotent:

@@ -1,0 +1,35 @@
+// Builds the api.ts RunStatus view of a stored run (what the Notifier and the Slack card show).
+import { getApprovals, getSteps, type RunDb, type RunRow } from '../../db/run-store.js';
+import type { NodeProgress, Plan, RunState, RunStatus } from '../kube-proxy-mode/api.js';
+
+export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
+  const approvals = getApprovals(db, run.id)
+    .filter((a) => a.voidedAt === null)
+    .map((a) => ({ user: a.approver, at: a.createdAt }));
+  // Latest row per node across the run's steps (rows come ordered by start time).
+  const byNode = new Map<string, NodeProgress>();
+  for (const s of getSteps(db, run.id)) {
+    if (s.node === '') continue;
+    const p: NodeProgress = { node: s.node, phase: s.phase ?? s.stepId, ok: s.status === 'ok' };
+    if (s.error) p.detail = s.error;
+    byNode.delete(s.node);
+    byNode.set(s.node, p);
+  }
+  const status: RunStatus = {
+    runId: run.id,
+    cluster: run.cluster,
+    kind: run.kind as RunStatus['kind'],
+    state: run.state as RunState,
+    requester: run.requester,
+    approvals,
+    requiredApprovals: run.requiredApprovals,
+    plan: JSON.parse(run.planJson) as Plan,
+    nodes: [...byNode.values()],
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+  };
+  if (run.currentStep) status.currentStep = run.currentStep;
+  if (run.reason) status.reason = run.reason;
+  if (run.messageChannel && run.messageTs) status.message = { channel: run.messageChannel, ts: run.messageTs };
+  return status;
+}

@@ -1,0 +1,339 @@
+// Drives one run forward (or backward) step by step: record 'started', run the step with no
+// transaction open, record the outcome with the run's new state and audit event in one transaction.
+// Each loop iteration re-reads the run, so API verbs (cancel, decide) act at the next step boundary.
+import {
+  acquireLease, commit, getRun, getSteps, releaseLease, type Commit, type RunDb, type RunRow, type StepRow,
+} from '../../db/run-store.js';
+import type { RunState } from '../kube-proxy-mode/api.js';
+import { assertUniqueStepIds, type Json, type RunInfo, type StepDef, type WorkflowDef } from './define.js';
+import { StepError, toStepError } from './errors.js';
+import type { Clock, Logger, Notifier, TimerHandle } from './ports.js';
+import { DRIVEN_STATES, transition } from './state-machine.js';
+import { makeStepContext, notifySafely, parseJson } from './step-context.js';
+import { toRunStatus } from './run-status.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyWorkflow = WorkflowDef<any, any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyStep = StepDef<any, any, any>;
+
+export interface RunnerEnv {
+  db: RunDb;
+  clock: Clock;
+  notifier: Notifier;
+  logger: Logger;
+  workflows: Record<string, AnyWorkflow>;
+  ownerId: string;
+  leaseMs: number;
+  signal: AbortSignal;
+  /** True once stop() was called: finish the current step's record, then let go. */
+  stopping(): boolean;
+}
+
+const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
+
+/** Commits, then tells the Notifier the run's new status (only after the transaction committed). */
+export function commitAndNotify(env: Pick<RunnerEnv, 'db' | 'clock' | 'notifier' | 'logger'>, c: Commit): RunRow | undefined {
+  const row = commit(env.db, c, env.clock.now());
+  if (row) notifySafely(env.notifier, env.logger, { type: 'state', runId: row.id, status: toRunStatus(env.db, row) });
+  return row;
+}
+
+export function runInfo(def: AnyWorkflow, run: RunRow): RunInfo {
+  const input: unknown = JSON.parse(run.inputJson);
+  const plan: unknown = JSON.parse(run.planJson);
+  const info: RunInfo = {
+    runId: run.id, kind: run.kind, cluster: run.cluster, requester: run.requester,
+    input: def.parseInput ? def.parseInput(input) : input,
+    plan: def.parsePlan ? def.parsePlan(plan) : plan,
+    planDigest: run.planDigest,
+  };
+  if (run.parentRunId) info.parentRunId = run.parentRunId;
+  return info;
+}
+
+export function backoffMs(step: AnyStep, attempt: number): number {
+  const r = step.retry!;
+  return Math.min(r.baseMs * 2 ** (attempt - 1), r.maxMs ?? DEFAULT_MAX_BACKOFF_MS);
+}
+
+const errText = (e: StepError): string => `${e.kind}: ${e.message}`;
+
+/**
+ * Drives the run until it is terminal, waits (wake_at / operator / approval), or the engine stops.
+ * Returns without doing anything when another live owner holds the run's lease.
+ */
+export async function driveRun(env: RunnerEnv, runId: string): Promise<void> {
+  const { db, clock, logger, ownerId } = env;
+  if (!acquireLease(db, runId, ownerId, clock.now(), env.leaseMs)) return;
+  let renew: TimerHandle | undefined;
+  const renewLoop = (): void => {
+    renew = clock.setTimer(Math.max(1, Math.floor(env.leaseMs / 3)), () => {
+      if (!acquireLease(db, runId, ownerId, clock.now(), env.leaseMs)) logger.error({ runId, ownerId }, 'lost the lease of a run being driven');
+      renewLoop();
+    });
+  };
+  renewLoop();
+  try {
+    let deps: unknown;
+    let depsReady = false;
+    for (;;) {
+      if (env.stopping()) return;
+      const run = getRun(db, runId);
+      if (!run || !DRIVEN_STATES.has(run.state as RunState)) return;
+      const def = env.workflows[run.kind];
+      if (!def) {
+        logger.error({ runId, kind: run.kind }, 'no workflow registered for this run kind; leaving the run untouched');
+        return;
+      }
+      const info = runInfo(def, run);
+      if (!depsReady) { deps = await def.deps(info); depsReady = true; }
+      const steps = def.steps(info);
+      assertUniqueStepIds(steps);
+      const rows = getSteps(db, runId).filter((s) => s.node === '');
+      const advanced = await advance(env, def, run, info, deps, steps, rows);
+      if (!advanced) return;
+    }
+  } finally {
+    renew?.cancel();
+    releaseLease(db, runId, ownerId);
+  }
+}
+
+/** One move of the run. Returns false when the run must wait (timer, operator) or stop. */
+async function advance(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInfo, deps: unknown,
+  steps: AnyStep[], rows: StepRow[]): Promise<boolean> {
+  const { clock } = env;
+  const state = run.state as RunState;
+  const ctxFor = (step: AnyStep, attempt: number) =>
+    makeStepContext({ db: env.db, clock, logger: env.logger, notifier: env.notifier, signal: env.signal }, info, deps, step.id, attempt);
+
+  if (state === 'running' && run.cancelRequestedBy) {
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'running',
+      run: { state: transition(state, 'compensate'), phase: 'compensating', wakeAtMs: null, reason: `cancelled by <@${run.cancelRequestedBy}>` },
+      audit: [{ actor: run.cancelRequestedBy, type: 'run.rolling_back', payload: { cause: 'cancel' } }],
+    });
+    return true;
+  }
+  if (run.wakeAtMs !== null && run.wakeAtMs > clock.now()) return false;
+
+  if (state === 'approved') {
+    const reason = def.checkDrift ? await def.checkDrift(ctxFor({ id: '(start)', run: async () => null }, 1)) : null;
+    if (reason) { voidRun(env, run, 'approved', `the cluster changed since the plan was approved: ${reason}`, undefined); return false; }
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'approved', run: { state: transition(state, 'start'), phase: 'forward' },
+      audit: [{ actor: 'system', type: 'run.started', payload: { ownerId: env.ownerId, steps: steps.map((s) => s.id) } }],
+    });
+    return true;
+  }
+  if (state === 'rolling_back') return compensateNext(env, def, run, steps, rows, ctxFor);
+
+  // Forward: the first step without a succeeded row.
+  const byId = new Map(rows.map((r) => [r.stepId, r]));
+  const step = steps.find((s) => byId.get(s.id)?.status !== 'succeeded');
+  if (!step) {
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'running', run: { state: transition(state, 'finish'), currentStep: null, wakeAtMs: null },
+      audit: [{ actor: 'system', type: 'run.succeeded', payload: { steps: steps.length } }],
+    });
+    return false;
+  }
+  const row = byId.get(step.id);
+  let observedNotApplied = false;
+  if (row && (row.status === 'started' || row.status === 'unknown')) {
+    const continuing = row.status === 'unknown' && run.decision === 'continue';
+    if (!continuing) {
+      const verdict = await observeStarted(env, def, run, step, row, ctxFor);
+      if (verdict !== 'not-applied') return verdict;
+      observedNotApplied = true;
+    }
+  }
+  const attempt = row ? row.attempt + 1 : 1;
+  if (step.gate === 'drift' && def.checkDrift) {
+    const reason = await def.checkDrift(ctxFor(step, attempt));
+    if (reason) { voidRun(env, run, 'running', `the cluster changed since the plan was approved: ${reason}`, step.id); return false; }
+  }
+  const started = commitAndNotify(env, {
+    runId: run.id, expectState: 'running',
+    run: { currentStep: step.id, wakeAtMs: null, decision: null },
+    steps: [{ stepId: step.id, status: 'started', attempt, finished: false }],
+    audit: [{ actor: 'system', type: 'step.started', payload: {
+      step: step.id, attempt, ...(run.decision ? { decision: run.decision } : {}), ...(observedNotApplied ? { observed: 'not-applied' } : {}),
+    } }],
+  });
+  if (!started) return true; // state moved under us (e.g. cancelled): re-read
+  return runStep(env, def, run, info, step, attempt, ctxFor);
+}
+
+async function runStep(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInfo, step: AnyStep, attempt: number,
+  ctxFor: (s: AnyStep, a: number) => ReturnType<typeof makeStepContext>): Promise<boolean> {
+  let result: Json;
+  try {
+    result = await step.run(ctxFor(step, attempt));
+  } catch (e) {
+    const err = toStepError(e);
+    env.logger.warn({ runId: run.id, step: step.id, attempt, kind: err.kind, err: err.message }, 'step failed');
+    return onStepError(env, def, run, info, step, attempt, err);
+  }
+  commitAndNotify(env, {
+    runId: run.id, expectState: 'running',
+    run: { wakeAtMs: null },
+    steps: [{ stepId: step.id, status: 'succeeded', attempt, resultJson: JSON.stringify(result ?? null) }],
+    audit: [{ actor: 'system', type: 'step.succeeded', payload: { step: step.id, attempt, result: result as never } }],
+  });
+  return true;
+}
+
+function onStepError(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInfo, step: AnyStep, attempt: number, err: StepError): boolean {
+  const max = step.retry?.max ?? 1;
+  if (err.kind === 'retryable' && attempt < max) {
+    const delay = backoffMs(step, attempt);
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'running',
+      run: { wakeAtMs: env.clock.now() + delay },
+      steps: [{ stepId: step.id, status: 'retry_wait', attempt, error: errText(err) }],
+      audit: [{ actor: 'system', type: 'step.retry_scheduled', payload: { step: step.id, attempt, delayMs: delay, error: errText(err) } }],
+    });
+    return false;
+  }
+  if (err.kind === 'drift') { voidRun(env, run, 'running', `the cluster changed during the run: ${err.message}`, step.id); return false; }
+  if (err.kind === 'unknown-outcome') {
+    // Leave the step 'started': the next move re-observes it (or asks an operator).
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'running',
+      steps: [{ stepId: step.id, status: 'started', attempt, error: errText(err), finished: false }],
+      audit: [{ actor: 'system', type: 'step.outcome_unknown', payload: { step: step.id, attempt, error: errText(err) } }],
+    });
+    return true;
+  }
+  return failForward(env, def, run, info, step.id, attempt, `step ${step.id} failed: ${err.message}`);
+}
+
+function failForward(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInfo, stepId: string, attempt: number, reason: string): boolean {
+  const auto = def.autoRollback ? def.autoRollback(info) : (info.input as { autoRollback?: unknown } | null)?.autoRollback !== false;
+  const state = run.state as RunState;
+  commitAndNotify(env, {
+    runId: run.id, expectState: 'running',
+    run: auto
+      ? { state: transition(state, 'compensate'), phase: 'compensating', reason, wakeAtMs: null }
+      : { state: transition(state, 'fail'), reason: `${reason} (auto-rollback is off: the cluster is left as it is)`, wakeAtMs: null },
+    steps: [{ stepId, status: 'failed', attempt, error: reason }],
+    audit: [
+      { actor: 'system', type: 'step.failed', payload: { step: stepId, attempt, error: reason } },
+      { actor: 'system', type: auto ? 'run.rolling_back' : 'run.failed', payload: { reason, autoRollback: auto } },
+    ],
+  });
+  return auto;
+}
+
+function voidRun(env: RunnerEnv, run: RunRow, from: RunState, reason: string, stepId: string | undefined): void {
+  commitAndNotify(env, {
+    runId: run.id, expectState: from,
+    run: { state: transition(from, 'drift'), reason, wakeAtMs: null },
+    voidApprovals: true,
+    ...(stepId ? { steps: [{ stepId, status: 'failed', error: reason }] } : {}),
+    audit: [{ actor: 'system', type: 'run.voided', payload: { reason, step: stepId ?? null } }],
+  });
+}
+
+/** A step found 'started' (crash) or 'unknown': look at the world, else ask an operator. */
+async function observeStarted(env: RunnerEnv, def: AnyWorkflow, run: RunRow, step: AnyStep, row: StepRow,
+  ctxFor: (s: AnyStep, a: number) => ReturnType<typeof makeStepContext>): Promise<boolean | 'not-applied'> {
+  let observed: Json | 'unknown' | 'not-applied' = 'unknown';
+  let why = 'the step has no way to observe its outcome';
+  if (step.observe && row.status === 'started') {
+    try {
+      observed = await step.observe(ctxFor(step, row.attempt));
+      why = 'observing the cluster could not tell whether it completed';
+    } catch (e) {
+      const err = toStepError(e);
+      if (err.kind === 'fatal') return failForward(env, def, run, runInfo(def, run), step.id, row.attempt, `step ${step.id} failed: ${err.message}`);
+      if (err.kind === 'drift') { voidRun(env, run, 'running', `the cluster changed during the run: ${err.message}`, step.id); return false; }
+      why = `observing failed: ${err.message}`;
+    }
+  }
+  if (observed === 'not-applied') return 'not-applied';
+  if (observed !== 'unknown') {
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'running', run: { wakeAtMs: null },
+      steps: [{ stepId: step.id, status: 'succeeded', attempt: row.attempt, resultJson: JSON.stringify(observed) }],
+      audit: [
+        { actor: 'system', type: 'step.observed', payload: { step: step.id, attempt: row.attempt, result: observed as never } },
+        { actor: 'system', type: 'step.succeeded', payload: { step: step.id, attempt: row.attempt, result: observed as never, observed: true } },
+      ],
+    });
+    return true;
+  }
+  const reason = `outcome of step ${step.id} is unknown (${why}); choose Continue (run it again), Roll back or Abort`;
+  commitAndNotify(env, {
+    runId: run.id, expectState: 'running',
+    run: { state: transition('running', 'need_operator'), waitingFor: 'unknown-outcome', reason, decision: null, wakeAtMs: null },
+    steps: [{ stepId: step.id, status: 'unknown', attempt: row.attempt, error: why }],
+    audit: [{ actor: 'system', type: 'run.waiting_operator', payload: { step: step.id, reason } }],
+  });
+  return false;
+}
+
+const NEEDS_UNDO = new Set(['succeeded', 'failed', 'unknown', 'started', 'retry_wait', 'compensating', 'compensation_failed']);
+
+/** Compensates the next step in reverse order; finishes the rollback when none is left. */
+async function compensateNext(env: RunnerEnv, def: AnyWorkflow, run: RunRow, steps: AnyStep[], rows: StepRow[],
+  ctxFor: (s: AnyStep, a: number) => ReturnType<typeof makeStepContext>): Promise<boolean> {
+  const byId = new Map(rows.map((r) => [r.stepId, r]));
+  const step = [...steps].reverse().find((s) => s.compensate && NEEDS_UNDO.has(byId.get(s.id)?.status ?? 'none'));
+  if (!step) {
+    const cancelled = run.cancelRequestedBy !== null;
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'rolling_back',
+      run: { state: transition('rolling_back', cancelled ? 'compensated_cancel' : 'compensated'), currentStep: null, wakeAtMs: null },
+      audit: [{ actor: 'system', type: cancelled ? 'run.cancelled' : 'run.rolled_back', payload: { reason: run.reason } }],
+    });
+    return false;
+  }
+  const row = byId.get(step.id)!;
+  const wasCompensating = row.status === 'compensating' || row.status === 'compensation_failed';
+  const attempt = wasCompensating ? row.attempt + 1 : 1;
+  // The original result is kept in result_json until the compensation records its own.
+  const stored = parseJson(row.resultJson);
+  const original = row.status === 'succeeded' ? stored : wasCompensating ? (stored as { original?: Json } | null)?.original ?? null : null;
+  const begun = commitAndNotify(env, {
+    runId: run.id, expectState: 'rolling_back', run: { currentStep: step.id, decision: null },
+    steps: [{ stepId: step.id, status: 'compensating', attempt, resultJson: JSON.stringify({ original }), finished: false }],
+    audit: [{ actor: 'system', type: 'step.compensating', payload: { step: step.id, attempt, ...(row.status === 'compensating' ? { resumedAfterCrash: true } : {}) } }],
+  });
+  if (!begun) return true;
+  try {
+    const undone = await step.compensate!(ctxFor(step, attempt), original);
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'rolling_back',
+      steps: [{ stepId: step.id, status: 'compensated', attempt, resultJson: JSON.stringify({ original, compensation: undone ?? null }) }],
+      audit: [{ actor: 'system', type: 'step.compensated', payload: { step: step.id, attempt, result: (undone ?? null) as never } }],
+    });
+    return true;
+  } catch (e) {
+    const err = toStepError(e);
+    const max = step.retry?.max ?? 1;
+    if (err.kind === 'retryable' && attempt < max) {
+      const delay = backoffMs(step, attempt);
+      commitAndNotify(env, {
+        runId: run.id, expectState: 'rolling_back', run: { wakeAtMs: env.clock.now() + delay },
+        steps: [{ stepId: step.id, status: 'compensation_failed', attempt, error: errText(err), resultJson: JSON.stringify({ original }) }],
+        audit: [{ actor: 'system', type: 'step.compensation_retry_scheduled', payload: { step: step.id, attempt, delayMs: delay, error: errText(err) } }],
+      });
+      return false;
+    }
+    const reason = `rolling back step ${step.id} failed: ${err.message}; the cluster may be half-changed. Choose Continue (retry the rollback) or Abort`;
+    env.logger.error({ runId: run.id, step: step.id, err: err.message }, 'compensation failed');
+    commitAndNotify(env, {
+      runId: run.id, expectState: 'rolling_back',
+      run: { state: transition('rolling_back', 'need_operator'), waitingFor: 'compensation-failed', reason, wakeAtMs: null },
+      steps: [{ stepId: step.id, status: 'compensation_failed', attempt, error: errText(err), resultJson: JSON.stringify({ original }) }],
+      audit: [
+        { actor: 'system', type: 'step.compensation_failed', payload: { step: step.id, attempt, error: errText(err) } },
+        { actor: 'system', type: 'run.waiting_operator', payload: { step: step.id, reason } },
+      ],
+    });
+    return false;
+  }
+}
