@@ -10,7 +10,7 @@ import { restoreConfig } from './steps/restore-config.js';
 import { switchMode } from './steps/switch-mode.js';
 import { takeSnapshot } from './steps/take-snapshot.js';
 import { verifyNodes } from './steps/verify-nodes.js';
-import type { Step } from './steps/step-types.js';
+import { retryTransient, type Step } from './steps/step-types.js';
 
 function rolloutSteps(plan: PlanT, syncWaitMs: number): Step[] {
   const out: Step[] = [];
@@ -35,7 +35,7 @@ export function migrateWorkflow(o: WorkflowOptions) {
     deps: (run) => o.deps(run),
     steps: (run) => [
       prepareNodes(), takeSnapshot(), switchMode(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('self'),
-    ] as StepDef<PlanInput, PlanT, KpmDeps>[],
+    ].map(retryTransient) as StepDef<PlanInput, PlanT, KpmDeps>[],
     checkDrift: (ctx) => checkDigest(ctx),
     autoRollback: (run) => run.input.autoRollback,
   });
@@ -47,7 +47,7 @@ export function rollbackWorkflow(o: WorkflowOptions) {
     parseInput: (json) => PlanInput.parse(json),
     parsePlan: (json) => json as PlanT,
     deps: (run) => o.deps(run),
-    steps: (run) => [takeSnapshot(), restoreConfig(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('parent')],
+    steps: (run) => [takeSnapshot(), restoreConfig(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('parent')].map(retryTransient),
     checkDrift: (ctx) => checkDigest(ctx),
     // A failing rollback stops for an operator instead of "undoing the undo".
     autoRollback: () => false,

@@ -17,7 +17,7 @@ export async function checkDigest(ctx: Ctx): Promise<string | null> {
     target = migrateTarget(ctx.input);
   }
   if (planDigest(facts, target, ctx.deps.policy) === ctx.planDigest) return null;
-  return `The cluster changed since the plan was approved: ${describeDrift(ctx.plan, facts)}. The approvals are void; run /ipvs plan again.`;
+  return `${describeDrift(ctx.plan, facts)}. The approvals are void; run /ipvs plan again`;
 }
 
 /** Human reason for a digest mismatch, from the plan's recorded basis. */

@@ -1,5 +1,7 @@
 // The step types of this workflow, fixed once (engine generics: stored input, stored plan, per-run deps).
 import type { StepContext, StepDef } from '../../engine/define.js';
+import { StepError } from '../../engine/errors.js';
+import { K8sError } from '../../../k8s/errors.js';
 import type { Plan, PlanInput } from '../api.js';
 import type { KpmDeps } from '../deps.js';
 
@@ -34,4 +36,24 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Kubernetes errors the adapter marks retryable (409 on a lease, 429, 5xx, timeouts) become StepError('retryable'),
+ * so the engine retries the step with backoff; steps are idempotent, so done nodes are skipped on the retry.
+ */
+export function retryTransient(step: Step): Step {
+  const run = step.run;
+  return {
+    ...step,
+    retry: step.retry ?? { max: 5, baseMs: 1_000 },
+    async run(ctx) {
+      try {
+        return await run(ctx);
+      } catch (e) {
+        if (e instanceof K8sError && e.retryable) throw new StepError('retryable', e.message, { cause: e });
+        throw e;
+      }
+    },
+  };
 }

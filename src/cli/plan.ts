@@ -1,0 +1,91 @@
+// `ipvs-bot plan <cluster> [--scheduler S] [--strict-arp] [--batch N|N%] [--cleanup M] [--target-mode M]`:
+// read-only. Gathers the facts and prints the plan the bot would post; it creates no run (changes happen only
+// through approved runs in Slack).
+import { parseArgs } from 'node:util';
+import type { ClusterConfig } from '../config.js';
+import type { Cluster } from '../k8s/cluster.js';
+import { PlanInput, type Plan } from '../workflows/kube-proxy-mode/api.js';
+import { gatherFacts } from '../workflows/kube-proxy-mode/gather-facts.js';
+import { assemblePlan, planBlocked } from '../workflows/kube-proxy-mode/plan.js';
+import { policyOf } from '../workflows/kube-proxy-mode/workflows-service.js';
+
+export interface PlanCommandDeps {
+  clusters: readonly ClusterConfig[];
+  clusterFor(name: string): Cluster;
+  out: NodeJS.WritableStream;
+  now?: () => number;
+}
+
+export const PLAN_USAGE = 'usage: ipvs-bot plan <cluster> [--target-mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback] [--json]';
+
+/** Returns the process exit code: 0 plan ok, 1 blocked, 2 bad usage or unreachable cluster. */
+export async function planCommand(argv: string[], deps: PlanCommandDeps): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        'target-mode': { type: 'string' }, scheduler: { type: 'string' }, 'strict-arp': { type: 'boolean' },
+        batch: { type: 'string' }, cleanup: { type: 'string' }, 'no-auto-rollback': { type: 'boolean' }, json: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    deps.out.write(`${e instanceof Error ? e.message : String(e)}\n${PLAN_USAGE}\n`);
+    return 2;
+  }
+  const name = parsed.positionals[0];
+  const cfg = deps.clusters.find((c) => c.name === name);
+  if (!name || !cfg) {
+    deps.out.write(`${name ? `unknown cluster "${name}"; known: ${deps.clusters.map((c) => c.name).join(', ')}` : 'which cluster?'}\n${PLAN_USAGE}\n`);
+    return 2;
+  }
+  const v = parsed.values;
+  const input = PlanInput.safeParse({
+    ...(v['target-mode'] ? { targetMode: v['target-mode'] } : {}),
+    ...(v.scheduler ? { scheduler: v.scheduler } : {}),
+    ...(v['strict-arp'] ? { strictArp: true } : {}),
+    ...(v.batch ? { batch: /^\d+$/.test(v.batch) ? Number(v.batch) : v.batch } : {}),
+    ...(v.cleanup ? { cleanup: v.cleanup } : {}),
+    ...(v['no-auto-rollback'] ? { autoRollback: false } : {}),
+  });
+  if (!input.success) {
+    deps.out.write(`${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n')}\n${PLAN_USAGE}\n`);
+    return 2;
+  }
+  let plan: Plan;
+  try {
+    const facts = await gatherFacts(deps.clusterFor(name), name);
+    plan = assemblePlan(facts, input.data, policyOf(cfg), { now: deps.now ?? Date.now });
+  } catch (e) {
+    deps.out.write(`could not plan ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  deps.out.write(v.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+  return planBlocked(plan) ? 1 : 0;
+}
+
+const MARK = { pass: 'ok  ', warn: 'WARN', block: 'BLOCK' } as const;
+
+export function formatPlan(p: Plan): string {
+  const lines = [
+    `Plan for ${p.cluster} (${p.version}): kube-proxy ${p.currentMode} → ${p.targetMode}${planBlocked(p) ? '  [BLOCKED]' : ''}`,
+    `digest ${p.digest}  expires ${p.expiresAt}`,
+    '',
+    'Checks:',
+    ...p.checks.map((c) => `  ${MARK[c.verdict]}  ${c.message}`),
+    '',
+    `Nodes (${p.nodes.length}):`,
+    ...p.nodes.slice(0, 50).map((n) => `  ${n.name}${n.controlPlane ? ' (control plane)' : ''}  ${n.ready ? 'Ready' : 'NotReady'}  kernel ${n.kernel}  ${n.runtime}`),
+    ...(p.nodes.length > 50 ? [`  … and ${p.nodes.length - 50} more`] : []),
+    '',
+    `Rollout: canary ${p.rollout.canary}, then ${p.rollout.batches.length} batch(es) of ${p.input.batch}; cleanup ${p.cleanup.method}`,
+    '',
+    'config.conf diff:',
+    p.configDiff || '  (none)',
+    'Risks:',
+    ...p.risks.map((r) => `  - ${r}`),
+    '',
+    'This is read-only. To run it, use /ipvs plan in Slack; it needs approval.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
