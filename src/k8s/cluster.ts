@@ -103,3 +103,20 @@ export interface Cluster {
   waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number }): Promise<JobResult[]>;
   deleteJob(namespace: string, name: string): Promise<void>;
 }
+
+// --- Additions by the K8sCluster adapter (additive; the workflow's Cluster port above is unchanged) ---------------
+
+/** SelfSubjectAccessReview for `ipvs-bot doctor`: may the bot's identity do `verb` on `resource` ("jobs" or "jobs.batch")? */
+export interface AccessReviewer {
+  can(verb: string, resource: string, namespace?: string, name?: string, subresource?: string): Promise<boolean>;
+}
+
+export type RequestVerb = 'get' | 'list' | 'create' | 'patch' | 'delete' | 'watch' | 'log' | 'review';
+
+/** API requests made by an adapter (each retry counts as a request), for the benchmark's requests-per-node figure. */
+export interface RequestStats {
+  requests: Record<RequestVerb, number>;
+  retries: number;
+  watchReconnects: number;
+  relists: number;
+}

@@ -1,0 +1,469 @@
+// The Cluster port over @kubernetes/client-node 1.4 (the only file that imports it). Every request goes through
+// `call`: counted per verb, retried with backoff on retryable errors only, errors normalised by toK8sError.
+// Waits use one list + watch per call (resumed from the last resourceVersion, re-listed on 410), never polling.
+import {
+  ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, KubeConfig, Observable, PatchStrategy,
+  VersionApi, Watch, setHeaderOptions,
+} from '@kubernetes/client-node';
+import type {
+  AccessReviewer, Cluster, ConfigMapInfo, DaemonSetInfo, JobResult, NodeInfo, NodeJobSpec, PodInfo, RequestStats,
+  RequestVerb, ServiceInfo,
+} from './cluster.js';
+import { K8sError, fromHttp, toK8sError } from './errors.js';
+import {
+  jobOutcome, lastJsonObject, podFailed, terminationResult, toConfigMapInfo, toDaemonSetInfo, toNodeInfo, toPodInfo,
+  toServiceInfo,
+} from './k8s-objects.js';
+import { DEFAULT_RETRY, backoffDelay, withRetry, type RetryPolicy } from './retry.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = any;
+
+export interface K8sClusterOptions {
+  retry?: Partial<RetryPolicy>;
+  /** Per-request timeout (watches excepted). */
+  requestTimeoutMs?: number;
+  /** Longest single watch connection before it is resumed from its resourceVersion. */
+  watchTimeoutSeconds?: number;
+}
+
+export interface LoadKubeConfigOptions { kubeconfig?: string; context?: string; inCluster?: boolean }
+
+const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=ipvs-bot';
+const API_GROUPS: Record<string, string> = {
+  daemonsets: 'apps', deployments: 'apps', controllerrevisions: 'apps', jobs: 'batch',
+  selfsubjectaccessreviews: 'authorization.k8s.io', leases: 'coordination.k8s.io',
+};
+
+/** Build a KubeConfig from a file (+ context), the default locations, or the in-cluster service account. */
+export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else if (opts.inCluster) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch (e) {
+    // Never echo the library's message: a YAML error can quote the file, credentials included.
+    const code = (e as { code?: string }).code;
+    throw new K8sError(`kubeconfig ${opts.kubeconfig ?? '(default)'} could not be read or parsed${code ? ` (${code})` : ''}`,
+      { kind: 'Invalid', status: 0, retryable: false });
+  }
+  if (opts.context) {
+    if (!kc.getContexts().some((c) => c.name === opts.context)) {
+      throw new K8sError(`context ${opts.context} is not in the kubeconfig`, { kind: 'Invalid', status: 0, retryable: false });
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  const current = kc.getCurrentCluster();
+  if (!current) throw new K8sError('the kubeconfig has no current cluster', { kind: 'Invalid', status: 0, retryable: false });
+  if (current.server.startsWith('http://') && !current.skipTLSVerify) {
+    // client-node builds TLS options for every cluster; a plain-http server (the sandbox) needs them off.
+    kc.loadFromOptions({
+      clusters: kc.clusters.map((c) => (c.name === current.name ? { ...c, skipTLSVerify: true } : c)),
+      users: kc.users, contexts: kc.contexts, currentContext: kc.getCurrentContext(),
+    });
+  }
+  return kc;
+}
+
+export class K8sCluster implements Cluster, AccessReviewer {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly versionApi: VersionApi;
+  private readonly authz: AuthorizationV1Api;
+  private readonly watcher: Watch;
+  private readonly retry: RetryPolicy;
+  private readonly requestTimeoutMs: number;
+  private readonly watchTimeoutSeconds: number;
+  private counts: RequestStats = emptyStats();
+  private uid?: string;
+
+  constructor(kc: KubeConfig, opts: K8sClusterOptions = {}) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.batch = kc.makeApiClient(BatchV1Api);
+    this.versionApi = kc.makeApiClient(VersionApi);
+    this.authz = kc.makeApiClient(AuthorizationV1Api);
+    this.watcher = new Watch(kc);
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 290;
+  }
+
+  static fromKubeconfig(load: LoadKubeConfigOptions, opts?: K8sClusterOptions): K8sCluster {
+    return new K8sCluster(loadKubeConfig(load), opts);
+  }
+
+  /** Requests made so far, per verb (each retry counts), plus retries, watch reconnects and re-lists. */
+  stats(): RequestStats {
+    return { ...this.counts, requests: { ...this.counts.requests } };
+  }
+
+  resetStats(): void { this.counts = emptyStats(); }
+
+  // --- read ------------------------------------------------------------------------------------------------------
+
+  async version(): Promise<{ gitVersion: string; major: string; minor: string }> {
+    const v = await this.call('get', 'read server version', () => this.versionApi.getCode(this.opts()));
+    return { gitVersion: v.gitVersion, major: v.major, minor: v.minor };
+  }
+
+  async clusterUid(): Promise<string> {
+    // kube-system's uid: stable for the cluster's lifetime, readable without cluster-scoped rights beyond the namespace.
+    if (!this.uid) {
+      const ns = await this.call('get', 'read namespace kube-system', () => this.core.readNamespace({ name: 'kube-system' }, this.opts()));
+      this.uid = ns.metadata?.uid ?? '';
+    }
+    return this.uid;
+  }
+
+  async listNodes(): Promise<NodeInfo[]> {
+    const l = await this.call('list', 'list nodes', () => this.core.listNode({}, this.opts()));
+    return l.items.map(toNodeInfo);
+  }
+
+  async listServices(): Promise<ServiceInfo[]> {
+    const l = await this.call('list', 'list services', () => this.core.listServiceForAllNamespaces({}, this.opts()));
+    return l.items.map(toServiceInfo);
+  }
+
+  async listWorkloadNames(): Promise<{ namespace: string; kind: string; name: string; image: string }[]> {
+    const [ds, deploy] = await Promise.all([
+      this.call('list', 'list daemonsets', () => this.apps.listDaemonSetForAllNamespaces({}, this.opts())),
+      this.call('list', 'list deployments', () => this.apps.listDeploymentForAllNamespaces({}, this.opts())),
+    ]);
+    const row = (kind: string) => (o: Obj) => ({
+      namespace: o.metadata?.namespace ?? '', kind, name: o.metadata?.name ?? '',
+      image: o.spec?.template?.spec?.containers?.[0]?.image ?? '',
+    });
+    return [...ds.items.map(row('DaemonSet')), ...deploy.items.map(row('Deployment'))];
+  }
+
+  async getConfigMap(namespace: string, name: string): Promise<ConfigMapInfo> {
+    const cm = await this.call('get', `read configmap ${namespace}/${name}`, () => this.core.readNamespacedConfigMap({ namespace, name }, this.opts()));
+    return toConfigMapInfo(cm);
+  }
+
+  async patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string): Promise<ConfigMapInfo> {
+    // A merge patch carrying metadata.resourceVersion is a precondition: the server answers 409 when it is stale.
+    const body = { metadata: { resourceVersion }, data: { [key]: value } };
+    const cm = await this.call('patch', `patch configmap ${namespace}/${name}`, () =>
+      this.core.patchNamespacedConfigMap({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
+    return toConfigMapInfo(cm);
+  }
+
+  async getDaemonSet(namespace: string, name: string): Promise<DaemonSetInfo> {
+    const ds = await this.call('get', `read daemonset ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({ namespace, name }, this.opts()));
+    return toDaemonSetInfo(ds);
+  }
+
+  async setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy']): Promise<DaemonSetInfo> {
+    const current = await this.getDaemonSet(namespace, name);
+    const same = current.updateStrategy.type === strategy.type
+      && (strategy.rollingUpdate === undefined || sameJson(current.updateStrategy.rollingUpdate, strategy.rollingUpdate));
+    if (same) return current; // idempotent: no write, no new resourceVersion
+    const updateStrategy = { type: strategy.type, ...(strategy.rollingUpdate ? { rollingUpdate: strategy.rollingUpdate } : {}) };
+    const ds = await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>
+      this.apps.patchNamespacedDaemonSet({ namespace, name, body: { spec: { updateStrategy } }, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
+    return toDaemonSetInfo(ds);
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<PodInfo[]> {
+    const l = await this.call('list', `list pods in ${namespace}`, () => this.core.listNamespacedPod({ namespace, labelSelector }, this.opts()));
+    return l.items.map(toPodInfo);
+  }
+
+  async deletePod(namespace: string, name: string, uid?: string): Promise<void> {
+    try {
+      await this.call('delete', `delete pod ${namespace}/${name}`, () =>
+        this.core.deleteNamespacedPod({ namespace, name, ...(uid ? { body: { preconditions: { uid } } } : {}) }, this.opts()));
+    } catch (e) {
+      // Ensure semantics: gone already (404), or the name now belongs to another pod (uid precondition, 409).
+      const err = toK8sError(e);
+      if (err.kind === 'NotFound' || (uid && err.kind === 'Conflict')) return;
+      throw err;
+    }
+  }
+
+  async waitForPodOnNode(namespace: string, labelSelector: string, node: string, opts: { notUid?: string; timeoutMs: number }): Promise<PodInfo> {
+    let last: PodInfo | undefined;
+    const found = await this.watchUntil<PodInfo>({
+      what: `pods ${labelSelector} on ${node}`,
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      query: { labelSelector, fieldSelector: `spec.nodeName=${node}` },
+      list: () => this.core.listNamespacedPod({ namespace, labelSelector, fieldSelector: `spec.nodeName=${node}` }, this.opts()),
+      timeoutMs: opts.timeoutMs,
+      handle: (type, o) => {
+        if (type === 'DELETED' || o?.spec?.nodeName !== node || o?.metadata?.uid === opts.notUid) return undefined;
+        const p = toPodInfo(o);
+        if (p.deleting) return undefined;
+        last = p;
+        return p.ready || podFailed(p) ? p : undefined;
+      },
+    });
+    if (found) return found;
+    const seen = last ? ` (last seen: ${last.name} ${last.phase}${last.reason ? `, ${last.reason}` : ''})` : ' (no new pod seen)';
+    throw new K8sError(`no Ready pod matching ${labelSelector} on node ${node} within ${Math.round(opts.timeoutMs / 1000)} s${seen}`,
+      { kind: 'Timeout', status: 0, reason: 'WaitTimeout', retryable: false });
+  }
+
+  async podLogs(namespace: string, name: string, opts: { tailLines?: number; previous?: boolean } = {}): Promise<string> {
+    return this.call('log', `read logs of ${namespace}/${name}`, () =>
+      this.core.readNamespacedPodLog({ namespace, name, ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}), ...(opts.previous ? { previous: true } : {}) }, this.opts()));
+  }
+
+  // --- Jobs ------------------------------------------------------------------------------------------------------
+
+  async ensureJob(spec: NodeJobSpec): Promise<void> {
+    const create = () => this.call('create', `create job ${spec.namespace}/${spec.name}`, () =>
+      this.batch.createNamespacedJob({ namespace: spec.namespace, body: spec.manifest as Obj, fieldManager: 'ipvs-bot' }, this.opts()));
+    try {
+      await create();
+    } catch (e) {
+      const err = toK8sError(e);
+      if (err.alreadyExists) return; // same deterministic name: this run already created it
+      if (err.kind === 'NotFound' && !(await this.namespaceExists(spec.namespace))) {
+        await this.ensureNamespace(spec.namespace);
+        try { await create(); } catch (e2) { if (!toK8sError(e2).alreadyExists) throw e2; }
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number }): Promise<JobResult[]> {
+    const wanted = new Set(names);
+    const done = new Map<string, JobResult>();
+    const runs = new Set<string>();
+    const seen = new Set<string>();
+    if (wanted.size > 0) {
+      await this.watchUntil<true>({
+        what: `jobs in ${namespace}`,
+        path: `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`,
+        query: { labelSelector: MANAGED_SELECTOR },
+        list: () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED_SELECTOR }, this.opts()),
+        timeoutMs: opts.timeoutMs,
+        handle: (type, o, initial) => {
+          const name: string | undefined = o?.metadata?.name;
+          if (initial === 'listed') {
+            // After a (re-)list, Jobs that are not there any more (TTL, someone deleted them) cannot finish.
+            for (const n of wanted) if (!done.has(n) && !seen.has(n)) done.set(n, { name: n, outcome: 'failed', reason: 'NotFound' });
+            return done.size === wanted.size ? true : undefined;
+          }
+          if (!name || !wanted.has(name)) return undefined;
+          seen.add(name);
+          const run = o.metadata?.labels?.['ipvs-bot/run'];
+          if (run) runs.add(run);
+          if (type === 'DELETED') { if (!done.has(name)) done.set(name, { name, outcome: 'failed', reason: 'Deleted' }); }
+          else {
+            const oc = jobOutcome(o);
+            if (oc.outcome !== 'running') done.set(name, { name, ...oc });
+          }
+          return done.size === wanted.size ? true : undefined;
+        },
+        resetOnList: () => seen.clear(),
+      });
+    }
+    await this.attachResults(namespace, [...done.values()], runs);
+    return names.map((n) => done.get(n) ?? { name: n, outcome: 'running' as const });
+  }
+
+  async deleteJob(namespace: string, name: string): Promise<void> {
+    try {
+      await this.call('delete', `delete job ${namespace}/${name}`, () =>
+        this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }, this.opts()));
+    } catch (e) {
+      const err = toK8sError(e);
+      if (err.kind !== 'NotFound') throw err;
+    }
+  }
+
+  /** SelfSubjectAccessReview: may the bot's identity do `verb` on `resource` ("jobs" or "jobs.batch")? */
+  async can(verb: string, resource: string, namespace?: string, name?: string, subresource?: string): Promise<boolean> {
+    const dot = resource.indexOf('.');
+    const plural = dot < 0 ? resource : resource.slice(0, dot);
+    const group = dot < 0 ? (API_GROUPS[plural] ?? '') : resource.slice(dot + 1);
+    const attrs = { verb, resource: plural, group, ...(namespace ? { namespace } : {}), ...(name ? { name } : {}), ...(subresource ? { subresource } : {}) };
+    const r = await this.call('review', `access review ${verb} ${resource}`, () =>
+      this.authz.createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attrs } } }, this.opts()));
+    return r.status?.allowed === true;
+  }
+
+  // --- internals -------------------------------------------------------------------------------------------------
+
+  private async namespaceExists(name: string): Promise<boolean> {
+    try {
+      await this.call('get', `read namespace ${name}`, () => this.core.readNamespace({ name }, this.opts()));
+      return true;
+    } catch (e) {
+      if (toK8sError(e).kind === 'NotFound') return false;
+      throw e;
+    }
+  }
+
+  /** The Jobs' namespace must allow privileged pods (Pod Security Admission, domain §9.2). */
+  private async ensureNamespace(name: string): Promise<void> {
+    const body = {
+      apiVersion: 'v1', kind: 'Namespace',
+      metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'ipvs-bot', 'pod-security.kubernetes.io/enforce': 'privileged' } },
+    };
+    try {
+      await this.call('create', `create namespace ${name}`, () => this.core.createNamespace({ body }, this.opts()));
+    } catch (e) {
+      if (!toK8sError(e).alreadyExists) throw e;
+    }
+  }
+
+  /** Reads each finished Job's result: termination message of its pod, else the last JSON log line. */
+  private async attachResults(namespace: string, results: JobResult[], runs: Set<string>): Promise<void> {
+    const finished = results.filter((r) => r.reason !== 'NotFound' && r.reason !== 'Deleted');
+    if (finished.length === 0) return;
+    const selector = runs.size > 0 ? `${MANAGED_SELECTOR},ipvs-bot/run in (${[...runs].join(',')})` : MANAGED_SELECTOR;
+    const pods = await this.call('list', `list job pods in ${namespace}`, () => this.core.listNamespacedPod({ namespace, labelSelector: selector }, this.opts()));
+    const byJob = new Map<string, Obj[]>();
+    for (const p of pods.items as Obj[]) {
+      const job = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name']
+        ?? p.metadata?.ownerReferences?.find((o: Obj) => o.kind === 'Job')?.name;
+      if (!job) continue;
+      byJob.set(job, [...(byJob.get(job) ?? []), p]);
+    }
+    await Promise.all(finished.map(async (r) => {
+      const candidates = (byJob.get(r.name) ?? []).sort((a, b) => time(b) - time(a));
+      for (const p of candidates) {
+        const fromMessage = terminationResult(p);
+        if (fromMessage) { r.result = fromMessage; return; }
+      }
+      const newest = candidates[0];
+      if (!newest) return;
+      try {
+        const fromLog = lastJsonObject(await this.podLogs(namespace, newest.metadata.name, { tailLines: 50 }));
+        if (fromLog) r.result = fromLog;
+      } catch { /* no result: the caller reports "the Job wrote no result" */ }
+    }));
+  }
+
+  private async call<T>(verb: RequestVerb, what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(this.retry, what, () => { this.counts.requests[verb]++; return fn(); }, () => { this.counts.retries++; });
+  }
+
+  /** Per-request options: a timeout signal, and for patches the patch content type. */
+  private opts(patchType?: string) {
+    const ms = this.requestTimeoutMs;
+    const timeout = {
+      pre: (ctx: Obj) => { ctx.setSignal(AbortSignal.timeout(ms)); return new Observable(Promise.resolve(ctx)); },
+      post: (resp: Obj) => new Observable(Promise.resolve(resp)),
+    };
+    const base = { middleware: [timeout], middlewareMergeStrategy: 'append' as const };
+    return (patchType ? setHeaderOptions('Content-Type', patchType, base as Obj) : base) as Obj;
+  }
+
+  private async watchUntil<R>(w: {
+    what: string; path: string; query: Record<string, string>; timeoutMs: number;
+    list: () => Promise<{ items: unknown[]; metadata?: { resourceVersion?: string } }>;
+    handle: (type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'LISTED', obj: Obj, marker?: 'listed') => R | undefined;
+    resetOnList?: () => void;
+  }): Promise<R | undefined> {
+    const deadline = Date.now() + w.timeoutMs;
+    let rv: string | undefined;
+    let needList = true;
+    let failures = 0;
+    let result: R | undefined;
+    let stop: (() => void) | undefined;
+    const timedOut = new Promise<void>((resolve) => { const t = setTimeout(resolve, Math.max(0, w.timeoutMs)); stop = () => { clearTimeout(t); resolve(); }; });
+    let finished = false;
+    timedOut.then(() => { finished = true; });
+    try {
+      while (!finished) {
+        if (needList) {
+          const l = await this.call('list', `list ${w.what}`, w.list);
+          w.resetOnList?.();
+          rv = l.metadata?.resourceVersion;
+          needList = false;
+          for (const o of l.items) {
+            const r = w.handle('ADDED', o);
+            if (r !== undefined) return r;
+          }
+          const r = w.handle('LISTED', undefined, 'listed');
+          if (r !== undefined) return r;
+        }
+        const remaining = Math.ceil((deadline - Date.now()) / 1000);
+        if (remaining <= 0) return undefined;
+        const started = Date.now();
+        let events = 0;
+        const outcome = await this.watchOnce(w.path, {
+          ...w.query, allowWatchBookmarks: 'true', timeoutSeconds: String(Math.min(remaining, this.watchTimeoutSeconds)),
+          ...(rv ? { resourceVersion: rv } : {}),
+        }, (type, o) => {
+          events++;
+          if (o?.metadata?.resourceVersion) rv = o.metadata.resourceVersion;
+          if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return false;
+          const r = w.handle(type as 'ADDED', o);
+          if (r !== undefined) { result = r; return true; }
+          return false;
+        }, timedOut);
+        if (result !== undefined) return result;
+        if (finished) return undefined;
+        if (outcome.expired) { this.counts.relists++; needList = true; continue; }
+        this.counts.watchReconnects++;
+        if (outcome.error) {
+          const err = toK8sError(outcome.error, `watch ${w.what}`);
+          if (!err.retryable) throw err;
+        }
+        // A connection that ended at once without events (error or not) must not turn into a hot reconnect loop.
+        if (outcome.error || (events === 0 && Date.now() - started < 1000)) {
+          failures++;
+          await Promise.race([sleep(Math.max(50, backoffDelay(this.retry, Math.min(failures, 6)))), timedOut]);
+        } else failures = 0;
+      }
+      return undefined;
+    } finally {
+      stop?.();
+    }
+  }
+
+  /** One watch connection. `onEvent` returns true to stop. Resolves when the connection ends. */
+  private watchOnce(path: string, query: Record<string, string>, onEvent: (type: string, obj: Obj) => boolean, cancel: Promise<void>):
+    Promise<{ expired?: boolean; error?: unknown }> {
+    this.counts.requests.watch++;
+    return new Promise((resolve) => {
+      let settled = false;
+      let controller: AbortController | undefined;
+      const end = (v: { expired?: boolean; error?: unknown }) => { if (!settled) { settled = true; controller?.abort(); resolve(v); } };
+      cancel.then(() => end({}));
+      this.watcher.watch(path, query, (type, obj) => {
+        if (settled) return;
+        if (type === 'ERROR') {
+          const code = Number(obj?.code);
+          if (code === 410) end({ expired: true });
+          else end({ error: fromHttp(code || 500, obj?.message ?? 'watch error', obj?.reason) });
+          return;
+        }
+        if (onEvent(type, obj)) end({});
+      }, (err) => {
+        if (!err) return end({});
+        const code = Number((err as { statusCode?: number }).statusCode);
+        if (code === 410) return end({ expired: true });
+        end({ error: code ? new ApiException(code, String((err as Error).message), undefined, {}) : err });
+      }).then((c) => { controller = c; if (settled) c.abort(); }, (e: unknown) => end({ error: e }));
+    });
+  }
+}
+
+function emptyStats(): RequestStats {
+  return { requests: { get: 0, list: 0, create: 0, patch: 0, delete: 0, watch: 0, log: 0, review: 0 }, retries: 0, watchReconnects: 0, relists: 0 };
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}
+function time(p: Obj): number {
+  const t = p.metadata?.creationTimestamp;
+  return t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : 0;
+}
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
