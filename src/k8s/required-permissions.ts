@@ -43,8 +43,9 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
   T({ verb: 'delete', group: '', resource: 'pods', namespace: KUBE_SYSTEM, why: 'restart kube-proxy on one node at a time' }),
   T({ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: KUBE_SYSTEM, why: 'check kube-proxy logs for the proxier it started' }),
 
+  // Lets ensureJob tell "the Job namespace is missing" from other errors (it is created by deploy/namespaces.yaml).
+  T({ verb: 'get', group: '', resource: 'namespaces', resourceName: JOB_NAMESPACE, why: 'check that the Job namespace exists' }),
   T({ verb: 'create', group: 'batch', resource: 'jobs', namespace: JOB_NAMESPACE, why: 'run the per-node prep / verify / cleanup Jobs' }),
-  T({ verb: 'get', group: 'batch', resource: 'jobs', namespace: JOB_NAMESPACE, why: 'find a Job created before a restart (ensure semantics)' }),
   T({ verb: 'list', group: 'batch', resource: 'jobs', namespace: JOB_NAMESPACE, why: 'start a watch on the run\'s Jobs' }),
   T({ verb: 'watch', group: 'batch', resource: 'jobs', namespace: JOB_NAMESPACE, why: 'wait for the node Jobs to finish' }),
   T({ verb: 'delete', group: 'batch', resource: 'jobs', namespace: JOB_NAMESPACE, why: 'remove finished node Jobs' }),
@@ -52,9 +53,23 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
   T({ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: JOB_NAMESPACE, why: 'read a Job pod\'s log when it wrote no termination message' }),
 ]);
 
+/**
+ * Calls the adapter can make that the shipped RBAC deliberately does NOT grant. K8sCluster.ensureJob creates a
+ * missing Job namespace as a fallback; deploy/namespaces.yaml creates it up front instead, because `create
+ * namespaces` cannot be limited by name and would let the bot create privileged namespaces anywhere.
+ * Without the grant the fallback fails with Forbidden, which names the missing namespace.
+ */
+export const NOT_GRANTED: readonly RequiredPermission[] = Object.freeze([
+  T({ verb: 'create', group: '', resource: 'namespaces', why: 'create the Job namespace when it is missing (not granted: apply deploy/namespaces.yaml instead)' }),
+]);
+
 /** The permissions for one cluster, with its Job namespace filled in. */
 export function requiredPermissions(opts: { jobNamespace: string }): RequiredPermission[] {
-  return REQUIRED_PERMISSIONS.map((p) => (p.namespace === JOB_NAMESPACE ? { ...p, namespace: opts.jobNamespace } : { ...p }));
+  return REQUIRED_PERMISSIONS.map((p) => ({
+    ...p,
+    ...(p.namespace === JOB_NAMESPACE ? { namespace: opts.jobNamespace } : {}),
+    ...(p.resourceName === JOB_NAMESPACE ? { resourceName: opts.jobNamespace } : {}),
+  }));
 }
 
 /** "patch configmaps/kube-proxy in kube-system", "get pods/log in ipvs-bot-jobs", "list nodes (cluster-wide)". */
