@@ -28,6 +28,11 @@ export interface Metrics {
   auditVerified(ok: boolean, atMs?: number): void;
   /** Runs before each scrape, e.g. to refresh gauges from the DB so they are right after a restart. */
   onScrape(hook: () => void | Promise<void>): void;
+  /**
+   * Feeds k8s_requests_total from an adapter's cumulative per-verb counts (K8sCluster.stats()) at each scrape,
+   * adding what changed since the last scrape. Call once per adapter.
+   */
+  trackK8sRequests(read: () => { requests: Record<string, number> }): void;
 }
 
 export interface MetricsOptions {
@@ -83,6 +88,18 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       auditAt.set(Math.floor(atMs / 1000));
     },
     onScrape: (h) => { hooks.push(h); },
+    trackK8sRequests(read) {
+      const last = new Map<string, number>();
+      hooks.push(() => {
+        for (const [verb, n] of Object.entries(read().requests)) {
+          const delta = n - (last.get(verb) ?? 0);
+          // A reset adapter (resetStats) starts again from zero: count the new requests, never go backwards.
+          if (delta > 0) k8sReq.inc({ verb }, delta);
+          else if (delta < 0 && n > 0) k8sReq.inc({ verb }, n);
+          last.set(verb, n);
+        }
+      });
+    },
   };
 }
 
@@ -92,4 +109,5 @@ export const noopMetrics: Metrics = {
   text: async () => '',
   runFinished() {}, setRunStates() {}, observeStep() {}, timeStep: () => () => 0, setPendingApprovals() {},
   k8sRequest() {}, k8sRequestError() {}, slackApiError() {}, slackRateLimited() {}, auditVerified() {}, onScrape() {},
+  trackK8sRequests() {},
 };

@@ -89,4 +89,21 @@ describe('src/metrics', () => {
     expect(sample(t, 'ipvs_bot_step_duration_seconds_count{step="wait-rollout"}')).toBe(1);
     expect(sample(t, 'ipvs_bot_step_duration_seconds_sum{step="wait-rollout"}')).toBeCloseTo(seconds);
   });
+
+  it('trackK8sRequests turns an adapter\'s cumulative counts into counter increments per scrape', async () => {
+    const m = createMetrics({ processMetrics: false });
+    const stats = { requests: { get: 3, list: 1, watch: 0 } as Record<string, number> };
+    m.trackK8sRequests(() => stats);
+    m.k8sRequest('get'); // direct calls add up with tracked ones
+    let t = await m.text();
+    expect(sample(t, 'ipvs_bot_k8s_requests_total{verb="get"}')).toBe(4);
+    expect(sample(t, 'ipvs_bot_k8s_requests_total{verb="list"}')).toBe(1);
+    stats.requests = { get: 5, list: 1, watch: 2 };
+    t = await m.text();
+    expect(sample(t, 'ipvs_bot_k8s_requests_total{verb="get"}')).toBe(6);
+    expect(sample(t, 'ipvs_bot_k8s_requests_total{verb="watch"}')).toBe(2);
+    stats.requests = { get: 1, list: 1, watch: 2 }; // adapter reset its stats, then made one request
+    t = await m.text();
+    expect(sample(t, 'ipvs_bot_k8s_requests_total{verb="get"}')).toBe(7);
+  });
 });
