@@ -6,8 +6,7 @@ import type { ClusterConfig } from '../config.js';
 import type { Cluster } from '../k8s/cluster.js';
 import { PlanInput, type Plan } from '../workflows/kube-proxy-mode/api.js';
 import { gatherFacts } from '../workflows/kube-proxy-mode/gather-facts.js';
-import { assemblePlan, planBlocked } from '../workflows/kube-proxy-mode/plan.js';
-import { policyOf } from '../workflows/kube-proxy-mode/workflows-service.js';
+import { assemblePlan, planBlocked, policyOf } from '../workflows/kube-proxy-mode/plan.js';
 
 export interface PlanCommandDeps {
   clusters: readonly ClusterConfig[];

@@ -6,7 +6,7 @@ import { createNodeJobFactory } from '../../k8s/node-jobs.js';
 import type { WorkflowDef } from '../engine/define.js';
 import { DEFAULT_TIMING, type KpmDeps, type Timing } from './deps.js';
 import { migrateWorkflow, rollbackWorkflow } from './workflow.js';
-import { policyOf } from './workflows-service.js';
+import { policyOf } from './plan.js';
 
 export interface KubeProxyModeOptions {
   clusterFor(name: string): Cluster;

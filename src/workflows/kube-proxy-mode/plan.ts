@@ -3,6 +3,7 @@
 import { diffConfig, setProxyMode, type ProxyModeChange } from '../../k8s/kube-proxy-config.js';
 import { planRollout, type RolloutOrder } from '../../k8s/rollout.js';
 import type { NodeInfo } from '../../k8s/cluster.js';
+import type { ClusterConfig } from '../../config.js';
 import type { Check, NodeFacts, Plan, PlanInput, ProxyMode } from './api.js';
 import { isBlocked, runChecks } from './checks.js';
 import { migrateTarget, planDigest, rollbackTarget, type ApprovalPolicy } from './digest.js';
@@ -11,6 +12,11 @@ import { readKubeProxySettings } from '../../k8s/kube-proxy-config.js';
 
 export interface PlanPolicy extends ApprovalPolicy { name: string; approvalTtlMs: number }
 export interface PlanClock { now(): number }
+
+/** The parts of a cluster's config that a plan depends on (and that enter its digest). */
+export function policyOf(c: ClusterConfig): PlanPolicy {
+  return { name: c.name, production: c.production, requiredApprovals: c.requiredApprovals, approvalTtlMs: c.approvalTtlMs, approvers: c.approvers };
+}
 
 /** The config.conf edit a migrate run makes: the mode, plus the IPVS scheduler / strictARP when moving to IPVS. */
 export function configChange(input: PlanInput): ProxyModeChange {

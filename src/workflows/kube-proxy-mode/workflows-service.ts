@@ -16,7 +16,7 @@ import {
 import { blockers } from './checks.js';
 import { KUBE_PROXY_CONFIG_KEY, KUBE_PROXY_NAME, KUBE_PROXY_NAMESPACE } from './facts.js';
 import { gatherFacts } from './gather-facts.js';
-import { assemblePlan, assembleRollbackPlan, planBlocked, type PlanPolicy } from './plan.js';
+import { assemblePlan, assembleRollbackPlan, planBlocked, policyOf } from './plan.js';
 
 export interface WorkflowsOptions {
   engine: Engine;
@@ -26,10 +26,6 @@ export interface WorkflowsOptions {
   config: { clusters: readonly ClusterConfig[] };
   clock: { now(): number };
   logger?: Logger;
-}
-
-export function policyOf(c: ClusterConfig): PlanPolicy {
-  return { name: c.name, production: c.production, requiredApprovals: c.requiredApprovals, approvalTtlMs: c.approvalTtlMs, approvers: c.approvers };
 }
 
 export function createWorkflows(o: WorkflowsOptions): Workflows {
