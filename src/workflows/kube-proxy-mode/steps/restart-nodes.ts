@@ -2,11 +2,10 @@
 // kube-proxy pod, wait (watch) for the new one to be Ready, restart calico-node if Calico runs. Compensation
 // puts every node this batch touched back in the old mode and verifies it (restore-nodes.ts).
 import type { JsonObject } from '../../engine/define.js';
-import { StepError } from '../../engine/errors.js';
 import { CleanupResult, readResult } from '../node-results.js';
 import { NodeFailure, restartCalico, restartKubeProxy, runJob, snapshotResult, podRefOf } from './node-ops.js';
 import { restoreNodes } from './restore-nodes.js';
-import { errorText, type Ctx, type PodRef, type Step } from './step-types.js';
+import { batchOutcome, errorText, type Ctx, type PodRef, type Step } from './step-types.js';
 
 export function batchNodes(ctx: Pick<Ctx, 'plan'>, index: number): string[] {
   return index === 0 ? [ctx.plan.rollout.canary] : ctx.plan.rollout.batches[index - 1] ?? [];
@@ -36,8 +35,7 @@ export function restartNodes(index: number): Step {
           throw e;
         }
       }));
-      const failed = settled.flatMap((s) => (s.status === 'rejected' ? [errorText(s.reason)] : []));
-      if (failed.length > 0) throw new StepError('fatal', `kube-proxy did not come up in ${ctx.input.targetMode} mode on ${failed.join('; ')}`);
+      batchOutcome(settled, `kube-proxy did not come up in ${ctx.input.targetMode} mode`);
       return { batch: index, nodes: nodes.length };
     },
     async compensate(ctx) {

@@ -1,11 +1,10 @@
 // Undo for switched nodes (auto-rollback): config.conf back to the snapshot, then per node restart kube-proxy in the
 // old mode, wait one sync, remove the new mode's leftovers and verify the old mode (log, /proxyMode, no kube-ipvs0).
 import type { JsonObject } from '../../engine/define.js';
-import { StepError } from '../../engine/errors.js';
 import { NodeFailure, checkNode, restartCalico, restartKubeProxy, snapshotResult, podRefOf } from './node-ops.js';
 import { ensureConfigText } from './ensure-config.js';
 import { requireSnapshot } from './switch-mode.js';
-import { errorText, type Ctx, type PodRef } from './step-types.js';
+import { batchOutcome, errorText, type Ctx, type PodRef } from './step-types.js';
 
 export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
   if (nodes.length === 0) return;
@@ -31,6 +30,5 @@ export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
       throw e;
     }
   }));
-  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [errorText(s.reason)] : []));
-  if (failed.length > 0) throw new StepError('fatal', `Rollback did not verify on ${failed.join('; ')}`);
+  batchOutcome(settled, 'Rollback did not verify');
 }

@@ -43,17 +43,27 @@ export function errorText(e: unknown): string {
  * so the engine retries the step with backoff; steps are idempotent, so done nodes are skipped on the retry.
  */
 export function retryTransient(step: Step): Step {
-  const run = step.run;
+  const map = (e: unknown): never => {
+    if (e instanceof K8sError && e.retryable) throw new StepError('retryable', e.message, { cause: e });
+    throw e;
+  };
+  const { run, compensate } = step;
   return {
     ...step,
     retry: step.retry ?? { max: 5, baseMs: 1_000 },
-    async run(ctx) {
-      try {
-        return await run(ctx);
-      } catch (e) {
-        if (e instanceof K8sError && e.retryable) throw new StepError('retryable', e.message, { cause: e });
-        throw e;
-      }
-    },
+    run: (ctx) => run(ctx).catch(map),
+    ...(compensate ? { compensate: (ctx: Ctx, result: Parameters<NonNullable<Step['compensate']>>[1]) => compensate(ctx, result).catch(map) } : {}),
   };
+}
+
+/**
+ * The outcome of a batch of per-node promises: nothing when all succeeded; a retryable StepError when every failure
+ * was a transient Kubernetes error (the retry skips the nodes already done); otherwise a fatal one naming the nodes.
+ */
+export function batchOutcome(settled: PromiseSettledResult<unknown>[], what: string): void {
+  const reasons = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  if (reasons.length === 0) return;
+  const text = reasons.map(errorText).join(' | ');
+  if (reasons.every((r) => r instanceof K8sError && r.retryable)) throw new StepError('retryable', `${what}: ${text}`, { cause: reasons[0] });
+  throw new StepError('fatal', `${what} on ${text}`);
 }

@@ -1,10 +1,9 @@
 // Step 6b: verify each node of a batch after one sync: log line, old-mode cleanup (targeted), verify Job. Any node
 // failing stops the run; the engine then compensates every batch switched so far, this one included.
 import type { JsonObject } from '../../engine/define.js';
-import { StepError } from '../../engine/errors.js';
 import { checkNode } from './node-ops.js';
 import { batchNodes } from './restart-nodes.js';
-import { errorText, type PodRef, type Step } from './step-types.js';
+import { batchOutcome, type PodRef, type Step } from './step-types.js';
 
 export function verifyNodes(index: number): Step {
   return {
@@ -25,8 +24,7 @@ export function verifyNodes(index: number): Step {
         });
         if (!chk.ok) throw new Error(`${node}: ${chk.problems.join('; ')}`);
       }));
-      const failed = settled.flatMap((s) => (s.status === 'rejected' ? [errorText(s.reason)] : []));
-      if (failed.length > 0) throw new StepError('fatal', `Verification failed on ${failed.join(' | ')}`);
+      batchOutcome(settled, 'Verification failed');
       return { batch: index, verified: nodes.length };
     },
   };
