@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -49,6 +50,15 @@ describe('deploy/', () => {
     }
     expect(applied.some((d) => d.kind === 'Secret')).toBe(false);
     expect(kustomization).not.toHaveProperty('namespace'); // would move the kube-system Role
+  });
+
+  it('kubectl kustomize renders exactly the objects the kustomization lists, with the image set', () => {
+    const rendered = parseAllDocuments(execFileSync('kubectl', ['kustomize', DEPLOY], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
+    const key = (d: Obj) => `${d.kind}/${d.metadata?.namespace ?? ''}/${d.metadata?.name}`;
+    expect(rendered.map(key).sort()).toEqual(applied.map(key).sort());
+    const image = kustomization as unknown as { images: { name: string; newName: string; newTag: string }[] };
+    const dep = rendered.find((d) => d.kind === 'Deployment')!;
+    expect(dep.spec.template.spec.containers[0].image).toBe(`${image.images[0]!.newName}:${image.images[0]!.newTag}`);
   });
 
   it('has the bot namespace and a Job namespace that allows privileged pods', () => {
