@@ -1,0 +1,34 @@
+// What every listener gets: config, the Workflows API, the notifier, approver checks, audit, logger.
+import type { ClusterConfig, Config } from '../config.js';
+import type { Workflows } from '../workflows/kube-proxy-mode/api.js';
+import type { Clock, Logger } from '../workflows/engine/ports.js';
+import type { Approvers } from './authz.js';
+import type { SlackNotifier } from './slack-notifier.js';
+
+export interface AuditEventInput { actor: string; cluster?: string; runId?: string; type: string; payload: Record<string, unknown> }
+
+/** Audit hooks; src/db/audit-store.ts (recordAudit) and src/audit (export/verify) are wired in by main.ts. */
+export interface AuditPort {
+  record?(e: AuditEventInput): void | Promise<void>;
+  export?(q: { cluster?: string; sinceMs?: number; format: 'jsonl' | 'csv' }): Promise<{ filename: string; content: string | Buffer; chainHead: string; count: number }>;
+  verify?(): Promise<{ ok: boolean; count: number; message: string }>;
+}
+
+export interface BotContext {
+  config: Config;
+  workflows: Workflows;
+  notifier: SlackNotifier;
+  approvers: Approvers;
+  logger: Logger;
+  clock: Clock;
+  audit?: AuditPort;
+  cluster(name: string): ClusterConfig | undefined;
+}
+
+export async function recordAudit(ctx: BotContext, e: AuditEventInput): Promise<void> {
+  try {
+    await ctx.audit?.record?.(e);
+  } catch (err) {
+    ctx.logger.error({ err: String(err), type: e.type, runId: e.runId }, 'audit record failed');
+  }
+}

@@ -1,0 +1,27 @@
+// Production approval modal: the typed name must match the cluster, else the modal shows the error in place.
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { BotContext } from '../../context.js';
+import { INPUT } from '../../views/ids.js';
+import { parseModalMeta } from '../../views/modals.js';
+import { approveRun } from '../approval.js';
+import { ephemeralSay } from '../actions/approve.js';
+
+export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+export function approveSubmit(ctx: BotContext) {
+  return async ({ ack, body, view, client }: ViewArgs): Promise<void> => {
+    const meta = parseModalMeta(view.private_metadata);
+    const typed = view.state.values[INPUT.clusterName.block]?.[INPUT.clusterName.action]?.value?.trim() ?? '';
+    if (!meta) {
+      await ack({ response_action: 'errors', errors: { [INPUT.clusterName.block]: 'This form is out of date; close it and click Approve again.' } });
+      return;
+    }
+    if (typed !== meta.cluster) {
+      ctx.logger.info({ user: body.user.id, runId: meta.runId }, 'production approval: cluster name mismatch');
+      await ack({ response_action: 'errors', errors: { [INPUT.clusterName.block]: `Type the cluster name exactly: ${meta.cluster}` } });
+      return;
+    }
+    await ack();
+    await approveRun(ctx, ephemeralSay(client), { user: body.user.id, channel: meta.channel, runId: meta.runId, digest: meta.digest });
+  };
+}

@@ -1,0 +1,28 @@
+// `/ipvs status` and `/ipvs clusters` answers.
+import type { ProxyMode, RunStatus } from '../../workflows/kube-proxy-mode/api.js';
+import { STATE_LABEL } from './run-card.js';
+import { phaseCounts } from './progress.js';
+import { capBlocks, esc, section, slackDate, truncate, type Block } from './text.js';
+
+export function statusView(runs: RunStatus[], target?: string): { text: string; blocks: Block[] } {
+  if (runs.length === 0) {
+    const t = target ? `No runs found for \`${esc(target)}\`.` : 'No active runs.';
+    return { text: t, blocks: [section(t)] };
+  }
+  const blocks = runs.slice(0, 20).map((r) => section(truncate([
+    `*${esc(r.cluster)}* \`${esc(r.runId)}\` ${r.kind}: ${r.plan.currentMode} → ${r.plan.targetMode}`,
+    `${STATE_LABEL[r.state]} · ${r.approvals.length}/${r.requiredApprovals} approvals · requested by <@${r.requester}> · updated ${slackDate(r.updatedAt)}`,
+    r.currentStep ? `Step: ${esc(r.currentStep)}` : '',
+    r.nodes.length ? phaseCounts(r).replace(/\n/g, ' · ') : '',
+    r.reason ? `Reason: ${esc(r.reason)}` : '',
+    r.message ? `Card: https://slack.com/archives/${r.message.channel}/p${r.message.ts.replace('.', '')}` : '',
+  ].filter(Boolean).join('\n'), 3000)));
+  if (runs.length > 20) blocks.push(section(`… and ${runs.length - 20} more`));
+  return { text: `${runs.length} run(s)`, blocks: capBlocks(blocks) };
+}
+
+export function clustersView(list: { name: string; mode: ProxyMode | 'unknown'; production: boolean; error?: string }[]): { text: string; blocks: Block[] } {
+  if (list.length === 0) return { text: 'No clusters configured.', blocks: [section('No clusters configured.')] };
+  const lines = list.map((c) => `• *${esc(c.name)}*${c.production ? ' (production)' : ''}: ${c.error ? `:warning: unreachable (${esc(c.error)})` : `kube-proxy mode \`${c.mode}\``}`);
+  return { text: lines.join('\n').replace(/[*`]/g, ''), blocks: [section(truncate(lines.join('\n'), 3000))] };
+}

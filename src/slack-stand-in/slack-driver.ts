@@ -1,0 +1,86 @@
+// Plays Slack's side of the conversation: sends signed slash commands, button clicks and modal submissions into
+// the app's POST /slack/events, with response_url and trigger_id pointing back at the stand-in. Tests and demo.
+import { buttonsIn } from './block-text.js';
+import { signedHeaders } from './sign-request.js';
+import type { SlackStandIn } from './slack-stand-in.js';
+
+type Json = Record<string, unknown>;
+
+export interface DriverReply { status: number; text: string; json?: Json }
+
+export class SlackDriver {
+  private seq = 0;
+  constructor(private readonly o: { eventsUrl: string; signingSecret: string; standIn: SlackStandIn; command?: string }) {}
+
+  async post(body: string, contentType = 'application/x-www-form-urlencoded', headers?: Record<string, string>): Promise<DriverReply> {
+    const res = await fetch(this.o.eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...(headers ?? signedHeaders(this.o.signingSecret, body)) },
+      body,
+    });
+    const text = await res.text();
+    let json: Json | undefined;
+    try { json = text ? JSON.parse(text) as Json : undefined; } catch { json = undefined; }
+    return json ? { status: res.status, text, json } : { status: res.status, text };
+  }
+
+  private triggerId(user: string): string { return `T${user}-${++this.seq}`; }
+
+  /** `/ipvs <text>` from user in channel. An ephemeral text in the ack body is recorded like Slack would show it. */
+  async command(user: string, channel: string, text: string): Promise<DriverReply> {
+    const s = this.o.standIn;
+    const form = new URLSearchParams({
+      token: 'legacy', team_id: s.teamId, team_domain: 'stand-in', channel_id: channel, channel_name: s.channels.get(channel)?.name ?? channel,
+      user_id: user, user_name: s.users.get(user)?.name ?? user, command: this.o.command ?? '/ipvs', text,
+      api_app_id: 'A0APP', is_enterprise_install: 'false', response_url: s.responseUrl(channel, user), trigger_id: this.triggerId(user),
+    });
+    const reply = await this.post(form.toString());
+    if (reply.json && (typeof reply.json.text === 'string' || Array.isArray(reply.json.blocks))) s.recordAckAnswer(channel, user, reply.json);
+    return reply;
+  }
+
+  /** Clicks the button whose visible text is `buttonText` on the message (channel, ts) as it is now. */
+  async clickButton(user: string, where: { channel: string; ts: string }, buttonText: string): Promise<DriverReply> {
+    const s = this.o.standIn;
+    const m = s.message(where.channel, where.ts);
+    if (!m) throw new Error(`no message ${where.channel}/${where.ts}`);
+    const btn = buttonsIn(m.blocks).find((b) => b.text === buttonText);
+    if (!btn) throw new Error(`no button "${buttonText}" on ${where.ts}; buttons: ${buttonsIn(m.blocks).map((b) => b.text).join(', ')}`);
+    const payload = {
+      type: 'block_actions', team: { id: s.teamId, domain: 'stand-in' }, user: { id: user, username: s.users.get(user)?.name ?? user, team_id: s.teamId },
+      api_app_id: 'A0APP', token: 'legacy', trigger_id: this.triggerId(user), response_url: s.responseUrl(where.channel, user),
+      container: { type: 'message', message_ts: m.ts, channel_id: where.channel, is_ephemeral: false },
+      channel: { id: where.channel, name: s.channels.get(where.channel)?.name ?? where.channel },
+      message: { type: 'message', ts: m.ts, text: m.text, blocks: m.blocks ?? [], user: m.user },
+      state: { values: {} },
+      actions: [{ type: 'button', action_id: btn.action_id, block_id: btn.block_id ?? 'b', text: { type: 'plain_text', text: btn.text },
+        ...(btn.value !== undefined ? { value: btn.value } : {}), action_ts: String(Date.now() / 1000) }],
+    };
+    return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  }
+
+  /** The most recent modal opened for `user` (views.open with a trigger id of theirs). */
+  lastViewFor(user: string): { id: string; view: Json } | undefined {
+    const all = [...this.o.standIn.views.values()].filter((v) => v.user === user);
+    const v = all[all.length - 1];
+    return v ? { id: v.id, view: v.view } : undefined;
+  }
+
+  /** Submits a modal with plain-text input values: { block_id: { action_id: value } }. */
+  async submitView(user: string, viewId: string, values: Record<string, Record<string, string>>): Promise<DriverReply> {
+    const s = this.o.standIn;
+    const v = s.views.get(viewId);
+    if (!v) throw new Error(`no view ${viewId}`);
+    const stateValues: Record<string, Record<string, Json>> = {};
+    for (const [block, actions] of Object.entries(values)) {
+      stateValues[block] = Object.fromEntries(Object.entries(actions).map(([a, value]) => [a, { type: 'plain_text_input', value }]));
+    }
+    const payload = {
+      type: 'view_submission', team: { id: s.teamId, domain: 'stand-in' }, user: { id: user, username: s.users.get(user)?.name ?? user, team_id: s.teamId },
+      api_app_id: 'A0APP', token: 'legacy', trigger_id: this.triggerId(user),
+      view: { ...v.view, id: v.id, hash: v.hash, team_id: s.teamId, state: { values: stateValues } },
+      response_urls: [],
+    };
+    return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+  }
+}
