@@ -136,6 +136,14 @@ export function waitStep<Input, Plan, Deps>(id: string, ms: number): StepDef<Inp
   };
 }
 
+/**
+ * observe() for a step whose run is an idempotent ensure… that is safe to run again after a crash:
+ * it tells the runner to run it again (audited as attempt n+1 with observed 'not-applied').
+ */
+export async function rerunIsSafe(): Promise<'not-applied'> {
+  return 'not-applied';
+}
+
 /** Throws if step ids repeat (a duplicate id would make results ambiguous). */
 export function assertUniqueStepIds(steps: readonly { id: string }[]): void {
   const seen = new Set<string>();

@@ -28,6 +28,8 @@ export interface EngineOptions {
   concurrency?: number;
   /** Lease length; renewed every third of it while a run is driven (default 60 s). */
   leaseMs?: number;
+  /** Wait before retrying a run whose driving failed outside a step, e.g. its deps could not be built (default 30 s). */
+  errorBackoffMs?: number;
 }
 
 export interface CreateRunRequest {
@@ -50,7 +52,11 @@ export type Decision = 'continue' | 'rollback' | 'abort';
 export interface Engine {
   /** Recovers unfinished runs (leases of this owner or expired), then drives runs as they become due. */
   start(): Promise<void>;
-  /** Stops taking work; the step in progress finishes and records; leases are released. */
+  /**
+   * Stops taking work and aborts ctx.signal. A step that finishes anyway records its outcome; one that
+   * throws while stopping (or is in a ctx.sleep) is left 'started' and re-observed after restart.
+   * Leases are released. An engine is not restarted after stop(): create a new one.
+   */
   stop(): Promise<void>;
   /** Throws WorkflowError 'invalid' (unknown kind) or 'locked' (another run holds the cluster). */
   createRun(req: CreateRunRequest): RunStatus;
@@ -85,7 +91,10 @@ export function createEngine(opts: EngineOptions): Engine {
   let timer: TimerHandle | undefined;
   let kickPending: Promise<void> | undefined;
 
-  const env: RunnerEnv = { db, clock, notifier, logger, workflows, ownerId, leaseMs, signal: abort.signal, stopping: () => stopping };
+  const env: RunnerEnv = {
+    db, clock, notifier, logger, workflows, ownerId, leaseMs, errorBackoffMs: opts.errorBackoffMs ?? 30_000,
+    signal: abort.signal, stopping: () => stopping,
+  };
   const now = () => clock.now();
   const iso = () => new Date(now()).toISOString();
 
@@ -141,14 +150,16 @@ export function createEngine(opts: EngineOptions): Engine {
   const engine: Engine = {
     async start() {
       if (running) return;
+      if (abort.signal.aborted) throw new Error('this engine was stopped; create a new one');
       running = true;
-      stopping = false;
       recoverRuns({ db, clock, logger, ownerId });
       tick();
     },
 
     async stop() {
       stopping = true;
+      // Steps see ctx.signal aborted; one that gives up is left 'started' for the next process to observe.
+      abort.abort();
       timer?.cancel();
       timer = undefined;
       await Promise.allSettled([...inFlight.values()]);
@@ -235,6 +246,8 @@ export function createEngine(opts: EngineOptions): Engine {
           run: { state: transition(state, 'compensate'), phase: 'compensating', cancelRequestedBy: user, waitingFor: null, reason: `cancelled by <@${user}>` },
           audit: [{ actor: user, type: 'run.cancel_requested', payload: { during: state } }, { actor: 'system', type: 'run.rolling_back', payload: { cause: 'cancel' } }],
         });
+      } else if (state === 'rolling_back') {
+        throw new WorkflowError('invalid', `Run ${runId} is already rolling back; it will end rolled back.`);
       } else {
         row = commitAndNotify(env, {
           runId, expectState: state, run: { cancelRequestedBy: user },

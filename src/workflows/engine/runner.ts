@@ -2,7 +2,7 @@
 // transaction open, record the outcome with the run's new state and audit event in one transaction.
 // Each loop iteration re-reads the run, so API verbs (cancel, decide) act at the next step boundary.
 import {
-  acquireLease, commit, getRun, getSteps, releaseLease, type Commit, type RunDb, type RunRow, type StepRow,
+  acquireLease, commit, getRun, getSteps, releaseLease, setRunFields, type Commit, type RunDb, type RunRow, type StepRow,
 } from '../../db/run-store.js';
 import type { RunState } from '../kube-proxy-mode/api.js';
 import { assertUniqueStepIds, type Json, type RunInfo, type StepDef, type WorkflowDef } from './define.js';
@@ -25,6 +25,8 @@ export interface RunnerEnv {
   workflows: Record<string, AnyWorkflow>;
   ownerId: string;
   leaseMs: number;
+  /** Wait before retrying a run whose driving failed outside any step (e.g. deps unreachable). */
+  errorBackoffMs: number;
   signal: AbortSignal;
   /** True once stop() was called: finish the current step's record, then let go. */
   stopping(): boolean;
@@ -94,6 +96,12 @@ export async function driveRun(env: RunnerEnv, runId: string): Promise<void> {
       const advanced = await advance(env, def, run, info, deps, steps, rows);
       if (!advanced) return;
     }
+  } catch (err) {
+    // Not a step outcome (deps could not be built, checkDrift threw, the DB is busy): try again later
+    // rather than spin; the run's state is untouched.
+    if (env.stopping() && env.signal.aborted) return;
+    logger.error({ runId, err: err instanceof Error ? err.message : String(err) }, 'could not drive the run; retrying later');
+    setRunFields(db, runId, { wakeAtMs: clock.now() + env.errorBackoffMs });
   } finally {
     renew?.cancel();
     releaseLease(db, runId, ownerId);
@@ -172,6 +180,12 @@ async function runStep(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunI
   try {
     result = await step.run(ctxFor(step, attempt));
   } catch (e) {
+    if (env.stopping() && env.signal.aborted) {
+      // Interrupted by shutdown: the outcome is unknown, so nothing is recorded; the step stays
+      // 'started' and the next process re-observes it (after any stored wake_at).
+      env.logger.warn({ runId: run.id, step: step.id, attempt }, 'step interrupted by shutdown; it will be re-observed on restart');
+      return false;
+    }
     const err = toStepError(e);
     env.logger.warn({ runId: run.id, step: step.id, attempt, kind: err.kind, err: err.message }, 'step failed');
     return onStepError(env, def, run, info, step, attempt, err);
@@ -312,6 +326,7 @@ async function compensateNext(env: RunnerEnv, def: AnyWorkflow, run: RunRow, ste
     });
     return true;
   } catch (e) {
+    if (env.stopping() && env.signal.aborted) return false; // stays 'compensating': redone (idempotent) on restart
     const err = toStepError(e);
     const max = step.retry?.max ?? 1;
     if (err.kind === 'retryable' && attempt < max) {

@@ -2,7 +2,7 @@
 import { commit, getSnapshot, getSteps, saveSnapshot, setRunFields, type RunDb } from '../../db/run-store.js';
 import type { RunEvent } from '../kube-proxy-mode/api.js';
 import type { Json, JsonObject, NodeResult, RunInfo, SnapshotData, StepContext } from './define.js';
-import { clockDelay, type Clock, type Logger, type Notifier } from './ports.js';
+import type { Clock, Logger, Notifier } from './ports.js';
 
 export interface ContextEnv {
   db: RunDb;
@@ -74,7 +74,13 @@ export function makeStepContext<I, P, D>(env: ContextEnv, run: RunInfo<I, P>, de
     async sleep(ms) {
       // Stored first: after a crash the runner waits out the remainder before re-observing this step.
       setRunFields(db, run.runId, { wakeAtMs: clock.now() + ms });
-      await clockDelay(clock, ms);
+      if (env.signal.aborted) throw new Error('engine stopping');
+      await new Promise<void>((resolve, reject) => {
+        const t = clock.setTimer(ms, () => { env.signal.removeEventListener('abort', onAbort); resolve(); });
+        // On shutdown the wait ends at once; the stored wake_at makes the next process wait the rest.
+        const onAbort = (): void => { t.cancel(); reject(new Error('engine stopping')); };
+        env.signal.addEventListener('abort', onAbort, { once: true });
+      });
     },
   };
 }
