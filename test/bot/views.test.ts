@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { blocksToText, buttonsIn } from '../../src/slack-stand-in/block-text.js';
+import { decodeRef, runCard } from '../../src/bot/views/run-card.js';
+import { helpView } from '../../src/bot/views/help.js';
+import { nodeResultView } from '../../src/bot/views/node-result.js';
+import { approveModal, rejectModal } from '../../src/bot/views/modals.js';
+import { statusView } from '../../src/bot/views/status-view.js';
+import { PlanInput, type RunStatus } from '../../src/workflows/kube-proxy-mode/api.js';
+import { samplePlan } from '../fakes/fake-workflows.js';
+
+function run(o: { nodes?: number; version?: string; state?: RunStatus['state']; diff?: string } = {}): RunStatus {
+  const plan = samplePlan('cluster-a', PlanInput.parse({}), { nodes: o.nodes ?? 3, ...(o.version ? { version: o.version } : {}) });
+  if (o.diff !== undefined) plan.configDiff = o.diff;
+  return { runId: 'run-1', cluster: 'cluster-a', kind: 'migrate', state: o.state ?? 'awaiting_approval', requester: 'U0REQ',
+    approvals: [], requiredApprovals: 2, plan, nodes: [], createdAt: plan.createdAt, updatedAt: plan.createdAt };
+}
+
+function limits(blocks: Record<string, unknown>[]): void {
+  expect(blocks.length).toBeLessThanOrEqual(50);
+  for (const b of blocks) {
+    const t = (b.text as { text?: string } | undefined)?.text;
+    if (t !== undefined) expect(t.length).toBeLessThanOrEqual(b.type === 'header' ? 150 : 3000);
+    for (const f of (b.fields as { text: string }[] | undefined) ?? []) expect(f.text.length).toBeLessThanOrEqual(2000);
+  }
+}
+
+describe('src/bot/views', () => {
+  it('plan card for a small cluster (snapshot)', () => {
+    expect(runCard(run())).toMatchSnapshot();
+  });
+
+  it('plan card carries {runId, digest} in Approve/Reject and Approve has a confirm dialog', () => {
+    const card = runCard(run());
+    const [approve, reject] = buttonsIn(card.blocks);
+    expect(approve?.text).toBe('Approve');
+    expect(approve?.style).toBe('primary');
+    expect(approve?.confirm).toBeDefined();
+    expect(reject?.text).toBe('Reject');
+    expect(reject?.style).toBe('danger');
+    expect(decodeRef(approve?.value)).toEqual({ runId: 'run-1', digest: 'sha256-cluster-a-ipvs-rr' });
+    expect(blocksToText(card.blocks).join('\n')).toContain('0/2 approvals');
+  });
+
+  it('production: Approve has no confirm (the modal asks for the typed name instead)', () => {
+    expect(buttonsIn(runCard(run(), { production: true }).blocks)[0]?.confirm).toBeUndefined();
+  });
+
+  it('a 1,000-node plan with a huge diff stays within Block Kit limits, node table capped with counts', () => {
+    const diff = Array.from({ length: 2000 }, (_, i) => `+line ${i} ${'x'.repeat(30)}`).join('\n');
+    const card = runCard(run({ nodes: 1000, diff }));
+    limits(card.blocks);
+    const text = blocksToText(card.blocks).join('\n');
+    expect(text).toContain('… and 985 more');
+    expect(text).toMatch(/1000 \(\d+ Ready, \d+ not Ready, 1 control-plane\)/);
+    expect(text).toMatch(/… \(\d+ more lines\)/);
+    expect(JSON.stringify(card).length).toBeLessThan(40_000);
+  });
+
+  it('warns that IPVS is deprecated upstream on v1.35+ and names nftables', () => {
+    const text = blocksToText(runCard(run({ version: 'v1.35.1' })).blocks).join('\n');
+    expect(text).toMatch(/IPVS mode is deprecated upstream from Kubernetes v1.35 \(this cluster runs v1.35.1\); nftables/);
+    expect(blocksToText(runCard(run({ version: 'v1.28.7' })).blocks).join('\n')).not.toContain('this cluster runs');
+  });
+
+  it('a blocked plan offers no Approve, only Reject, and says why', () => {
+    const r = run();
+    r.plan.checks.push({ id: 'managed-platform', verdict: 'block', message: 'EKS manages kube-proxy' });
+    const card = runCard(r);
+    expect(buttonsIn(card.blocks).map((b) => b.text)).toEqual(['Reject']);
+    expect(blocksToText(card.blocks).join('\n')).toMatch(/:no_entry: \*managed-platform\*: EKS manages kube-proxy/);
+  });
+
+  it('running card is a checklist with per-node counts and a Cancel button', () => {
+    const r = run({ state: 'running' });
+    r.approvals = [{ user: 'U0A', at: r.createdAt }, { user: 'U0B', at: r.createdAt }];
+    r.currentStep = 'rollout';
+    r.nodes = [{ node: 'cp-0', phase: 'prep', ok: true }, { node: 'worker-001', phase: 'prep', ok: true }, { node: 'worker-002', phase: 'prep', ok: false, detail: 'ip_vs missing' }];
+    const card = runCard(r);
+    const text = blocksToText(card.blocks).join('\n');
+    expect(text).toContain('2/2 approvals: <@U0A>, <@U0B>');
+    expect(text).toContain(':white_check_mark: Switch config.conf');
+    expect(text).toContain(':arrow_forward: Roll out node by node and verify');
+    expect(text).toContain(':white_circle: Clean up old-mode leftovers');
+    expect(text).toContain('prep: 2/3 ok, 1 failed');
+    expect(text).toContain(':x: worker-002 (prep): ip_vs missing');
+    expect(buttonsIn(card.blocks).map((b) => b.text)).toEqual(['Cancel']);
+  });
+
+  it('terminal cards have no buttons and show the reason', () => {
+    const r = run({ state: 'rolled_back' });
+    r.reason = 'worker-002 failed verify: no "Using ipvs Proxier"';
+    const card = runCard(r);
+    expect(buttonsIn(card.blocks)).toEqual([]);
+    expect(blocksToText(card.blocks).join('\n')).toContain('Rolled back');
+    expect(card.text).toMatch(/Rolled back/);
+  });
+
+  it('node result reply shows the verify facts people look for', () => {
+    const v = nodeResultView({ node: 'worker-001', phase: 'verify', ok: true, result: {
+      phase: 'verify', node: 'worker-001', ok: true, errors: [], proxyMode: 'ipvs', kubeIpvs0: true, ipvsServices: 14,
+      tcp: { target: '10.96.0.1:443', ok: true }, dns: { name: 'kubernetes.default', ok: true }, ping: { target: '10.96.0.10', replies: 3 },
+      logExcerpt: 'I0101 server_others.go:218] "Using ipvs Proxier"' } });
+    const text = blocksToText(v.blocks).join('\n');
+    for (const s of ['/proxyMode: `ipvs`', 'kube-ipvs0: present', 'IPVS virtual servers: 14', 'TCP 10.96.0.1:443: :white_check_mark:', 'DNS kubernetes.default', 'Ping 10.96.0.10: 3 replies', 'Using ipvs Proxier']) expect(text).toContain(s);
+  });
+
+  it('modals, help and status render', () => {
+    const meta = { runId: 'run-1', digest: 'd', channel: 'C1', ts: '1.2', cluster: 'prod-eu' };
+    expect(approveModal(meta)).toMatchSnapshot();
+    expect(JSON.stringify(rejectModal(meta))).toContain('"multiline":true');
+    expect(helpView().blocks.length).toBeGreaterThan(2);
+    expect(blocksToText(statusView([run()]).blocks).join('\n')).toContain('run-1');
+    expect(statusView([], 'x').text).toBe('No runs found for `x`.');
+  });
+});
