@@ -15,7 +15,8 @@ export function blocksToText(blocks: unknown): string[] {
       case 'header': out.push(`# ${textOf(b.text)}`); break;
       case 'section': {
         if (b.text) out.push(textOf(b.text));
-        if (Array.isArray(b.fields)) out.push((b.fields as unknown[]).map(textOf).join(' | '));
+        // A field reads "*Label*\nvalue" in Slack's two-column layout; one line per field reads best as text.
+        if (Array.isArray(b.fields)) out.push(...(b.fields as unknown[]).map((f) => textOf(f).replace(/^\*([^*\n]+)\*\n/, '$1: ')));
         if (b.accessory && (b.accessory as Json).type === 'button') out.push(`[${textOf((b.accessory as Json).text)}]`);
         break;
       }

@@ -21,6 +21,18 @@ export interface StoredResponse { id: string; channel: string; user: string; bod
 
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'files', 'metadata']);
 
+/** The upload URL accepts raw bytes or multipart/form-data (what WebClient sends); returns the file's bytes. */
+function fileBody(contentType: string, raw: Buffer): Buffer {
+  const m = /multipart\/form-data;\s*boundary=("?)([^";]+)\1/i.exec(contentType);
+  if (!m) return raw;
+  const delim = Buffer.from(`--${m[2]}`);
+  const start = raw.indexOf(delim);
+  const headerEnd = raw.indexOf('\r\n\r\n', start);
+  const next = raw.indexOf(delim, headerEnd);
+  if (start < 0 || headerEnd < 0 || next < 0) return raw;
+  return raw.subarray(headerEnd + 4, next - 2); // the part ends with CRLF before the next delimiter
+}
+
 export class SlackStandIn {
   readonly calls: RecordedCall[] = [];
   readonly messages: StoredMessage[] = [];
@@ -126,7 +138,7 @@ export class SlackStandIn {
       if (url.pathname.startsWith('/upload/')) {
         const f = this.files.get(url.pathname.slice('/upload/'.length));
         if (!f) return this.send(res, 404, { ok: false, error: 'file_not_found' });
-        f.content = raw;
+        f.content = fileBody(req.headers['content-type'] ?? '', raw);
         this.send(res, 200, { ok: true });
       } else if (url.pathname.startsWith('/response/')) {
         const target = this.responseTargets.get(url.pathname.slice('/response/'.length));

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNEL, planCard, startHarness, USERS, type Harness } from './harness.js';
+
+describe('src/bot audit subcommands, error fallback, transcript', () => {
+  let h: Harness;
+  const exports: unknown[] = [];
+  beforeAll(async () => {
+    h = await startHarness({ deps: {
+      audit: {
+        record: () => {},
+        export: async (q) => { exports.push(q); return { filename: 'audit-cluster-a.jsonl', content: '{"seq":1}\n{"seq":2}\n', chainHead: 'abc123', count: 2 }; },
+        verify: async () => ({ ok: true, count: 2, message: 'chain intact up to abc123' }),
+      },
+    } });
+  });
+  afterAll(async () => { await h.stop(); });
+
+  it('audit export uploads the file to the channel (files.uploadV2 flow) with the chain head', async () => {
+    await h.driver.command(USERS.alice, CHANNEL, 'audit export cluster-a --since 30d --format jsonl');
+    const msg = await h.slack.waitFor(() => h.slack.topLevel(CHANNEL).find((m) => m.files?.length), 5000, 'file message');
+    expect(exports).toEqual([{ cluster: 'cluster-a', sinceMs: 30 * 86_400_000, format: 'jsonl' }]);
+    expect(msg.files?.[0]?.content?.toString()).toBe('{"seq":1}\n{"seq":2}\n');
+    expect(msg.text).toContain('Chain head `abc123`');
+    expect(h.slack.callsTo('files.getUploadURLExternal').length).toBe(1);
+    expect(h.slack.callsTo('files.completeUploadExternal').length).toBe(1);
+  });
+
+  it('audit verify answers in the channel', async () => {
+    await h.driver.command(USERS.alice, CHANNEL, 'audit verify');
+    const m = await h.slack.waitFor(() => h.slack.topLevel(CHANNEL).find((x) => x.text.includes('Audit chain intact')), 5000, 'verify');
+    expect(m.text).toContain('2 event(s) checked');
+  });
+
+  it('an unexpected error in a button handler is logged and answered, never a crash', async () => {
+    const c = await planCard(h, 'cluster-a');
+    const original = h.workflows.status.bind(h.workflows);
+    h.workflows.status = async () => { throw new TypeError('database is locked'); };
+    try {
+      const r = await h.driver.clickButton(USERS.alice, c, 'Approve');
+      expect(r.status).toBe(200);
+      const e = await h.slack.waitFor(() => h.slack.ephemeralsFor(USERS.alice).find((x) => /went wrong on my side/.test(x.text)), 5000, 'error answer');
+      expect(e.text).toMatch(/\(ref [a-z0-9]+\)/);
+      expect(h.logger.lines.some((l) => l.msg === 'unhandled listener error' && String(l.obj.err).includes('database is locked'))).toBe(true);
+    } finally {
+      h.workflows.status = original;
+    }
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+  });
+
+  it('the transcript reads like the channel: cards, thread replies, files, ephemeral answers', () => {
+    const t = h.slack.transcript(CHANNEL);
+    expect(t).toContain('# cluster-a: kube-proxy iptables → ipvs');
+    expect(t).toContain('[Approve] [Reject]');
+    expect(t).toContain('[file: audit-cluster-a.jsonl, 20 bytes]');
+    expect(t).toMatch(/to @alice: .*went wrong on my side/);
+  });
+});
