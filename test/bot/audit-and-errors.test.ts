@@ -54,4 +54,10 @@ describe('src/bot audit subcommands, error fallback, transcript', () => {
     expect(t).toContain('[file: audit-cluster-a.jsonl, 20 bytes]');
     expect(t).toMatch(/to @alice: .*went wrong on my side/);
   });
+
+  it('calls only Web API methods covered by the manifest scopes (views.open and auth.test need none)', () => {
+    const allowed = new Set(['auth.test', 'views.open', 'chat.postMessage', 'chat.update', 'chat.postEphemeral', 'files.getUploadURLExternal',
+      'files.completeUploadExternal', 'usergroups.users.list', 'response_url', 'ack']);
+    expect([...new Set(h.slack.calls.map((c) => c.method))].filter((x) => !allowed.has(x))).toEqual([]);
+  });
 });
