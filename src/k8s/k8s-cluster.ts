@@ -148,9 +148,19 @@ export class K8sCluster implements Cluster, AccessReviewer {
   async patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string): Promise<ConfigMapInfo> {
     // A merge patch carrying metadata.resourceVersion is a precondition: the server answers 409 when it is stale.
     const body = { metadata: { resourceVersion }, data: { [key]: value } };
-    const cm = await this.call('patch', `patch configmap ${namespace}/${name}`, () =>
-      this.core.patchNamespacedConfigMap({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
-    return toConfigMapInfo(cm);
+    try {
+      const cm = await this.call('patch', `patch configmap ${namespace}/${name}`, () =>
+        this.core.patchNamespacedConfigMap({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
+      return toConfigMapInfo(cm);
+    } catch (e) {
+      // A retried patch whose first attempt was applied (answer lost) meets its own new resourceVersion: 409.
+      // If the key already holds exactly our value, nobody else's edit was overwritten and the patch is done.
+      const err = toK8sError(e);
+      if (err.kind !== 'Conflict') throw err;
+      const now = await this.getConfigMap(namespace, name);
+      if (now.data[key] === value) return now;
+      throw err;
+    }
   }
 
   async getDaemonSet(namespace: string, name: string): Promise<DaemonSetInfo> {

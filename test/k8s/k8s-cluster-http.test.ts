@@ -72,6 +72,9 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     expect(stale).toMatchObject({ kind: 'Conflict', status: 409, retryable: false });
     expect(c.stats().requests.patch).toBe(patches + 1);
     expect(api.get('configmaps', 'kube-system', 'kube-proxy')!.data['config.conf']).toBe('mode: "ipvs"\n');
+    // the same value with a stale resourceVersion (a retry after a lost answer) is already done, not a conflict
+    const same = await c.patchConfigMapData('kube-system', 'kube-proxy', 'config.conf', 'mode: "ipvs"\n', before.resourceVersion);
+    expect(same.resourceVersion).toBe(after.resourceVersion);
   });
 
   it('sets the DaemonSet update strategy idempotently (no write when already set)', async () => {
