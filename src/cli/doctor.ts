@@ -4,6 +4,8 @@
 // SelfSubjectAccessReview. Prints one row per check with the fix for each failure; exit 1 when any check fails.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type ClusterConfig, type Config } from '../config.js';
+import { closeDb, openDb } from '../db/client.js';
+import { migrateDb } from '../db/migrate.js';
 import { K8sCluster } from '../k8s/k8s-cluster.js';
 import { checkCluster, formatTable, type CheckRow, type DoctorCluster } from './doctor-checks.js';
 
@@ -15,12 +17,27 @@ export interface DoctorDb {
 export interface DoctorDeps {
   env: NodeJS.ProcessEnv;
   out: NodeJS.WritableStream;
-  db: DoctorDb;
+  /** Defaults to the real store: openDb + migrateDb. */
+  db?: DoctorDb;
   /** Defaults to a K8sCluster from the cluster's kubeconfig/context (or KUBECONFIG / in-cluster). */
   connect?: (cluster: ClusterConfig, config: Config) => DoctorCluster;
 }
 
 export const DOCTOR_USAGE = 'usage: ipvs-bot doctor [--config PATH] [--db PATH] [--cluster NAME] [--json]';
+
+/** The real store: creates the file (and its directory) if needed, applies migrations/, closes it again. */
+export const sqliteDoctorDb: DoctorDb = {
+  openAndMigrate(path) {
+    const db = openDb(path);
+    try {
+      migrateDb(db);
+      const row = db.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };
+      return { applied: row.n };
+    } finally {
+      closeDb(db);
+    }
+  },
+};
 
 /** Doctor fails fast on a dead cluster: a short timeout and two tries instead of the bot's patient retries. */
 export function connectK8s(cluster: ClusterConfig, config: Config): DoctorCluster {
@@ -65,7 +82,7 @@ export async function doctorCommand(argv: string[], deps: DoctorDeps): Promise<n
 
   const dbPath = opts.db ?? config.dbPath;
   try {
-    const r = deps.db.openAndMigrate(dbPath);
+    const r = (deps.db ?? sqliteDoctorDb).openAndMigrate(dbPath);
     rows.push({ scope: 'db', check: dbPath, status: 'pass', detail: `opened and migrated${r ? ` (${r.applied} migrations applied)` : ''}` });
   } catch (e) {
     rows.push({ scope: 'db', check: dbPath, status: 'fail', detail: (e as Error).message,
