@@ -338,7 +338,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
       if (!job) continue;
       byJob.set(job, [...(byJob.get(job) ?? []), p]);
     }
-    await Promise.all(finished.map(async (r) => {
+    await forEachLimit(finished, 16, async (r) => {
       const candidates = (byJob.get(r.name) ?? []).sort((a, b) => time(b) - time(a));
       for (const p of candidates) {
         const fromMessage = terminationResult(p);
@@ -350,7 +350,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
         const fromLog = lastJsonObject(await this.podLogs(namespace, newest.metadata.name, { tailLines: 50 }));
         if (fromLog) r.result = fromLog;
       } catch { /* no result: the caller reports "the Job wrote no result" */ }
-    }));
+    });
   }
 
   private async call<T>(verb: RequestVerb, what: string, fn: () => Promise<T>): Promise<T> {
@@ -475,5 +475,12 @@ function sortKeys(v: unknown): unknown {
 function time(p: Obj): number {
   const t = p.metadata?.creationTimestamp;
   return t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : 0;
+}
+/** Runs `fn` over `items` with at most `limit` in flight (log reads for many nodes at once). */
+async function forEachLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
 }
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
