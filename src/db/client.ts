@@ -1,0 +1,28 @@
+// Opens the SQLite store with the pragmas every process uses: WAL (readers never block the writer, so the
+// CLI can export while the bot runs), foreign keys on, a busy timeout instead of SQLITE_BUSY at once.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import * as schema from './schema/index.js';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+export interface OpenDbOptions { readonly?: boolean; busyTimeoutMs?: number }
+
+export function openDb(path: string, opts: OpenDbOptions = {}): Db {
+  const memory = path === ':memory:' || path === '';
+  if (!memory && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(memory ? ':memory:' : path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  if (!opts.readonly) {
+    if (!memory) sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+  }
+  sqlite.pragma('foreign_keys = ON');
+  return drizzle(sqlite, { schema }) as Db;
+}
+
+export function closeDb(db: Db): void {
+  if (db.$client.open) db.$client.close();
+}
