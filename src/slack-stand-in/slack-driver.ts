@@ -29,18 +29,29 @@ export class SlackDriver {
   /** `/ipvs <text>` from user in channel. An ephemeral text in the ack body is recorded like Slack would show it. */
   async command(user: string, channel: string, text: string): Promise<DriverReply> {
     const s = this.o.standIn;
+    const reply = await this.post(this.commandBody(user, channel, text));
+    if (reply.json && (typeof reply.json.text === 'string' || Array.isArray(reply.json.blocks))) s.recordAckAnswer(channel, user, reply.json);
+    return reply;
+  }
+
+  /** The form body Slack would send for the command (for load generators that sign and send it elsewhere). */
+  commandBody(user: string, channel: string, text: string): string {
+    const s = this.o.standIn;
     const form = new URLSearchParams({
       token: 'legacy', team_id: s.teamId, team_domain: 'stand-in', channel_id: channel, channel_name: s.channels.get(channel)?.name ?? channel,
       user_id: user, user_name: s.users.get(user)?.name ?? user, command: this.o.command ?? '/ipvs', text,
       api_app_id: 'A0APP', is_enterprise_install: 'false', response_url: s.responseUrl(channel, user), trigger_id: this.triggerId(user),
     });
-    const reply = await this.post(form.toString());
-    if (reply.json && (typeof reply.json.text === 'string' || Array.isArray(reply.json.blocks))) s.recordAckAnswer(channel, user, reply.json);
-    return reply;
+    return form.toString();
   }
 
   /** Clicks the button whose visible text is `buttonText` on the message (channel, ts) as it is now. */
   async clickButton(user: string, where: { channel: string; ts: string }, buttonText: string): Promise<DriverReply> {
+    return this.post(this.clickBody(user, where, buttonText));
+  }
+
+  /** The form body of a block_actions click on the button with that visible text. */
+  clickBody(user: string, where: { channel: string; ts: string }, buttonText: string): string {
     const s = this.o.standIn;
     const m = s.message(where.channel, where.ts);
     if (!m) throw new Error(`no message ${where.channel}/${where.ts}`);
@@ -56,7 +67,7 @@ export class SlackDriver {
       actions: [{ type: 'button', action_id: btn.action_id, block_id: btn.block_id ?? 'b', text: { type: 'plain_text', text: btn.text },
         ...(btn.value !== undefined ? { value: btn.value } : {}), action_ts: String(Date.now() / 1000) }],
     };
-    return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   }
 
   /** The most recent modal opened for `user` (views.open with a trigger id of theirs). */
