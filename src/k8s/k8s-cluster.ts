@@ -14,7 +14,8 @@ import {
   jobOutcome, lastJsonObject, podFailed, terminationResult, toConfigMapInfo, toDaemonSetInfo, toNodeInfo, toPodInfo,
   toServiceInfo,
 } from './k8s-objects.js';
-import { DEFAULT_RETRY, backoffDelay, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { watchUntil, type WatchDeps, type WatchEnd } from './watch-until.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = any;
@@ -198,11 +199,11 @@ export class K8sCluster implements Cluster, AccessReviewer {
 
   async waitForPodOnNode(namespace: string, labelSelector: string, node: string, opts: { notUid?: string; timeoutMs: number }): Promise<PodInfo> {
     let last: PodInfo | undefined;
-    const found = await this.watchUntil<PodInfo>({
-      what: `pods ${labelSelector} on ${node}`,
-      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+    const what = `pods ${labelSelector} on ${node}`;
+    const found = await watchUntil<PodInfo>(this.watchDeps(what, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      () => this.core.listNamespacedPod({ namespace, labelSelector, fieldSelector: `spec.nodeName=${node}` }, this.opts())), {
+      what,
       query: { labelSelector, fieldSelector: `spec.nodeName=${node}` },
-      list: () => this.core.listNamespacedPod({ namespace, labelSelector, fieldSelector: `spec.nodeName=${node}` }, this.opts()),
       timeoutMs: opts.timeoutMs,
       handle: (type, o) => {
         if (type === 'DELETED' || o?.spec?.nodeName !== node || o?.metadata?.uid === opts.notUid) return undefined;
@@ -248,11 +249,10 @@ export class K8sCluster implements Cluster, AccessReviewer {
     const runs = new Set<string>();
     const seen = new Set<string>();
     if (wanted.size > 0) {
-      await this.watchUntil<true>({
+      await watchUntil<true>(this.watchDeps(`jobs in ${namespace}`, `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`,
+        () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED_SELECTOR }, this.opts())), {
         what: `jobs in ${namespace}`,
-        path: `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`,
         query: { labelSelector: MANAGED_SELECTOR },
-        list: () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED_SELECTOR }, this.opts()),
         timeoutMs: opts.timeoutMs,
         handle: (type, o, initial) => {
           const name: string | undefined = o?.metadata?.name;
@@ -368,78 +368,25 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return (patchType ? setHeaderOptions('Content-Type', patchType, base as Obj) : base) as Obj;
   }
 
-  private async watchUntil<R>(w: {
-    what: string; path: string; query: Record<string, string>; timeoutMs: number;
-    list: () => Promise<{ items: unknown[]; metadata?: { resourceVersion?: string } }>;
-    handle: (type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'LISTED', obj: Obj, marker?: 'listed') => R | undefined;
-    resetOnList?: () => void;
-  }): Promise<R | undefined> {
-    const deadline = Date.now() + w.timeoutMs;
-    let rv: string | undefined;
-    let needList = true;
-    let failures = 0;
-    let result: R | undefined;
-    let stop: (() => void) | undefined;
-    const timedOut = new Promise<void>((resolve) => { const t = setTimeout(resolve, Math.max(0, w.timeoutMs)); stop = () => { clearTimeout(t); resolve(); }; });
-    let finished = false;
-    timedOut.then(() => { finished = true; });
-    try {
-      while (!finished) {
-        if (needList) {
-          const l = await this.call('list', `list ${w.what}`, w.list);
-          w.resetOnList?.();
-          rv = l.metadata?.resourceVersion;
-          needList = false;
-          for (const o of l.items) {
-            const r = w.handle('ADDED', o);
-            if (r !== undefined) return r;
-          }
-          const r = w.handle('LISTED', undefined, 'listed');
-          if (r !== undefined) return r;
-        }
-        const remaining = Math.ceil((deadline - Date.now()) / 1000);
-        if (remaining <= 0) return undefined;
-        const started = Date.now();
-        let events = 0;
-        const outcome = await this.watchOnce(w.path, {
-          ...w.query, allowWatchBookmarks: 'true', timeoutSeconds: String(Math.min(remaining, this.watchTimeoutSeconds)),
-          ...(rv ? { resourceVersion: rv } : {}),
-        }, (type, o) => {
-          events++;
-          if (o?.metadata?.resourceVersion) rv = o.metadata.resourceVersion;
-          if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return false;
-          const r = w.handle(type as 'ADDED', o);
-          if (r !== undefined) { result = r; return true; }
-          return false;
-        }, timedOut);
-        if (result !== undefined) return result;
-        if (finished) return undefined;
-        if (outcome.expired) { this.counts.relists++; needList = true; continue; }
-        this.counts.watchReconnects++;
-        if (outcome.error) {
-          const err = toK8sError(outcome.error, `watch ${w.what}`);
-          if (!err.retryable) throw err;
-        }
-        // A connection that ended at once without events (error or not) must not turn into a hot reconnect loop.
-        if (outcome.error || (events === 0 && Date.now() - started < 1000)) {
-          failures++;
-          await Promise.race([sleep(Math.max(50, backoffDelay(this.retry, Math.min(failures, 6)))), timedOut]);
-        } else failures = 0;
-      }
-      return undefined;
-    } finally {
-      stop?.();
-    }
+  private watchDeps(what: string, path: string, list: () => Promise<{ items: unknown[]; metadata?: { resourceVersion?: string } }>): WatchDeps {
+    return {
+      list: () => this.call('list', `list ${what}`, list),
+      open: (query, onEvent, cancel) => this.watchOnce(path, query, onEvent, cancel),
+      retry: this.retry,
+      maxConnectionSeconds: this.watchTimeoutSeconds,
+      onRelist: () => { this.counts.relists++; },
+      onReconnect: () => { this.counts.watchReconnects++; },
+    };
   }
 
   /** One watch connection. `onEvent` returns true to stop. Resolves when the connection ends. */
   private watchOnce(path: string, query: Record<string, string>, onEvent: (type: string, obj: Obj) => boolean, cancel: Promise<void>):
-    Promise<{ expired?: boolean; error?: unknown }> {
+    Promise<WatchEnd> {
     this.counts.requests.watch++;
     return new Promise((resolve) => {
       let settled = false;
       let controller: AbortController | undefined;
-      const end = (v: { expired?: boolean; error?: unknown }) => { if (!settled) { settled = true; controller?.abort(); resolve(v); } };
+      const end = (v: WatchEnd) => { if (!settled) { settled = true; controller?.abort(); resolve(v); } };
       cancel.then(() => end({}));
       this.watcher.watch(path, query, (type, obj) => {
         if (settled) return;
@@ -483,4 +430,3 @@ async function forEachLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<
     while (next < items.length) await fn(items[next++]!);
   }));
 }
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
