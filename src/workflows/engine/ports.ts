@@ -17,8 +17,8 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(ms, fn) {
     // Node caps timers at 2^31-1 ms; a longer wait simply re-arms after that.
+    // Not unref'd: a pending wait is work in progress; engine.stop() cancels the engine's own timers.
     const t = setTimeout(fn, Math.min(Math.max(0, ms), 2_147_483_647));
-    t.unref?.();
     return { cancel: () => clearTimeout(t) };
   },
 };

@@ -1,5 +1,5 @@
 // Builds the api.ts RunStatus view of a stored run (what the Notifier and the Slack card show).
-import { getApprovals, getSteps, type RunDb, type RunRow } from '../../db/run-store.js';
+import { getApprovals, getNodeRows, type RunDb, type RunRow } from '../../db/run-store.js';
 import type { NodeProgress, Plan, RunState, RunStatus } from '../kube-proxy-mode/api.js';
 
 export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
@@ -8,8 +8,7 @@ export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
     .map((a) => ({ user: a.approver, at: a.createdAt }));
   // Latest row per node across the run's steps (rows come ordered by start time).
   const byNode = new Map<string, NodeProgress>();
-  for (const s of getSteps(db, run.id)) {
-    if (s.node === '') continue;
+  for (const s of getNodeRows(db, run.id)) {
     const p: NodeProgress = { node: s.node, phase: s.phase ?? s.stepId, ok: s.status === 'ok' };
     if (s.error) p.detail = s.error;
     byNode.delete(s.node);

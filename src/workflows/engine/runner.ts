@@ -2,7 +2,7 @@
 // transaction open, record the outcome with the run's new state and audit event in one transaction.
 // Each loop iteration re-reads the run, so API verbs (cancel, decide) act at the next step boundary.
 import {
-  acquireLease, commit, getRun, getSteps, releaseLease, setRunFields, type Commit, type RunDb, type RunRow, type StepRow,
+  acquireLease, commit, getRun, getRunSteps, releaseLease, setRunFields, type Commit, type RunDb, type RunRow, type StepRow,
 } from '../../db/run-store.js';
 import type { RunState } from '../kube-proxy-mode/api.js';
 import { assertUniqueStepIds, type Json, type RunInfo, type StepDef, type WorkflowDef } from './define.js';
@@ -92,7 +92,7 @@ export async function driveRun(env: RunnerEnv, runId: string): Promise<void> {
       if (!depsReady) { deps = await def.deps(info); depsReady = true; }
       const steps = def.steps(info);
       assertUniqueStepIds(steps);
-      const rows = getSteps(db, runId).filter((s) => s.node === '');
+      const rows = getRunSteps(db, runId);
       const advanced = await advance(env, def, run, info, deps, steps, rows);
       if (!advanced) return;
     }

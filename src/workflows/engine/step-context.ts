@@ -1,5 +1,5 @@
 // Builds the StepContext a step receives: run facts, deps, and the few durable verbs a step may use.
-import { commit, getSnapshot, getSteps, saveSnapshot, setRunFields, type RunDb } from '../../db/run-store.js';
+import { commit, getSnapshot, getStepRows, saveSnapshot, setRunFields, type RunDb } from '../../db/run-store.js';
 import type { RunEvent } from '../kube-proxy-mode/api.js';
 import type { Json, JsonObject, NodeResult, RunInfo, SnapshotData, StepContext } from './define.js';
 import type { Clock, Logger, Notifier } from './ports.js';
@@ -42,13 +42,13 @@ export function makeStepContext<I, P, D>(env: ContextEnv, run: RunInfo<I, P>, de
     emit,
     log: (text) => emit({ type: 'log', runId: run.runId, text }),
     results(id) {
-      const row = getSteps(db, run.runId).find((s) => s.stepId === id && s.node === '' && s.status === 'succeeded');
+      const row = getStepRows(db, run.runId, id).find((s) => s.node === '' && s.status === 'succeeded');
       return row ? (parseJson(row.resultJson) ?? null) : undefined;
     },
     nodeResults(id = stepId) {
       const out: Record<string, NodeResult> = {};
-      for (const s of getSteps(db, run.runId)) {
-        if (s.stepId !== id || s.node === '') continue;
+      for (const s of getStepRows(db, run.runId, id)) {
+        if (s.node === '') continue;
         out[s.node] = { node: s.node, phase: s.phase ?? '', ok: s.status === 'ok', result: (parseJson(s.resultJson) ?? {}) as JsonObject, at: s.finishedAt ?? s.startedAt };
       }
       return out;
