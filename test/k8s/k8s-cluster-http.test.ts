@@ -99,7 +99,7 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     await c.deletePod('kube-system', pod!.name, pod!.uid); // already gone: fine
     const before = c.stats().requests;
     const wait = c.waitForPodOnNode('kube-system', 'k8s-app=kube-proxy', 'k8s-worker-1', { notUid: old.metadata.uid, timeoutMs: 10_000 });
-    await until(() => api.requests.some((r) => r.endsWith('(watch)')));
+    await until(() => api.requests.some((r) => r.includes('(watch')));
     api.put('pods', kubeProxyPod('kube-proxy-ccccc', 'k8s-worker-1', 'starting'));
     api.put('pods', kubeProxyPod('kube-proxy-ddddd', 'k8s-cp-1', 'ready')); // another node: ignored
     api.put('pods', kubeProxyPod('kube-proxy-ccccc', 'k8s-worker-1', 'ready'));
@@ -127,6 +127,22 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     expect(c.stats().relists).toBeGreaterThanOrEqual(1);
   });
 
+  it('resumes a watch the server ended from the last resourceVersion, without re-listing', async () => {
+    const path = join(dir, 'kc-short');
+    writeFileSync(path, api.kubeconfig());
+    const c = new K8sCluster(loadKubeConfig({ kubeconfig: path }), { ...fast, watchTimeoutSeconds: 1 });
+    const wait = c.waitForPodOnNode('kube-system', 'k8s-app=kube-proxy', 'k8s-worker-1', { timeoutMs: 10_000 });
+    await until(() => api.requests.some((r) => r.includes('(watch')));
+    const seen = api.put('pods', kubeProxyPod('kube-proxy-ggggg', 'k8s-worker-1', 'starting')).metadata.resourceVersion;
+    await until(() => c.stats().watchReconnects >= 1);
+    api.put('pods', kubeProxyPod('kube-proxy-ggggg', 'k8s-worker-1', 'ready'));
+    expect((await wait).name).toBe('kube-proxy-ggggg');
+    expect(c.stats()).toMatchObject({ relists: 0, requests: { list: 1 } });
+    const watches = api.requests.filter((r) => r.includes('/pods (watch'));
+    expect(watches.length).toBeGreaterThanOrEqual(2);
+    expect(watches[1]).toBe(`GET /api/v1/namespaces/kube-system/pods (watch from ${seen})`);
+  });
+
   it('times out a pod wait with a non-retryable Timeout that names the node', async () => {
     const c = cluster();
     const e = await c.waitForPodOnNode('kube-system', 'k8s-app=kube-proxy', 'k8s-worker-1', { timeoutMs: 300 }).catch((x: unknown) => x);
@@ -143,7 +159,7 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     expect(api.get('jobs', 'ipvs-bot-jobs', specs[0]!.name)!.spec.template.spec.hostPID).toBe(true);
 
     const wait = c.waitForJobs('ipvs-bot-jobs', specs.map((s) => s.name), { timeoutMs: 10_000 });
-    await until(() => api.requests.some((r) => r.includes('/jobs (watch)')));
+    await until(() => api.requests.some((r) => r.includes('/jobs (watch')));
     const [a, b] = specs as [typeof specs[0], typeof specs[0]];
     const labels = (s: typeof a) => ({ ...(s.manifest as AnyObj).spec.template.metadata.labels, 'batch.kubernetes.io/job-name': s.name });
     api.put('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${a.name}-x1`, namespace: 'ipvs-bot-jobs', labels: labels(a) }, spec: { nodeName: 'k8s-cp-1' },

@@ -92,7 +92,7 @@ export async function startMiniApi(): Promise<MiniApi> {
     const q = url.searchParams;
     const send = (code: number, o: unknown) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(o)); };
     const route = routes.find(([m, re]) => m === req.method && re.test(url.pathname));
-    requests.push(`${req.method} ${url.pathname}${q.get('watch') ? ' (watch)' : ''}`);
+    requests.push(`${req.method} ${url.pathname}${q.get('watch') ? ` (watch from ${q.get('resourceVersion') ?? '-'})` : ''}`);
     if (!route) { unexpected.push(`${req.method} ${req.url}`); return send(404, status(404, 'NotFound', 'the server could not find the requested resource')); }
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     if (token !== 'admin-token' && token !== 'reader-token') return send(401, status(401, 'Unauthorized', 'Unauthorized'));
