@@ -79,13 +79,15 @@ describe('src/bot approvals over signed HTTP', () => {
   });
 
   it('falls back to the user list when the workspace has no user groups (paid_teams_only), and logs it', async () => {
-    h.slack.failMethod('usergroups.users.list', 'paid_teams_only', 1);
+    h.slack.failMethod('usergroups.users.list', 'paid_teams_only', 2);
     const c = await planCard(h, 'prod-eu');
-    const modal = await newModal(USERS.carol, () => h.driver.clickButton(USERS.carol, c, 'Approve'));
-    await h.driver.submitView(USERS.carol, modal.id, { cluster_name: { value: 'prod-eu' } });
+    const views = h.slack.views.size;
+    // Not an approver without the group: refused at the click, no modal to type into.
+    await h.driver.clickButton(USERS.carol, c, 'Approve');
     await h.slack.waitFor(() => h.audit.find((a) => a.runId === c.runId && a.payload.usergroupFallback === 'paid_teams_only'), 5000, 'fallback audit');
     await h.slack.waitFor(() => h.slack.ephemeralsFor(USERS.carol).filter((e) => /not an approver/.test(e.text)).length === 1, 5000, 'refusal');
     expect(h.logger.lines.some((l) => l.level === 'warn' && l.obj.slackError === 'paid_teams_only')).toBe(true);
+    expect(h.slack.views.size).toBe(views);
     // The approver listed by ID still counts on the same workspace.
     h.slack.failMethod('usergroups.users.list', 'not_allowed_token_type', 5);
     const m2 = await newModal(USERS.alice, () => h.driver.clickButton(USERS.alice, c, 'Approve'));

@@ -24,8 +24,11 @@ export function approveAction(ctx: BotContext) {
       return;
     }
     const run = (await ctx.workflows.status(ref.runId)).find((r) => r.runId === ref.runId);
-    if (run && ctx.cluster(run.cluster)?.production && run.requester !== body.user.id) {
-      // The typed cluster name is the extra care production asks for; checks happen on submit.
+    const cluster = run && ctx.cluster(run.cluster);
+    // Production asks for the typed cluster name, but only of someone whose approval could count (no typing
+    // just to be refused); every check runs again on submit.
+    if (run && cluster?.production && run.requester !== body.user.id && run.state === 'awaiting_approval'
+      && (await ctx.approvers.check(body.user.id, cluster)).allowed) {
       await client.views.open({ trigger_id: body.trigger_id, view: approveModal({ ...ref, channel, ts, cluster: run.cluster }) as never });
       return;
     }
