@@ -97,6 +97,8 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     await c.deletePod('kube-system', pod!.name, pod!.uid);
     expect(api.get('pods', 'kube-system', 'kube-proxy-aaaaa')).toBeUndefined();
     await c.deletePod('kube-system', pod!.name, pod!.uid); // already gone: fine
+    await c.deletePod('kube-system', 'kube-proxy-bbbbb', 'uid-of-an-older-pod'); // name reused by another pod: not ours, kept
+    expect(api.get('pods', 'kube-system', 'kube-proxy-bbbbb')).toBeDefined();
     const before = c.stats().requests;
     const wait = c.waitForPodOnNode('kube-system', 'k8s-app=kube-proxy', 'k8s-worker-1', { notUid: old.metadata.uid, timeoutMs: 10_000 });
     await until(() => api.requests.some((r) => r.includes('(watch')));
