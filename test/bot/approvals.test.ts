@@ -117,4 +117,25 @@ describe('src/bot approvals over signed HTTP', () => {
     await ephemeral(USERS.alice, /out of date/);
     expect(h.workflows.runs.get(c.runId)?.approvals).toEqual([]);
   });
+
+  it('an expired plan does not count and says to plan again', async () => {
+    const c = await planCard(h, 'cluster-a');
+    const now = h.workflows.now;
+    h.workflows.now = () => Date.now() + 2 * 3_600_000;
+    try {
+      await h.driver.clickButton(USERS.alice, c, 'Approve');
+      await ephemeral(USERS.alice, /plan has expired/);
+    } finally { h.workflows.now = now; }
+    expect(h.workflows.runs.get(c.runId)?.approvals).toEqual([]);
+  });
+
+  it('/ipvs rollback posts an approval-gated rollback card with the rollback quorum', async () => {
+    const r = await h.driver.command(USERS.requester, CHANNEL, 'rollback cluster-b');
+    expect(String(r.json?.text)).toMatch(/Planning the rollback/);
+    const card = await h.slack.waitFor(() => h.slack.topLevel(CHANNEL).find((m) => m.text.startsWith('Rollback of cluster-b')), 5000, 'rollback card');
+    const text = blocksToText(card.blocks).join('\n');
+    expect(text).toContain('# Rollback of cluster-b: kube-proxy ipvs → iptables');
+    expect(text).toContain('0/2 approvals');
+    expect(buttonsIn(card.blocks).map((b) => b.text)).toEqual(['Approve', 'Reject']);
+  });
 });
