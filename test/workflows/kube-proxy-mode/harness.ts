@@ -1,0 +1,56 @@
+// A real engine on a temp-file SQLite DB (real migrations), the kube-proxy-mode workflows and the Workflows
+// service, around whatever Cluster the test gives (the HTTP sandbox through K8sCluster, or the in-memory fake).
+import type { ClusterConfig } from '../../../src/config.js';
+import type { Cluster } from '../../../src/k8s/cluster.js';
+import { createEngine, type Engine } from '../../../src/workflows/engine/engine.js';
+import { silentLogger, systemClock } from '../../../src/workflows/engine/ports.js';
+import type { RunState, RunStatus, Workflows } from '../../../src/workflows/kube-proxy-mode/api.js';
+import type { Timing } from '../../../src/workflows/kube-proxy-mode/deps.js';
+import { kubeProxyModeWorkflows } from '../../../src/workflows/kube-proxy-mode/kube-proxy-mode-workflows.js';
+import { createWorkflows } from '../../../src/workflows/kube-proxy-mode/workflows-service.js';
+import { RecordingNotifier } from '../../fakes/recording-notifier.js';
+import { auditRows, openTestDb, tempDbPath } from '../engine/test-db.js';
+import { CLUSTER } from './harness-config.js';
+
+export { CLUSTER };
+
+export const FAST: Partial<Timing> = { syncWaitMs: 20, podReadyTimeoutMs: 20_000, jobTimeoutMs: 20_000, jobConcurrency: 10 };
+
+export async function kpmHarness(cluster: Cluster, o: { timing?: Partial<Timing>; clusterConfig?: Partial<ClusterConfig> } = {}) {
+  const tmp = tempDbPath();
+  const db = openTestDb(tmp.path);
+  const notifier = new RecordingNotifier();
+  const config = { clusters: [{ ...CLUSTER, ...o.clusterConfig }] };
+  const clusterFor = () => cluster;
+  const engine: Engine = createEngine({
+    db, clock: systemClock, notifier, logger: silentLogger, ownerId: 'test',
+    workflows: kubeProxyModeWorkflows({ clusterFor, config, timing: { ...FAST, ...o.timing } }),
+  });
+  await engine.start();
+  const workflows: Workflows = createWorkflows({ engine, db, clusterFor, config, clock: systemClock });
+
+  async function waitFor(runId: string, states: RunState[], timeoutMs = 30_000): Promise<RunStatus> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const s = engine.getRun(runId);
+      if (s && states.includes(s.state)) return s;
+      if (Date.now() > end) throw new Error(`run ${runId} is ${s?.state} (${s?.reason ?? ''}), expected ${states.join('|')}`);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  }
+
+  /** plan → approve by U0APPROVER → wait for a terminal state. */
+  async function planAndRun(input: Parameters<Workflows['plan']>[1] = {} as never): Promise<RunStatus> {
+    const planned = await workflows.plan('cluster-a', input, 'U0REQUESTER');
+    if (planned.state !== 'awaiting_approval') throw new Error(`plan is ${planned.state}: ${planned.reason ?? ''}`);
+    const a = await workflows.approve(planned.runId, 'U0APPROVER', planned.plan.digest);
+    if (!a.ok) throw new Error(`approve: ${a.code} ${a.message}`);
+    return waitFor(planned.runId, ['succeeded', 'failed', 'rolled_back', 'voided', 'waiting_operator', 'cancelled']);
+  }
+
+  return {
+    db, engine, workflows, notifier, waitFor, planAndRun,
+    audit: (runId?: string) => auditRows(db, runId),
+    async close() { await engine.stop(); db.$client.close(); tmp.cleanup(); },
+  };
+}
