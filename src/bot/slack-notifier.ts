@@ -153,6 +153,8 @@ export class SlackNotifier implements Notifier {
           continue;
         }
         if (q.cardDirty && q.latest) this.wakeAt(runId, q, q.lastCardAt + this.minInterval);
+        // A finished run's card is final: drop the status (a 5,000-node plan is big); the broadcast flag stays.
+        else if (q.latest && TERMINAL.has(q.latest.state)) q.latest = undefined;
         return;
       }
     } finally {
