@@ -242,6 +242,19 @@ export function getStepRows(db: RunDb, runId: string, stepId: string): StepRow[]
   return prepared(db).stepRows.all({ runId, stepId });
 }
 
+const progressByClient = new WeakMap<object, { all(...a: unknown[]): unknown[] }>();
+/** The few columns a status view needs from every per-node row, oldest first (raw: read on every state event). */
+export function getNodeProgressRows(db: RunDb, runId: string): { node: string; stepId: string; phase: string | null; status: string; error: string | null }[] {
+  const client = (db as unknown as { $client: { prepare(s: string): { all(...a: unknown[]): unknown[] } } }).$client;
+  let st = progressByClient.get(client);
+  if (!st) {
+    st = client.prepare(`select node, step_id as stepId, phase, status, error from step_results
+      where run_id = ? and node <> '' order by started_at, rowid`);
+    progressByClient.set(client, st);
+  }
+  return st.all(runId) as { node: string; stepId: string; phase: string | null; status: string; error: string | null }[];
+}
+
 /** Per-node rows only (node <> ''), oldest first. */
 export function getNodeRows(db: RunDb, runId: string): StepRow[] {
   return prepared(db).nodeRows.all({ runId });

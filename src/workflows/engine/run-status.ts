@@ -1,17 +1,27 @@
 // Builds the api.ts RunStatus view of a stored run (what the Notifier and the Slack card show).
-import { getApprovals, getNodeRows, type RunDb, type RunRow } from '../../db/run-store.js';
+import { getApprovals, getNodeProgressRows, type RunDb, type RunRow } from '../../db/run-store.js';
 import type { NodeProgress, Plan, RunState, RunStatus } from '../kube-proxy-mode/api.js';
+
+// plan_json never changes for a run and can be large (one entry per node): parse it once.
+const planCache = new Map<string, { text: string; plan: Plan }>();
+function parsedPlan(run: RunRow): Plan {
+  const hit = planCache.get(run.id);
+  if (hit && hit.text === run.planJson) return hit.plan;
+  const plan = JSON.parse(run.planJson) as Plan;
+  if (planCache.size >= 64) planCache.delete(planCache.keys().next().value!);
+  planCache.set(run.id, { text: run.planJson, plan });
+  return plan;
+}
 
 export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
   const approvals = getApprovals(db, run.id)
     .filter((a) => a.voidedAt === null)
     .map((a) => ({ user: a.approver, at: a.createdAt }));
-  // Latest row per node across the run's steps (rows come ordered by start time).
+  // Latest row per node across the run's steps (rows come oldest first); nodes keep first-seen order.
   const byNode = new Map<string, NodeProgress>();
-  for (const s of getNodeRows(db, run.id)) {
+  for (const s of getNodeProgressRows(db, run.id)) {
     const p: NodeProgress = { node: s.node, phase: s.phase ?? s.stepId, ok: s.status === 'ok' };
     if (s.error) p.detail = s.error;
-    byNode.delete(s.node);
     byNode.set(s.node, p);
   }
   const status: RunStatus = {
@@ -22,7 +32,7 @@ export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
     requester: run.requester,
     approvals,
     requiredApprovals: run.requiredApprovals,
-    plan: JSON.parse(run.planJson) as Plan,
+    plan: parsedPlan(run),
     nodes: [...byNode.values()],
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,

@@ -77,8 +77,8 @@ export async function driveRun(env: RunnerEnv, runId: string): Promise<void> {
   };
   renewLoop();
   try {
-    let deps: unknown;
-    let depsReady = false;
+    // Input and plan never change for a run, so its info, steps and deps are built once per drive.
+    let prepared: { info: RunInfo; steps: AnyStep[]; deps: unknown } | undefined;
     for (;;) {
       if (env.stopping()) return;
       const run = getRun(db, runId);
@@ -88,10 +88,13 @@ export async function driveRun(env: RunnerEnv, runId: string): Promise<void> {
         logger.error({ runId, kind: run.kind }, 'no workflow registered for this run kind; leaving the run untouched');
         return;
       }
-      const info = runInfo(def, run);
-      if (!depsReady) { deps = await def.deps(info); depsReady = true; }
-      const steps = def.steps(info);
-      assertUniqueStepIds(steps);
+      if (!prepared) {
+        const info = runInfo(def, run);
+        const steps = def.steps(info);
+        assertUniqueStepIds(steps);
+        prepared = { info, steps, deps: await def.deps(info) };
+      }
+      const { info, steps, deps } = prepared;
       const rows = getRunSteps(db, runId);
       const advanced = await advance(env, def, run, info, deps, steps, rows);
       if (!advanced) return;
