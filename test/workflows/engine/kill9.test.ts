@@ -11,7 +11,7 @@ import { createEngine } from '../../../src/workflows/engine/engine.js';
 import { silentLogger } from '../../../src/workflows/engine/ports.js';
 import { FakeClock } from '../../fakes/fake-clock.js';
 import { RecordingNotifier } from '../../fakes/recording-notifier.js';
-import { auditRows, openTestDb, tempDbPath } from './test-db.js';
+import { auditRows, firstBrokenLink, openTestDb, tempDbPath } from './test-db.js';
 import { lines, sideEffectWorkflow } from './side-effect-workflow.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -70,6 +70,7 @@ function expectNoAuditLost(db: Parameters<typeof auditRows>[0], committed: Crash
   for (const c of committed) expect(now.get(c.seq), `audit seq ${c.seq}`).toBe(c.hash);
   const seqs = auditRows(db).map((r) => r.seq);
   expect(seqs).toEqual(seqs.map((_, i) => i + 1)); // no gaps
+  expect(firstBrokenLink(db)).toBeNull();
 }
 
 const forwardPoints = [

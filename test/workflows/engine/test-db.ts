@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../../src/db/client.js';
 import { migrateDb } from '../../../src/db/migrate.js';
+import { GENESIS_HASH, rowHash, type ChainedFields } from '../../../src/audit/hash-chain.js';
 
 export function tempDbPath(): { path: string; dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'ipvs-engine-'));
@@ -23,4 +24,16 @@ export function auditRows(db: Db, runId?: string): AuditRow[] {
   const rows = db.$client.prepare(`select seq, type, actor, run_id as runId, payload, hash from audit_events ${runId ? 'where run_id = ?' : ''} order by seq`)
     .all(...(runId ? [runId] : [])) as { seq: number; type: string; actor: string; runId: string | null; payload: string; hash: string }[];
   return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+}
+
+/** Recomputes the hash chain with the audit module's own rule; returns the first bad seq or null. */
+export function firstBrokenLink(db: Db): number | null {
+  const rows = db.$client.prepare('select seq, ts, actor, cluster, run_id as runId, type, payload, prev_hash as prevHash, hash from audit_events order by seq')
+    .all() as (ChainedFields & { prevHash: string; hash: string })[];
+  let prev = GENESIS_HASH;
+  for (const r of rows) {
+    if (r.prevHash !== prev || rowHash(prev, r) !== r.hash) return r.seq;
+    prev = r.hash;
+  }
+  return null;
 }
