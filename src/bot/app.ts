@@ -64,7 +64,9 @@ function boltLogger(log: Logger): import('@slack/bolt').Logger {
   const join = (m: unknown[]): Record<string, unknown> => ({ bolt: m.map((x) => (x instanceof Error ? x.message : typeof x === 'string' ? x : JSON.stringify(x))).join(' ') });
   let level = LogLevel.INFO;
   return {
-    debug: (...m: unknown[]) => log.debug(join(m), 'bolt'), info: (...m: unknown[]) => log.info(join(m), 'bolt'),
+    // Bolt logs several debug lines per request; formatting them costs ack latency, so skip unless asked for.
+    debug: (...m: unknown[]) => { if (level === LogLevel.DEBUG) log.debug(join(m), 'bolt'); },
+    info: (...m: unknown[]) => log.info(join(m), 'bolt'),
     warn: (...m: unknown[]) => log.warn(join(m), 'bolt'), error: (...m: unknown[]) => log.error(join(m), 'bolt'),
     setLevel: (l) => { level = l; }, getLevel: () => level, setName: () => {},
   };
