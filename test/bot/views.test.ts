@@ -73,17 +73,29 @@ describe('src/bot/views', () => {
   it('running card is a checklist with per-node counts and a Cancel button', () => {
     const r = run({ state: 'running' });
     r.approvals = [{ user: 'U0A', at: r.createdAt }, { user: 'U0B', at: r.createdAt }];
-    r.currentStep = 'rollout';
+    r.currentStep = 'verify:1';
     r.nodes = [{ node: 'cp-0', phase: 'prep', ok: true }, { node: 'worker-001', phase: 'prep', ok: true }, { node: 'worker-002', phase: 'prep', ok: false, detail: 'ip_vs missing' }];
     const card = runCard(r);
     const text = blocksToText(card.blocks).join('\n');
     expect(text).toContain('2/2 approvals: <@U0A>, <@U0B>');
     expect(text).toContain(':white_check_mark: Switch config.conf');
-    expect(text).toContain(':arrow_forward: Roll out node by node and verify');
-    expect(text).toContain(':white_circle: Clean up old-mode leftovers');
+    expect(text).toContain(':arrow_forward: Roll out node by node: restart, verify, clean up (batch 1 of 2)');
+    expect(text).toContain(':white_circle: Finish');
     expect(text).toContain('prep: 2/3 ok, 1 failed');
     expect(text).toContain(':x: worker-002 (prep): ip_vs missing');
     expect(buttonsIn(card.blocks).map((b) => b.text)).toEqual(['Cancel']);
+  });
+
+  it('rollback runs show the rollback checklist; the canary is named', () => {
+    const r = run({ state: 'running' });
+    r.kind = 'rollback'; r.plan.kind = 'rollback'; r.currentStep = 'restore-config';
+    let text = blocksToText(runCard(r).blocks).join('\n');
+    expect(text).toContain(':white_check_mark: Snapshot ConfigMap and DaemonSet');
+    expect(text).toContain(':arrow_forward: Restore config.conf from the snapshot');
+    expect(text).not.toContain('Prepare nodes');
+    r.currentStep = 'settle:0';
+    text = blocksToText(runCard(r).blocks).join('\n');
+    expect(text).toContain(`(canary ${r.plan.rollout.canary})`);
   });
 
   it('terminal cards have no buttons and show the reason', () => {

@@ -1,18 +1,30 @@
-// The live checklist part of the run card: workflow steps ticked off, and per-node counts by phase.
+// The live checklist part of the run card: workflow steps ticked off (engine step ids from workflow.ts), the
+// current rollout batch, and per-node counts by phase.
 import type { RunStatus } from '../../workflows/kube-proxy-mode/api.js';
 import { codeBlock, esc, section, truncate, type Block } from './text.js';
 
-export const MIGRATE_STEPS = ['approval', 'prepare-nodes', 'snapshot', 'switch', 'rollout', 'cleanup', 'finish'] as const;
+export const MIGRATE_STEPS = ['approval', 'prepare-nodes', 'snapshot', 'switch', 'rollout', 'finish'] as const;
+export const ROLLBACK_STEPS = ['approval', 'snapshot', 'restore-config', 'rollout', 'finish'] as const;
 const STEP_LABEL: Record<string, string> = {
   approval: 'Approval', 'prepare-nodes': 'Prepare nodes (kernel modules, sysctls)', snapshot: 'Snapshot ConfigMap and DaemonSet',
-  switch: 'Switch config.conf', rollout: 'Roll out node by node and verify', cleanup: 'Clean up old-mode leftovers', finish: 'Finish',
+  switch: 'Switch config.conf', 'restore-config': 'Restore config.conf from the snapshot',
+  rollout: 'Roll out node by node: restart, verify, clean up', finish: 'Finish (restore update strategy)',
 };
 
-/** Matches the engine's step id loosely ("prepare_nodes", "rollout:batch-2" …) to the checklist. */
-export function stepIndex(step: string | undefined): number {
+/** The checklist entry for an engine step id: "rollout:2", "settle:2" and "verify:2" all belong to the rollout. */
+export function stepIndex(steps: readonly string[], step: string | undefined): number {
   if (!step) return -1;
-  const s = step.toLowerCase().replace(/_/g, '-');
-  return MIGRATE_STEPS.findIndex((k) => s === k || s.startsWith(`${k}:`) || s.startsWith(k) || (k === 'rollout' && /verify|restart|roll-?out/.test(s)) || (k === 'prepare-nodes' && s.startsWith('prep')));
+  const base = step.toLowerCase().split(':')[0]!.replace(/_/g, '-');
+  const key = ['rollout', 'settle', 'verify', 'restart', 'cleanup'].includes(base) ? 'rollout' : base;
+  return steps.indexOf(key);
+}
+
+function batchNote(s: RunStatus): string {
+  const m = /^(?:rollout|settle|verify):(\d+)$/.exec(s.currentStep ?? '');
+  if (!m) return '';
+  const total = 1 + s.plan.rollout.batches.length;
+  const i = Number(m[1]);
+  return i === 0 ? ` (canary ${esc(s.plan.rollout.canary)})` : ` (batch ${i} of ${total - 1})`;
 }
 
 export function phaseCounts(s: RunStatus): string {
@@ -28,12 +40,14 @@ export function phaseCounts(s: RunStatus): string {
 }
 
 export function progressBlocks(s: RunStatus): Block[] {
-  const current = stepIndex(s.currentStep);
-  const terminalOk = s.state === 'succeeded';
-  const lines = MIGRATE_STEPS.map((k, i) => {
-    const mark = terminalOk || i < current || (k === 'approval' && s.state !== 'awaiting_approval') ? ':white_check_mark:'
-      : i === current ? (s.state === 'failed' ? ':x:' : ':arrow_forward:') : ':white_circle:';
-    return `${mark} ${STEP_LABEL[k]}`;
+  const steps = s.kind === 'rollback' ? ROLLBACK_STEPS : MIGRATE_STEPS;
+  const current = stepIndex(steps, s.currentStep);
+  const done = s.state === 'succeeded';
+  const bad = s.state === 'failed' || s.state === 'rolling_back' || s.state === 'rolled_back' || s.state === 'waiting_operator';
+  const lines = steps.map((k, i) => {
+    const mark = done || i < current || (k === 'approval' && s.state !== 'awaiting_approval') ? ':white_check_mark:'
+      : i === current ? (bad ? ':x:' : ':arrow_forward:') : ':white_circle:';
+    return `${mark} ${STEP_LABEL[k]}${i === current && k === 'rollout' ? batchNote(s) : ''}`;
   });
   const failed = s.nodes.filter((n) => n.ok === false);
   const blocks: Block[] = [section(`*Progress*\n${lines.join('\n')}`), section(`*Nodes*\n${codeBlock(phaseCounts(s), 1500)}`)];
