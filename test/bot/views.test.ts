@@ -116,6 +116,18 @@ describe('src/bot/views', () => {
     for (const s of ['/proxyMode: `ipvs`', 'kube-ipvs0: present', 'IPVS virtual servers: 14', 'TCP 10.96.0.1:443: :white_check_mark:', 'DNS kubernetes.default', 'Ping 10.96.0.10: 3 replies', 'Using ipvs Proxier']) expect(text).toContain(s);
   });
 
+  it('node result reply reads the engine shape (verify JSON nested under `verify`, log under `log`)', () => {
+    const v = nodeResultView({ node: 'w1', phase: 'verified', ok: false, result: {
+      mode: 'ipvs', errors: ['the kube-proxy log has no "Using ipvs Proxier" line'], log: 'E0101 can\'t use the IPVS proxier',
+      verify: { proxyMode: 'iptables', ipvsServices: 0, tcp: { target: '10.96.0.1:443', ok: true } }, removed: { chains: 12 } } });
+    const text = blocksToText(v.blocks).join('\n');
+    expect(text).toContain(':x: *w1* verified FAILED');
+    expect(text).toContain('/proxyMode: `iptables`');
+    expect(text).toContain('Removed: 12 chains');
+    expect(text).toContain('can\'t use the IPVS proxier');
+    expect(text).toMatch(/Errors: the kube-proxy log has no "Using ipvs Proxier" line/);
+  });
+
   it('modals, help and status render', () => {
     const meta = { runId: 'run-1', digest: 'd', channel: 'C1', ts: '1.2', cluster: 'prod-eu' };
     expect(approveModal(meta)).toMatchSnapshot();

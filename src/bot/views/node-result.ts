@@ -5,7 +5,8 @@ type R = Record<string, unknown>;
 const obj = (v: unknown): R | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v as R : undefined);
 
 export function nodeResultView(e: { node: string; phase: string; ok: boolean; result: R }): { text: string; blocks: Block[] } {
-  const r = e.result;
+  // The engine nests the verify Job's JSON under `verify`; read its facts as if they were top-level.
+  const r: R = { ...(obj(e.result.verify) ?? {}), ...e.result };
   const lines: string[] = [];
   if (typeof r.kernel === 'string') lines.push(`Kernel: ${esc(r.kernel)}`);
   const modules = obj(r.modules);
