@@ -93,6 +93,12 @@ export interface StepDef<Input = unknown, Plan = unknown, Deps = unknown> {
    */
   compensate?(ctx: StepContext<Input, Plan, Deps>, result: Json | null): Promise<Json>;
   retry?: RetryPolicy;
+  /**
+   * Upper bound for one run (or compensate) of this step, by the injected clock. On expiry ctx.signal is
+   * aborted and the step counts as 'unknown-outcome' (re-observed, else an operator decides); a
+   * compensation that times out counts as failed. Steps should stop their I/O when ctx.signal aborts.
+   */
+  timeoutMs?: number;
   /** 'drift': the workflow's checkDrift runs right before this step starts (e.g. before the switch). */
   gate?: 'drift';
 }

@@ -61,6 +61,27 @@ export function backoffMs(step: AnyStep, attempt: number): number {
 
 const errText = (e: StepError): string => `${e.kind}: ${e.message}`;
 
+type CtxFor = (s: AnyStep, a: number, signal?: AbortSignal) => ReturnType<typeof makeStepContext>;
+
+/**
+ * Runs fn under the step's timeoutMs (if any): on expiry the step's ctx.signal is aborted and the
+ * returned promise rejects with `onTimeout()`; whatever fn does later is not recorded.
+ */
+async function withTimeout<T>(env: RunnerEnv, ms: number | undefined, fn: (signal: AbortSignal) => Promise<T>, onTimeout: () => StepError): Promise<T> {
+  if (!ms) return fn(env.signal);
+  const own = new AbortController();
+  const signal = AbortSignal.any([env.signal, own.signal]);
+  let timer: TimerHandle | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = env.clock.setTimer(ms, () => { own.abort(); reject(onTimeout()); });
+  });
+  try {
+    return await Promise.race([fn(signal), expired]);
+  } finally {
+    timer?.cancel();
+  }
+}
+
 /**
  * Drives the run until it is terminal, waits (wake_at / operator / approval), or the engine stops.
  * Returns without doing anything when another live owner holds the run's lease.
@@ -116,8 +137,8 @@ async function advance(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunI
   steps: AnyStep[], rows: StepRow[]): Promise<boolean> {
   const { clock } = env;
   const state = run.state as RunState;
-  const ctxFor = (step: AnyStep, attempt: number) =>
-    makeStepContext({ db: env.db, clock, logger: env.logger, notifier: env.notifier, signal: env.signal }, info, deps, step.id, attempt);
+  const ctxFor = (step: AnyStep, attempt: number, signal: AbortSignal = env.signal) =>
+    makeStepContext({ db: env.db, clock, logger: env.logger, notifier: env.notifier, signal }, info, deps, step.id, attempt);
 
   if (state === 'running' && run.cancelRequestedBy) {
     commitAndNotify(env, {
@@ -178,10 +199,11 @@ async function advance(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunI
 }
 
 async function runStep(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInfo, step: AnyStep, attempt: number,
-  ctxFor: (s: AnyStep, a: number) => ReturnType<typeof makeStepContext>): Promise<boolean> {
+  ctxFor: CtxFor): Promise<boolean> {
   let result: Json;
   try {
-    result = await step.run(ctxFor(step, attempt));
+    result = await withTimeout(env, step.timeoutMs, (signal) => step.run(ctxFor(step, attempt, signal)),
+      () => new StepError('unknown-outcome', `step ${step.id} did not finish within ${step.timeoutMs} ms`));
   } catch (e) {
     if (env.stopping() && env.signal.aborted) {
       // Interrupted by shutdown: the outcome is unknown, so nothing is recorded; the step stays
@@ -256,7 +278,7 @@ function voidRun(env: RunnerEnv, run: RunRow, from: RunState, reason: string, st
 
 /** A step found 'started' (crash) or 'unknown': look at the world, else ask an operator. */
 async function observeStarted(env: RunnerEnv, def: AnyWorkflow, run: RunRow, step: AnyStep, row: StepRow,
-  ctxFor: (s: AnyStep, a: number) => ReturnType<typeof makeStepContext>): Promise<boolean | 'not-applied'> {
+  ctxFor: CtxFor): Promise<boolean | 'not-applied'> {
   let observed: Json | 'unknown' | 'not-applied' = 'unknown';
   let why = 'the step has no way to observe its outcome';
   if (step.observe && row.status === 'started') {
@@ -296,7 +318,7 @@ const NEEDS_UNDO = new Set(['succeeded', 'failed', 'unknown', 'started', 'retry_
 
 /** Compensates the next step in reverse order; finishes the rollback when none is left. */
 async function compensateNext(env: RunnerEnv, def: AnyWorkflow, run: RunRow, steps: AnyStep[], rows: StepRow[],
-  ctxFor: (s: AnyStep, a: number) => ReturnType<typeof makeStepContext>): Promise<boolean> {
+  ctxFor: CtxFor): Promise<boolean> {
   const byId = new Map(rows.map((r) => [r.stepId, r]));
   const step = [...steps].reverse().find((s) => s.compensate && NEEDS_UNDO.has(byId.get(s.id)?.status ?? 'none'));
   if (!step) {
@@ -321,7 +343,8 @@ async function compensateNext(env: RunnerEnv, def: AnyWorkflow, run: RunRow, ste
   });
   if (!begun) return true;
   try {
-    const undone = await step.compensate!(ctxFor(step, attempt), original);
+    const undone = await withTimeout(env, step.timeoutMs, (signal) => step.compensate!(ctxFor(step, attempt, signal), original),
+      () => new StepError('fatal', `rolling back step ${step.id} did not finish within ${step.timeoutMs} ms`));
     commitAndNotify(env, {
       runId: run.id, expectState: 'rolling_back',
       steps: [{ stepId: step.id, status: 'compensated', attempt, resultJson: JSON.stringify({ original, compensation: undone ?? null }) }],

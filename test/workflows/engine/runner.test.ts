@@ -227,4 +227,62 @@ describe('src/workflows/engine/runner', () => {
     const id = await h.startRun({ steps: ['a'] });
     expect(h.engine.getRun(id)!.state).toBe('succeeded');
   });
+
+  it('a step past its timeoutMs is aborted and re-observed; without an answer an operator decides', async () => {
+    h = await harness();
+    let aborted = false;
+    h.script.run = { b: (ctx) => new Promise(() => { ctx.signal.addEventListener('abort', () => { aborted = true; }); }) };
+    h.script.observe = { b: async () => 'unknown' };
+    const id = h.create({ steps: ['a', 'b', 'c'], timeouts: { b: 5_000 }, observable: ['b'] });
+    h.engine.approve(id, 'U2', 'd1');
+    await h.clock.advance(4_999);
+    expect(h.engine.getRun(id)!.state).toBe('running');
+    await h.clock.advance(1);
+    await h.engine.idle();
+    expect(aborted).toBe(true);
+    expect(h.script.calls).toEqual(['run:a#1', 'run:b#1', 'observe:b']);
+    const st = h.engine.getRun(id)!;
+    expect(st.state).toBe('waiting_operator');
+    expect(auditRows(h.db, id).find((e) => e.type === 'step.outcome_unknown')!.payload['error']).toMatch(/did not finish within 5000 ms/);
+  });
+
+  it('two engines on one DB never drive the same run: the lease keeps the second one out', async () => {
+    h = await harness({ ownerId: 'host-a' });
+    const other = h.newEngine('host-b');
+    await other.start();
+    let release!: () => void;
+    h.script.run = { a: () => new Promise((r) => { release = () => r({}); }) };
+    const id = h.create({ steps: ['a', 'b'] });
+    h.engine.approve(id, 'U2', 'd1');
+    await h.clock.advance(0);
+    // host-b looks at the DB while host-a is inside step a (its createRun kicks its loop).
+    other.createRun({ kind: 'toy', cluster: 'c2', requester: 'U1', input: { steps: [] }, plan: {}, planDigest: 'x', requiredApprovals: 0, expiresAt: h.clock.now() + 1_000 });
+    await other.idle();
+    await h.clock.advance(45_000); // lease renewals by host-a keep it held
+    expect(h.script.calls).toEqual(['run:a#1']);
+    release();
+    await h.engine.idle();
+    await other.idle();
+    await h.clock.advance(120_000);
+    await h.engine.idle();
+    await other.idle();
+    expect(h.script.calls).toEqual(['run:a#1', 'run:b#1']);
+    expect(h.engine.getRun(id)!.state).toBe('succeeded');
+  });
+
+  it('drives runs on different clusters concurrently, up to the concurrency limit', async () => {
+    h = await harness();
+    const releases: (() => void)[] = [];
+    h.script.run = { hold: () => new Promise((r) => { releases.push(() => r({})); }) };
+    const ids = ['c1', 'c2', 'c3', 'c4', 'c5'].map((cluster) => h.create({ steps: ['hold'] }, { cluster }));
+    for (const id of ids) h.engine.approve(id, 'U2', 'd1');
+    await h.clock.advance(0);
+    expect(releases).toHaveLength(4); // default concurrency 4
+    releases.shift()!();
+    await h.clock.advance(0);
+    expect(releases).toHaveLength(4); // the fifth started when one finished
+    for (const r of releases.splice(0)) r();
+    await h.engine.idle();
+    expect(ids.map((id) => h.engine.getRun(id)!.state)).toEqual(Array(5).fill('succeeded'));
+  });
 });

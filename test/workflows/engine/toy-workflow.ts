@@ -11,6 +11,7 @@ export interface ToyInput {
   observable?: string[];
   retry?: Record<string, { max: number; baseMs: number }>;
   gates?: string[];
+  timeouts?: Record<string, number>;
 }
 
 type Ctx = StepContext<ToyInput, Json, ToyScript>;
@@ -56,6 +57,8 @@ export function toyWorkflow(script: ToyScript, kind = 'toy'): WorkflowDef<ToyInp
         const r = i.retry?.[id];
         if (r) step.retry = r;
         if (i.gates?.includes(id)) step.gate = 'drift';
+        const t = i.timeouts?.[id];
+        if (t) step.timeoutMs = t;
         return step;
       });
     },
