@@ -47,6 +47,22 @@ describe('src/bot audit subcommands, error fallback, transcript', () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });
 
+  it('an unexpected error after a production modal submission is answered in the card\'s channel', async () => {
+    const c = await planCard(h, 'prod-eu');
+    const before = h.driver.lastViewFor(USERS.alice)?.id;
+    await h.driver.clickButton(USERS.alice, c, 'Approve');
+    const modal = await h.slack.waitFor(() => { const v = h.driver.lastViewFor(USERS.alice); return v && v.id !== before ? v : undefined; }, 5000, 'modal');
+    const original = h.workflows.approve.bind(h.workflows);
+    h.workflows.approve = async () => { throw new Error('disk I/O error'); };
+    try {
+      const r = await h.driver.submitView(USERS.alice, modal.id, { cluster_name: { value: 'prod-eu' } });
+      expect(r.status).toBe(200);
+      const e = await h.slack.waitFor(() => h.slack.ephemeralsFor(USERS.alice).find((x) => x.channel === CHANNEL && /went wrong on my side.*\(ref [a-z0-9]+\)/.test(x.text) && x.via === 'chat.postEphemeral'
+        && h.logger.lines.some((l) => l.msg === 'production approval failed')), 5000, 'answer');
+      expect(e.text).not.toContain('disk I/O');
+    } finally { h.workflows.approve = original; }
+  });
+
   it('the transcript reads like the channel: cards, thread replies, files, ephemeral answers', () => {
     const t = h.slack.transcript(CHANNEL);
     expect(t).toContain('# cluster-a: kube-proxy iptables → ipvs');

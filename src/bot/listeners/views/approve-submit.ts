@@ -4,6 +4,7 @@ import type { BotContext } from '../../context.js';
 import { INPUT } from '../../views/ids.js';
 import { parseModalMeta } from '../../views/modals.js';
 import { approveRun } from '../approval.js';
+import { workflowErrorText } from '../../error-text.js';
 import { ephemeralSay } from '../actions/approve.js';
 
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -22,6 +23,14 @@ export function approveSubmit(ctx: BotContext) {
       return;
     }
     await ack();
-    await approveRun(ctx, ephemeralSay(client), { user: body.user.id, channel: meta.channel, runId: meta.runId, digest: meta.digest });
+    const say = ephemeralSay(client);
+    try {
+      await approveRun(ctx, say, { user: body.user.id, channel: meta.channel, runId: meta.runId, digest: meta.digest });
+    } catch (err) {
+      // A modal submission carries no channel for app.error to answer in; the card's channel is in the metadata.
+      const ref = Math.random().toString(36).slice(2, 8);
+      ctx.logger.error({ ref, runId: meta.runId, err: (err as Error)?.message ?? String(err) }, 'production approval failed');
+      await say(meta.channel, body.user.id, workflowErrorText(err, ref));
+    }
   };
 }
