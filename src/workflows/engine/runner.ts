@@ -254,8 +254,9 @@ function failForward(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInf
   const state = run.state as RunState;
   commitAndNotify(env, {
     runId: run.id, expectState: 'running',
+    // A failure outranks a pending cancel: the run then ends rolled_back with the failure as its reason.
     run: auto
-      ? { state: transition(state, 'compensate'), phase: 'compensating', reason, wakeAtMs: null }
+      ? { state: transition(state, 'compensate'), phase: 'compensating', reason, wakeAtMs: null, cancelRequestedBy: null }
       : { state: transition(state, 'fail'), reason: `${reason} (auto-rollback is off: the cluster is left as it is)`, wakeAtMs: null },
     steps: [{ stepId, status: 'failed', attempt, error: reason }],
     audit: [

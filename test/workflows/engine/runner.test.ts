@@ -285,4 +285,18 @@ describe('src/workflows/engine/runner', () => {
     await h.engine.idle();
     expect(ids.map((id) => h.engine.getRun(id)!.state)).toEqual(Array(5).fill('succeeded'));
   });
+
+  it('a step failing after a cancel was requested ends rolled_back with the failure as reason', async () => {
+    h = await harness();
+    let fail!: () => void;
+    h.script.run = { b: () => new Promise((_, reject) => { fail = () => reject(new StepError('fatal', 'verify failed')); }) };
+    const id = h.create({ steps: ['a', 'b'] });
+    h.engine.approve(id, 'U2', 'd1');
+    await h.clock.advance(0);
+    h.engine.cancel(id, 'U3');
+    fail();
+    await h.engine.idle();
+    expect(h.engine.getRun(id)).toMatchObject({ state: 'rolled_back', reason: 'step b failed: verify failed' });
+    expect(h.script.calls).toEqual(['run:a#1', 'run:b#1', 'compensate:b', 'compensate:a']);
+  });
 });
