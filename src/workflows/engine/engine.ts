@@ -90,6 +90,7 @@ export function createEngine(opts: EngineOptions): Engine {
   let stopping = false;
   let timer: TimerHandle | undefined;
   let kickPending: Promise<void> | undefined;
+  const unknownKindLogged = new Set<string>();
 
   const env: RunnerEnv = {
     db, clock, notifier, logger, workflows, ownerId, leaseMs, errorBackoffMs: opts.errorBackoffMs ?? 30_000,
@@ -120,10 +121,17 @@ export function createEngine(opts: EngineOptions): Engine {
     const candidates = listRuns(db, { states: [...DRIVEN_STATES], limit: 10_000 }).reverse(); // oldest first
     for (const r of candidates) {
       if (inFlight.has(r.id)) continue;
+      if (!workflows[r.kind]) {
+        // Left untouched (and not retried in a loop): a deploy without this workflow must not spin.
+        if (!unknownKindLogged.has(r.id)) logger.error({ runId: r.id, kind: r.kind }, 'no workflow registered for this run kind');
+        unknownKindLogged.add(r.id);
+        continue;
+      }
       const leasedElsewhere = r.leaseOwner !== null && r.leaseOwner !== ownerId && (r.leaseExpiresAtMs ?? 0) > t;
       const due = Math.max(r.wakeAtMs ?? 0, leasedElsewhere ? (r.leaseExpiresAtMs ?? 0) : 0);
       // A cancel must act even during a retry backoff.
-      if ((due <= t || (r.cancelRequestedBy && !leasedElsewhere)) && inFlight.size < concurrency) {
+      const cancelNow = r.state === 'running' && r.cancelRequestedBy !== null && !leasedElsewhere;
+      if ((due <= t || cancelNow) && inFlight.size < concurrency) {
         const p = driveRun(env, r.id)
           .catch((err: unknown) => logger.error({ runId: r.id, err: String(err) }, 'driving a run failed; it will be retried'))
           .finally(() => { inFlight.delete(r.id); kick(); });

@@ -299,4 +299,39 @@ describe('src/workflows/engine/runner', () => {
     expect(h.engine.getRun(id)).toMatchObject({ state: 'rolled_back', reason: 'step b failed: verify failed' });
     expect(h.script.calls).toEqual(['run:a#1', 'run:b#1', 'compensate:b', 'compensate:a']);
   });
+
+  it('a compensation retry backoff after a cancel waits on the clock (no busy loop), then ends cancelled', async () => {
+    h = await harness();
+    let release!: () => void;
+    let tries = 0;
+    h.script.run = { a: () => new Promise((r) => { release = () => r({}); }) };
+    h.script.compensate = { a: async () => { if (++tries === 1) throw new StepError('retryable', '503'); return {}; } };
+    const id = h.create({ steps: ['a', 'b'], retry: { a: { max: 2, baseMs: 1_000 } } });
+    h.engine.approve(id, 'U2', 'd1');
+    await h.clock.advance(0);
+    h.engine.cancel(id, 'U3');
+    release();
+    await h.engine.idle();
+    expect(h.engine.getRun(id)!.state).toBe('rolling_back');
+    expect(h.script.calls).toEqual(['run:a#1', 'compensate:a']);
+    await h.clock.advance(1_000);
+    await h.engine.idle();
+    expect(h.script.calls).toEqual(['run:a#1', 'compensate:a', 'compensate:a']);
+    expect(h.engine.getRun(id)!.state).toBe('cancelled');
+  });
+
+  it('leaves a run of an unregistered kind alone without spinning', async () => {
+    h = await harness();
+    const id = h.create({ steps: ['a'] }, { requiredApprovals: 0 });
+    await h.engine.stop();
+    const { createEngine } = await import('../../../src/workflows/engine/engine.js');
+    const { silentLogger } = await import('../../../src/workflows/engine/ports.js');
+    const other = createEngine({ db: h.db, clock: h.clock, notifier: h.notifier, logger: silentLogger, workflows: {}, ownerId: 'x' });
+    await other.start();
+    await other.idle();
+    await h.clock.advance(60_000);
+    await other.idle();
+    expect(h.engine.getRun(id)!.state).toBe('approved');
+    await other.stop();
+  });
 });
