@@ -1,0 +1,164 @@
+// What a kube-proxy container does when it starts on a simulated node (domain §1.5, §4.1, §6.6): read config.conf,
+// pick the mode, either program the host (and log like that version does) or exit with the error that version prints.
+import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import { minorOf } from './cluster-options.js';
+import { HostState, kernelAtLeast, type ProxyMode, type ServicePort } from './node-agent/host-state.js';
+
+export interface KubeProxyStart {
+  /** null: the container exits (exitCode 1) after writing `log`. */
+  mode: ProxyMode | null;
+  log: string[];
+  /** ≥1.35 in IPVS mode: the kubelet side records a Warning Event `IPVSDeprecation` on the Node. */
+  ipvsDeprecation: boolean;
+}
+
+export function klogPrefix(level: 'I' | 'W' | 'E', at: Date, file: string): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const ts = `${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())} ${p(at.getUTCHours())}:${p(at.getUTCMinutes())}:${p(at.getUTCSeconds())}.${p(at.getUTCMilliseconds(), 3)}000`;
+  return `${level}${ts}       1 ${file}]`;
+}
+
+interface Parsed { mode: string; scheduler: string; strictARP: boolean }
+
+function parseConfig(text: string | undefined): Parsed | string {
+  if (text === undefined) return 'open /var/lib/kube-proxy/config.conf: no such file or directory';
+  let doc: unknown;
+  try { doc = parseYaml(text); } catch (e) { return `failed to decode config: ${(e as Error).message.split('\n')[0]}`; }
+  if (!doc || typeof doc !== 'object') return 'failed to decode config: not a KubeProxyConfiguration';
+  const d = doc as Record<string, unknown>;
+  if (d.kind !== 'KubeProxyConfiguration') return `failed to decode config: no kind "${String(d.kind)}" is registered`;
+  const ipvs = (d.ipvs && typeof d.ipvs === 'object' ? d.ipvs : {}) as Record<string, unknown>;
+  return {
+    mode: typeof d.mode === 'string' ? d.mode : '',
+    scheduler: typeof ipvs.scheduler === 'string' ? ipvs.scheduler : '',
+    strictARP: ipvs.strictARP === true,
+  };
+}
+
+/** Chain-name hash like kube-proxy's (base32 of sha256, 16 chars). */
+function chainHash(s: string): string {
+  return createHash('sha256').update(s).digest('base64').replace(/[^A-Z0-9]/gi, '').toUpperCase().slice(0, 16);
+}
+
+export interface StartInput {
+  host: HostState;
+  version: string;
+  configText: string | undefined;
+  services: ServicePort[];
+  nodeIP?: string;
+  now?: Date;
+  /** Cluster fault: crash regardless of mode. */
+  forceCrash?: boolean;
+}
+
+export function startKubeProxy(inp: StartInput): KubeProxyStart {
+  const { host, version } = inp;
+  const minor = minorOf(version);
+  const at = inp.now ?? new Date();
+  const log: string[] = [];
+  const I = (f: string, m: string) => log.push(`${klogPrefix('I', at, f)} ${m}`);
+  const E = (f: string, m: string) => log.push(`${klogPrefix('E', at, f)} ${m}`);
+  const W = (f: string, m: string) => log.push(`${klogPrefix('W', at, f)} ${m}`);
+  const fail = (msg: string): KubeProxyStart => {
+    E('run.go:74', `"command failed" err="${msg}"`);
+    host.proxyMode = '';
+    return { mode: null, log, ipvsDeprecation: false };
+  };
+  if (inp.forceCrash) {
+    I('server.go:846', `"Version info" version="${version}"`);
+    E('server.go:1039', '"Error running ProxyServer" err="failed to run kube-proxy: simulated crash"');
+    return fail('failed to run kube-proxy: simulated crash');
+  }
+  const cfg = parseConfig(inp.configText);
+  if (typeof cfg === 'string') return fail(cfg);
+  const nodeIP = inp.nodeIP ?? '127.0.0.1';
+  let mode: ProxyMode;
+  if (cfg.mode === '' || cfg.mode === 'iptables') mode = 'iptables';
+  else if (cfg.mode === 'ipvs') mode = 'ipvs';
+  else if (cfg.mode === 'nftables' && minor >= 29) mode = 'nftables';
+  else return fail(`KubeProxyConfiguration is invalid: mode: Unsupported value: "${cfg.mode}"`);
+
+  if (cfg.mode === '') I('server_others.go:69', '"Using iptables proxy"');
+  I('server.go:1050', `"Successfully retrieved node IP(s)" IPs=["${nodeIP}"]`);
+  const scheduler = cfg.scheduler || 'rr';
+  let deprecation = false;
+  if (mode === 'ipvs') {
+    if (!host.canUseIpvs(scheduler)) {
+      if (minor < 26) {
+        // ≤1.25: silent fallback to iptables after a module check (domain §1.5)
+        E('server_others.go:305', `"Can't use the IPVS proxier" err="IPVS proxier will not be used because the following required kernel modules are not loaded: [ip_vs ip_vs_${scheduler}]"`);
+        mode = 'iptables';
+      } else {
+        E('ipvs.go:123', `"Could not create dummy VS" err="no such file or directory" scheduler="${scheduler}"`);
+        E('server.go:1039', '"Error running ProxyServer" err="can\'t use the IPVS proxier: Ipvs not supported by the kernel"');
+        return fail("can't use the IPVS proxier: Ipvs not supported by the kernel");
+      }
+    }
+  }
+  if (mode === 'nftables' && !kernelAtLeast(host.kernel, 5, 13)) {
+    E('server.go:1039', '"Error running ProxyServer" err="kube-proxy in nftables mode requires kernel 5.13 or later"');
+    return fail('kube-proxy in nftables mode requires kernel 5.13 or later');
+  }
+  if (mode === 'iptables') I('server_others.go:152', '"Using iptables Proxier"');
+  if (mode === 'nftables') I('server_linux.go:234', '"Using nftables Proxier"');
+  if (mode === 'ipvs') {
+    I('server_others.go:213', '"Using ipvs Proxier"');
+    if (!cfg.scheduler) I('proxier.go:374', '"IPVS scheduler not specified, use rr by default" ipFamily="IPv4"');
+    if (minor >= 35) {
+      E('server_linux.go:201', '"The ipvs proxier is now deprecated and may be removed in a future release. Please use \'nftables\' instead."');
+      deprecation = true;
+    }
+  }
+  I('server.go:846', `"Version info" version="${version}"`);
+  program(host, mode, scheduler, cfg.strictARP, inp.services);
+  I('config.go:188', '"Starting service config controller"');
+  I('config.go:97', '"Starting endpoint slice config controller"');
+  I('shared_informer.go:318', '"Caches are synced for service config"');
+  I('shared_informer.go:318', '"Caches are synced for endpoint slice config"');
+  if (mode === 'iptables' && host.kubeIpvs0) W('proxier.go:260', '"kube-ipvs0 exists: IPVS state from an earlier mode is not cleaned up"');
+  return { mode, log, ipvsDeprecation: deprecation };
+}
+
+/** Host changes of one mode's first sync. Never removes the other iptables/IPVS mode's leftovers (domain §6.6). */
+export function program(host: HostState, mode: ProxyMode, scheduler: string, strictARP: boolean, services: ServicePort[]): void {
+  host.proxyMode = mode;
+  if (mode === 'nftables') {
+    // Starting in nftables mode cleans up iptables and IPVS leftovers (platformCleanup).
+    for (const s of host.kubernetesIpvs()) host.ipvs.delete(host.ipvsKey(s));
+    host.kubeIpvs0 = null;
+    for (const c of [...host.nat]) if (c.startsWith('KUBE-')) host.nat.delete(c);
+    for (const c of [...host.filter]) if (c.startsWith('KUBE-')) host.filter.delete(c);
+    for (const s of [...host.ipsets]) if (s.startsWith('KUBE-')) host.ipsets.delete(s);
+    host.nftTables.add('ip kube-proxy');
+    host.nftTables.add('ip6 kube-proxy');
+    host.modprobe('nf_tables');
+    return;
+  }
+  // iptables / ipvs start removes nftables tables.
+  host.nftTables.delete('ip kube-proxy');
+  host.nftTables.delete('ip6 kube-proxy');
+  for (const c of ['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']) host.nat.add(c);
+  for (const c of ['KUBE-FORWARD', 'KUBE-PROXY-FIREWALL']) host.filter.add(c);
+  if (mode === 'iptables') {
+    host.nat.add('KUBE-NODEPORTS');
+    for (const c of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS']) host.filter.add(c);
+    for (const p of services) {
+      const id = `${p.namespace}/${p.name}:${p.portName}`;
+      host.nat.add(`KUBE-SVC-${chainHash(id + p.proto)}`);
+      host.nat.add(`KUBE-SEP-${chainHash(id + p.proto + 'ep')}`);
+    }
+    return;
+  }
+  for (const c of ['KUBE-NODE-PORT', 'KUBE-LOAD-BALANCER']) host.nat.add(c);
+  for (const c of ['KUBE-NODE-PORT', 'KUBE-IPVS-FILTER', 'KUBE-IPVS-OUT-FILTER']) host.filter.add(c);
+  for (const s of ['KUBE-CLUSTER-IP', 'KUBE-LOOP-BACK', 'KUBE-NODE-PORT-TCP', 'KUBE-NODE-PORT-UDP', 'KUBE-EXTERNAL-IP', 'KUBE-LOAD-BALANCER']) host.ipsets.add(s);
+  host.kubeIpvs0 ??= new Set();
+  for (const p of services) {
+    host.kubeIpvs0.add(p.clusterIP);
+    host.addIpvs({ proto: p.proto, address: p.clusterIP, port: p.port, scheduler });
+  }
+  for (const [k, v] of [['net.ipv4.vs.conntrack', '1'], ['net.ipv4.vs.expire_nodest_conn', '1'], ['net.ipv4.vs.expire_quiescent_template', '1'], ['net.ipv4.ip_forward', '1']] as const) host.sysctls.set(k, v);
+  if (kernelAtLeast(host.kernel, 4, 1) && !kernelAtLeast(host.kernel, 5, 9)) host.sysctls.set('net.ipv4.vs.conn_reuse_mode', '0');
+  if (strictARP) { host.sysctls.set('net.ipv4.conf.all.arp_ignore', '1'); host.sysctls.set('net.ipv4.conf.all.arp_announce', '2'); }
+}
