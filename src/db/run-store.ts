@@ -268,6 +268,15 @@ export function getSnapshot(db: RunDb, runId: string): SnapshotRow | undefined {
   return db.select().from(snapshots).where(eq(snapshots.runId, runId)).get();
 }
 
+const lastSeqByClient = new WeakMap<object, { get(...a: unknown[]): unknown }>();
+/** Highest audit seq of a run (0 if none): a cheap "did anything get recorded" probe. */
+export function lastAuditSeq(db: RunDb, runId: string): number {
+  const client = (db as unknown as { $client: { prepare(s: string): { get(...a: unknown[]): unknown } } }).$client;
+  let st = lastSeqByClient.get(client);
+  if (!st) { st = client.prepare('select coalesce(max(seq), 0) as s from audit_events where run_id = ?'); lastSeqByClient.set(client, st); }
+  return (st.get(runId) as { s: number }).s;
+}
+
 export function getLock(db: RunDb, cluster: string): LockRow | undefined {
   return db.select().from(clusterLocks).where(eq(clusterLocks.cluster, cluster)).get();
 }

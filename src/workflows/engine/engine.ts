@@ -3,7 +3,7 @@
 // lease expiry) and kicked immediately when a run becomes runnable; it never polls.
 import { randomBytes } from 'node:crypto';
 import {
-  getApprovals, getLock, getRun, insertRun, listRuns, setRunFields, type LockRow, type RunDb,
+  getApprovals, getLock, getRun, insertRun, lastAuditSeq, listRuns, setRunFields, type LockRow, type RunDb,
 } from '../../db/run-store.js';
 import type { ApproveResult, RunState, RunStatus } from '../kube-proxy-mode/api.js';
 import { WorkflowError } from '../kube-proxy-mode/api.js';
@@ -132,15 +132,33 @@ export function createEngine(opts: EngineOptions): Engine {
       // A cancel must act even during a retry backoff.
       const cancelNow = r.state === 'running' && r.cancelRequestedBy !== null && !leasedElsewhere;
       if ((due <= t || cancelNow) && inFlight.size < concurrency) {
+        const before = lastAuditSeq(db, r.id);
         const p = driveRun(env, r.id)
           .catch((err: unknown) => logger.error({ runId: r.id, err: String(err) }, 'driving a run failed; it will be retried'))
-          .finally(() => { inFlight.delete(r.id); kick(); });
+          .finally(() => {
+            inFlight.delete(r.id);
+            guardAgainstSpinning(r.id, before);
+            kick();
+          });
         inFlight.set(r.id, p);
       } else if (due > t) next = Math.min(next, due);
     }
     for (const r of listRuns(db, { states: ['awaiting_approval'], limit: 10_000 })) next = Math.min(next, r.expiresAtMs);
     timer?.cancel();
     timer = Number.isFinite(next) ? clock.setTimer(next - t, tick) : undefined;
+  }
+
+  /**
+   * Safety net for "no busy polling": a drive that committed nothing (no new audit event) and left the
+   * run still due would be picked again at once; push it back instead. Every real move writes an event.
+   */
+  function guardAgainstSpinning(runId: string, auditSeqBefore: number): void {
+    if (stopping) return;
+    const run = getRun(db, runId);
+    if (!run || !DRIVEN_STATES.has(run.state as RunState) || lastAuditSeq(db, runId) !== auditSeqBefore) return;
+    if ((run.wakeAtMs ?? 0) > now() || (run.leaseOwner !== null && run.leaseOwner !== ownerId)) return;
+    logger.warn({ runId, state: run.state }, 'a drive made no progress; retrying the run later');
+    setRunFields(db, runId, { wakeAtMs: now() + env.errorBackoffMs });
   }
 
   function kick(): void {
