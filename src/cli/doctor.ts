@@ -73,7 +73,7 @@ export async function doctorCommand(argv: string[], deps: DoctorDeps): Promise<n
     config = loadConfig(deps.env, opts.config ? { file: opts.config } : {});
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    for (const p of e.problems) rows.push({ scope: 'config', check: p.path, status: 'fail', detail: p.message, fix: 'correct this value and run doctor again' });
+    for (const p of e.problems) rows.push({ scope: 'config', check: p.path, status: 'fail', detail: p.message });
     print(deps.out, rows, opts.json);
     return 2;
   }
