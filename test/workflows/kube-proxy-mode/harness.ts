@@ -4,7 +4,7 @@ import type { ClusterConfig } from '../../../src/config.js';
 import type { Cluster } from '../../../src/k8s/cluster.js';
 import { createEngine, type Engine } from '../../../src/workflows/engine/engine.js';
 import { silentLogger, systemClock } from '../../../src/workflows/engine/ports.js';
-import type { RunState, RunStatus, Workflows } from '../../../src/workflows/kube-proxy-mode/api.js';
+import type { RunEvent, RunState, RunStatus, Workflows } from '../../../src/workflows/kube-proxy-mode/api.js';
 import type { Timing } from '../../../src/workflows/kube-proxy-mode/deps.js';
 import { kubeProxyModeWorkflows } from '../../../src/workflows/kube-proxy-mode/kube-proxy-mode-workflows.js';
 import { createWorkflows } from '../../../src/workflows/kube-proxy-mode/workflows-service.js';
@@ -16,10 +16,19 @@ export { CLUSTER };
 
 export const FAST: Partial<Timing> = { syncWaitMs: 20, podReadyTimeoutMs: 20_000, jobTimeoutMs: 20_000, jobConcurrency: 10 };
 
-export async function kpmHarness(cluster: Cluster, o: { timing?: Partial<Timing>; clusterConfig?: Partial<ClusterConfig> } = {}) {
+export interface HarnessOptions {
+  timing?: Partial<Timing>;
+  clusterConfig?: Partial<ClusterConfig>;
+  /** Called synchronously for every Notifier event (lets a test act at an exact point of a run). */
+  onEvent?: (e: RunEvent) => void;
+}
+
+export async function kpmHarness(cluster: Cluster, o: HarnessOptions = {}) {
   const tmp = tempDbPath();
   const db = openTestDb(tmp.path);
   const notifier = new RecordingNotifier();
+  const notify = notifier.notify.bind(notifier);
+  notifier.notify = (e: RunEvent) => { notify(e); o.onEvent?.(e); };
   const config = { clusters: [{ ...CLUSTER, ...o.clusterConfig }] };
   const clusterFor = () => cluster;
   const engine: Engine = createEngine({
