@@ -1,0 +1,138 @@
+// The simulated cluster on top of the object store: seeds a kubeadm-shaped cluster, owns every node's HostState,
+// runs the controllers (DaemonSet, kubelets + binding, Job/TTL/GC) and exposes the handle tests use to look at
+// node state and toggle cluster-level faults.
+import type { ObjectStore } from './object-store.js';
+import { type ClusterOptions, type ClusterOptionsInput, type NodeSpec, nodeSpecs, parseClusterOptions } from './cluster-options.js';
+import { ClusterFaults, editKubeProxyConfig, setModeBehindBotsBack, setNodeReady } from './cluster-faults.js';
+import { seedCluster, nodeIP } from './cluster-seed.js';
+import { type ClusterContext, type Timers, realTimers, seededRandom } from './controllers/context.js';
+import { DaemonSetController } from './controllers/daemonset-controller.js';
+import { Informer } from './controllers/informer.js';
+import { JobController } from './controllers/job-controller.js';
+import { Kubelets } from './controllers/kubelet.js';
+import { PodLogs, type PodLogSource } from './controllers/pod-logs.js';
+import { HostState, type ServicePort } from './node-agent/host-state.js';
+import { program } from './kube-proxy-sim.js';
+import { parse as parseYaml } from 'yaml';
+
+export class SimCluster {
+  readonly opts: ClusterOptions;
+  readonly nodes: NodeSpec[];
+  readonly hosts = new Map<string, HostState>();
+  readonly faults = new ClusterFaults();
+  readonly logs = new PodLogs();
+  private readonly ctx: ClusterContext;
+  private readonly informers: Informer[] = [];
+  private servicePorts: ServicePort[] | undefined;
+
+  constructor(readonly store: ObjectStore, input?: ClusterOptionsInput, timers: Timers = realTimers()) {
+    this.opts = parseClusterOptions(input);
+    this.nodes = nodeSpecs(this.opts);
+    const self = this;
+    this.ctx = {
+      store, opts: this.opts, timers, rng: seededRandom(this.opts.seed), hosts: this.hosts, logs: this.logs, faults: this.faults,
+      services: () => self.services(), now: () => new Date(), stopped: false,
+    };
+  }
+
+  /** Seeds the store and starts the controllers. */
+  start(): void {
+    for (const n of this.nodes) this.hosts.set(n.name, new HostState(n.name, n.kernel, n.ipvs));
+    const running = seedCluster(this.ctx, this.nodes);
+    const cm = this.store.get('configmaps', 'kube-system', 'kube-proxy');
+    const mode = this.initialMode((cm?.data as Record<string, string> | undefined)?.['config.conf']);
+    const ports = this.services();
+    for (const n of this.nodes) {
+      const h = this.hosts.get(n.name);
+      if (!h) continue;
+      program(h, mode, 'rr', false, ports);
+      if (!n.ready) h.proxyMode = '';
+    }
+    for (const f of this.opts.foreignIpvsServices) {
+      const name = typeof f.node === 'number' ? this.nodes[f.node]?.name : f.node;
+      const h = name ? this.hosts.get(name) : undefined;
+      if (!h) throw new Error(`foreignIpvsServices: unknown node ${JSON.stringify(f.node)}`);
+      h.modprobe('ip_vs');
+      h.addIpvs({ proto: f.proto, address: f.address, port: f.port, scheduler: f.scheduler });
+    }
+    const pods = this.informer('pods');
+    const nodes = this.informer('nodes');
+    const dss = this.informer('daemonsets');
+    const jobs = this.informer('jobs');
+    const services = this.informer('services');
+    services.onEvent(() => { this.servicePorts = undefined; });
+    const kubelets = new Kubelets(this.ctx, pods, nodes);
+    for (const [node, list] of running) for (const r of list) kubelets.adoptRunning(r.uid, node, r.kubeProxy);
+    for (const [node, list] of running) {
+      const kp = list.find((r) => r.kubeProxy);
+      if (kp) this.logs.start(kp.uid, 'kube-proxy', seededLog(this.opts.kubernetesVersion, mode, nodeIP(this.nodes.find((x) => x.name === node)?.index ?? 0)));
+    }
+    kubelets.start();
+    new DaemonSetController(this.ctx, pods, nodes, dss).start();
+    new JobController(this.ctx, jobs, pods).start();
+  }
+
+  private informer(r: 'pods' | 'nodes' | 'daemonsets' | 'jobs' | 'services'): Informer {
+    const i = new Informer(this.store, r);
+    this.informers.push(i);
+    return i;
+  }
+
+  private initialMode(text: string | undefined): 'iptables' | 'ipvs' | 'nftables' {
+    try {
+      const m = (parseYaml(text ?? '') as { mode?: string } | null)?.mode;
+      return m === 'ipvs' || m === 'nftables' ? m : 'iptables';
+    } catch { return 'iptables'; }
+  }
+
+  /** ClusterIP Service ports (what kube-proxy programs), cached until a Service changes. */
+  services(): ServicePort[] {
+    if (this.servicePorts) return this.servicePorts;
+    const out: ServicePort[] = [];
+    for (const s of this.store.list('services').items) {
+      const spec = (s.spec ?? {}) as { clusterIP?: string; ports?: { name?: string; port: number; protocol?: string }[] };
+      if (!spec.clusterIP || spec.clusterIP === 'None') continue;
+      for (const p of spec.ports ?? []) {
+        const proto = p.protocol === 'UDP' ? 'UDP' : 'TCP';
+        out.push({ namespace: s.metadata.namespace ?? '', name: s.metadata.name, portName: p.name ?? '', clusterIP: spec.clusterIP, port: p.port, proto });
+      }
+    }
+    this.servicePorts = out;
+    return out;
+  }
+
+  host(node: string): HostState {
+    const h = this.hosts.get(node);
+    if (!h) throw new Error(`no simulated node ${node}`);
+    return h;
+  }
+
+  logSource(): PodLogSource { return this.logs.source(this.store); }
+
+  // ---- fault toggles ------------------------------------------------------------------------------------
+  hangJobsOn(node: string, on = true): void { this.faults.hangJobsOn(node, on); }
+  crashKubeProxyOn(node: string, on = true): void { this.faults.crashKubeProxyOn(node, on); }
+  setNodeReady(node: string, ready: boolean): void { setNodeReady(this.store, node, ready, this.ctx.now()); }
+  editKubeProxyConfig(edit: (configConf: string) => string): void { editKubeProxyConfig(this.store, edit); }
+  setModeBehindBotsBack(mode: string): void { setModeBehindBotsBack(this.store, mode); }
+
+  stop(): void {
+    this.ctx.stopped = true;
+    this.ctx.timers.clear();
+    for (const i of this.informers) i.stop();
+  }
+}
+
+function seededLog(version: string, mode: string, ip: string): string[] {
+  const p = 'I1125 06:30:00.000000       1';
+  return [
+    ...(mode === 'iptables' ? [`${p} server_others.go:69] "Using iptables proxy"`] : []),
+    `${p} server.go:1050] "Successfully retrieved node IP(s)" IPs=["${ip}"]`,
+    `${p} server_others.go:152] "Using ${mode} Proxier"`,
+    `${p} server.go:846] "Version info" version="${version}"`,
+    `${p} config.go:188] "Starting service config controller"`,
+    `${p} config.go:97] "Starting endpoint slice config controller"`,
+    `${p} shared_informer.go:318] "Caches are synced for service config"`,
+    `${p} shared_informer.go:318] "Caches are synced for endpoint slice config"`,
+  ];
+}

@@ -1,0 +1,176 @@
+// DaemonSet controller (pkg/controller/daemon, v1.28 behaviour as captured in fixtures daemonset/*): one pod per
+// node from the newest ControllerRevision, RollingUpdate one node at a time (maxUnavailable, maxSurge 0), OnDelete
+// replaces only deleted pods, status written only when it changes, with the zero-valued optional fields omitted.
+import type { K8sObject } from '../object-store.js';
+import type { Informer } from './informer.js';
+import { type ClusterContext, type Obj, deletePod, isDeleting, isReady, isTerminal, ownedBy, randomSuffix, templateHash } from './context.js';
+
+const EXTRA_TOLERATIONS = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+/** The pod the controller creates for `node` (unbound: the scheduler binds it through the affinity). */
+export function daemonPod(ctx: ClusterContext, ds: Obj, node: string, hash: string, bound = false): Obj {
+  const tpl = structuredClone(ds.spec.template) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> };
+  const gen = String((ds.metadata.annotations as Record<string, string> | undefined)?.['deprecated.daemonset.template.generation'] ?? ds.metadata.generation ?? 1);
+  const name = `${ds.metadata.name}-${randomSuffix(ctx.rng)}`;
+  const spec = tpl.spec as Record<string, unknown> & { volumes?: unknown[]; containers?: { volumeMounts?: unknown[] }[]; tolerations?: unknown[]; hostNetwork?: boolean; priorityClassName?: string };
+  const api = `kube-api-access-${randomSuffix(ctx.rng)}`;
+  spec.volumes = [...(spec.volumes ?? []), {
+    name: api,
+    projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } }], defaultMode: 420 },
+  }];
+  for (const c of spec.containers ?? []) c.volumeMounts = [...(c.volumeMounts ?? []), { name: api, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }];
+  const tol = [...(spec.tolerations ?? []), ...EXTRA_TOLERATIONS];
+  if (spec.hostNetwork) tol.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
+  const out: Record<string, unknown> = { ...spec };
+  if (bound) out.nodeName = node;
+  out.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } } };
+  out.tolerations = tol;
+  if (spec.priorityClassName === 'system-node-critical') out.priority = 2000001000;
+  else if (spec.priorityClassName === 'system-cluster-critical') out.priority = 2000000000;
+  else out.priority = 0;
+  out.enableServiceLinks = true;
+  out.preemptionPolicy = 'PreemptLowerPriority';
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: {
+      name, generateName: `${ds.metadata.name}-`, namespace: ds.metadata.namespace,
+      labels: { 'controller-revision-hash': hash, ...(tpl.metadata?.labels ?? {}), 'pod-template-generation': gen },
+      ...(tpl.metadata?.annotations ? { annotations: tpl.metadata.annotations } : {}),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name, uid: ds.metadata.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: out,
+    status: { phase: 'Pending', qosClass: 'BestEffort' },
+  } as Obj;
+}
+
+/** Node a DS pod belongs to: spec.nodeName, else its matchFields affinity. */
+export function podNode(p: Obj): string | undefined {
+  return p.spec?.nodeName ?? p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0];
+}
+
+/** Ensures a ControllerRevision for the current template; returns its hash. */
+export function ensureRevision(ctx: ClusterContext, ds: Obj): string {
+  const hash = templateHash(ds.spec.template);
+  const ns = ds.metadata.namespace;
+  const name = `${ds.metadata.name}-${hash}`;
+  const revs = ctx.store.list('controllerrevisions', ns).items.filter((r) => ownedBy(r, ds.metadata.uid as string));
+  const max = revs.reduce((m, r) => Math.max(m, Number(r.revision ?? 0)), 0);
+  const mine = revs.find((r) => r.metadata.name === name);
+  if (!mine) {
+    ctx.store.create('controllerrevisions', {
+      apiVersion: 'apps/v1', kind: 'ControllerRevision',
+      metadata: {
+        name, namespace: ns,
+        labels: { ...((ds.spec.selector?.matchLabels ?? {}) as Record<string, string>), 'controller-revision-hash': hash },
+        annotations: { 'deprecated.daemonset.template.generation': String((ds.metadata.annotations as Record<string, string> | undefined)?.['deprecated.daemonset.template.generation'] ?? '1') },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.metadata.name, uid: ds.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      },
+      data: { spec: { template: { ...structuredClone(ds.spec.template), $patch: 'replace' } } },
+      revision: max + 1,
+    });
+  } else if (Number(mine.revision) !== max) {
+    ctx.store.mutate('controllerrevisions', ns, name, (r) => { r.revision = max + 1; });
+  }
+  return hash;
+}
+
+export class DaemonSetController {
+  private queued = new Set<string>();
+
+  constructor(private readonly ctx: ClusterContext, private readonly pods: Informer, private readonly nodes: Informer, private readonly dss: Informer) {}
+
+  start(): void {
+    this.dss.onEvent((e) => this.enqueue(e.object.metadata.namespace, e.object.metadata.name));
+    this.pods.onEvent((e) => {
+      const ref = ((e.object.metadata.ownerReferences ?? []) as { kind: string; name: string; controller?: boolean }[]).find((r) => r.kind === 'DaemonSet' && r.controller);
+      if (ref) this.enqueue(e.object.metadata.namespace, ref.name);
+    });
+    this.nodes.onEvent((e) => {
+      if (e.type === 'MODIFIED') return;
+      for (const ds of this.dss.list()) this.enqueue(ds.metadata.namespace, ds.metadata.name);
+    });
+  }
+
+  private enqueue(ns: string | undefined, name: string): void {
+    const key = `${ns}/${name}`;
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.ctx.timers.after(0, () => { this.queued.delete(key); if (!this.ctx.stopped) this.sync(ns, name); });
+  }
+
+  sync(ns: string | undefined, name: string): void {
+    const ds = this.dss.get(ns, name) as Obj | undefined;
+    if (!ds || isDeleting(ds)) return;
+    const hash = ensureRevision(this.ctx, ds);
+    const nodes = [...this.nodes.list()].map((n) => n.metadata.name);
+    const pods = this.pods.ownedBy(ds.metadata.uid as string) as Obj[];
+    const byNode = new Map<string, Obj[]>();
+    for (const p of pods) {
+      const n = podNode(p);
+      if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+    }
+    // Status first (the controller writes what it saw before acting), then create / delete.
+    this.writeStatus(ds, nodes, byNode, hash);
+    const rolling = ds.spec.updateStrategy?.type === 'RollingUpdate';
+    let unavailable = 0;
+    const old: Obj[] = [];
+    for (const n of nodes) {
+      const live = (byNode.get(n) ?? []).filter((p) => !isTerminal(p));
+      if (live.length === 0) {
+        this.ctx.store.create('pods', daemonPod(this.ctx, ds, n, hash));
+        unavailable++;
+        continue;
+      }
+      const active = live.filter((p) => !isDeleting(p));
+      if (!active.some(isReady)) unavailable++;
+      for (const p of active) if (p.metadata.labels?.['controller-revision-hash'] !== hash) old.push(p);
+    }
+    if (!rolling || old.length === 0) return;
+    const max = maxUnavailable(ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable, nodes.length);
+    // Old pods that are not ready go first (they cost no availability), then ready ones while the budget allows.
+    for (const p of old.filter((x) => !isReady(x))) deletePod(this.ctx, p);
+    let budget = max - unavailable;
+    for (const p of old.filter(isReady)) {
+      if (budget <= 0) break;
+      deletePod(this.ctx, p);
+      budget--;
+    }
+  }
+
+  private writeStatus(ds: Obj, nodes: string[], byNode: Map<string, Obj[]>, hash: string): void {
+    let current = 0, ready = 0, updated = 0;
+    for (const n of nodes) {
+      const live = (byNode.get(n) ?? []).filter((p) => !isTerminal(p));
+      if (live.length === 0) continue;
+      current++;
+      if (live.some(isReady)) ready++;
+      if (live.some((p) => p.metadata.labels?.['controller-revision-hash'] === hash)) updated++;
+    }
+    const desired = nodes.length;
+    const status: Record<string, unknown> = { currentNumberScheduled: current, numberMisscheduled: 0, desiredNumberScheduled: desired, numberReady: ready };
+    if (ds.metadata.generation) status.observedGeneration = ds.metadata.generation;
+    if (updated) status.updatedNumberScheduled = updated;
+    if (ready) status.numberAvailable = ready;
+    if (desired - ready > 0) status.numberUnavailable = desired - ready;
+    if (ds.status?.collisionCount) status.collisionCount = ds.status.collisionCount;
+    if (JSON.stringify(status) === JSON.stringify(ds.status ?? {})) return;
+    this.ctx.store.mutate('daemonsets', ds.metadata.namespace, ds.metadata.name, (o) => { o.status = status; }, { status: true });
+  }
+}
+
+function maxUnavailable(v: unknown, nodes: number): number {
+  if (typeof v === 'number') return Math.max(1, v);
+  if (typeof v === 'string' && v.endsWith('%')) return Math.max(1, Math.floor((Number(v.slice(0, -1)) / 100) * nodes));
+  return 1;
+}
+
+export type { K8sObject };
