@@ -8,6 +8,10 @@ export class ClusterFaults {
   /** Nodes whose kube-proxy exits at every start, whatever the mode (CrashLoopBackOff). */
   readonly kubeProxyCrashLoop = new Set<string>();
 
+  /** Nodes whose Job pods exit 1 (after writing their result): the Job retries up to backoffLimit, then fails. */
+  readonly jobsFail = new Set<string>();
+
+  failJobsOn(node: string, on = true): void { toggle(this.jobsFail, node, on); }
   hangJobsOn(node: string, on = true): void { toggle(this.jobsNeverComplete, node, on); }
   crashKubeProxyOn(node: string, on = true): void { toggle(this.kubeProxyCrashLoop, node, on); }
 }

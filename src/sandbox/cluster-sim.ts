@@ -112,6 +112,7 @@ export class SimCluster {
   // ---- fault toggles ------------------------------------------------------------------------------------
   hangJobsOn(node: string, on = true): void { this.faults.hangJobsOn(node, on); }
   crashKubeProxyOn(node: string, on = true): void { this.faults.crashKubeProxyOn(node, on); }
+  failJobsOn(node: string, on = true): void { this.faults.failJobsOn(node, on); }
   setNodeReady(node: string, ready: boolean): void { setNodeReady(this.store, node, ready, this.ctx.now()); }
   editKubeProxyConfig(edit: (configConf: string) => string): void { editKubeProxyConfig(this.store, edit); }
   setModeBehindBotsBack(mode: string): void { setModeBehindBotsBack(this.store, mode); }

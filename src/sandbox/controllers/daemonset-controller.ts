@@ -110,6 +110,7 @@ export class DaemonSetController {
   sync(ns: string | undefined, name: string): void {
     const ds = this.dss.get(ns, name) as Obj | undefined;
     if (!ds || isDeleting(ds)) return;
+    if (this.bumpTemplateGeneration(ds)) return; // the resulting event syncs again
     const hash = ensureRevision(this.ctx, ds);
     const nodes = [...this.nodes.list()].map((n) => n.metadata.name);
     const pods = this.pods.ownedBy(ds.metadata.uid as string) as Obj[];
@@ -144,6 +145,25 @@ export class DaemonSetController {
       deletePod(this.ctx, p);
       budget--;
     }
+  }
+
+  /**
+   * The real API server raises annotation deprecated.daemonset.template.generation on every template change. When
+   * the API layer in front of the store has not (the template is new but the annotation equals the newest
+   * revision's), do it here so pod-template-generation labels follow template changes (fixture note 2).
+   */
+  private bumpTemplateGeneration(ds: Obj): boolean {
+    const key = 'deprecated.daemonset.template.generation';
+    const hash = templateHash(ds.spec.template);
+    const revs = this.ctx.store.listShared('controllerrevisions', ds.metadata.namespace).filter((r) => ownedBy(r, ds.metadata.uid as string));
+    if (revs.length === 0 || revs.some((r) => r.metadata.name === `${ds.metadata.name}-${hash}`)) return false;
+    const newest = revs.reduce((a, b) => (Number(b.revision ?? 0) > Number(a.revision ?? 0) ? b : a));
+    const cur = (ds.metadata.annotations as Record<string, string> | undefined)?.[key] ?? '1';
+    if (newest.metadata.annotations?.[key] !== cur) return false;
+    this.ctx.store.mutate('daemonsets', ds.metadata.namespace, ds.metadata.name, (o) => {
+      o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [key]: String(Number(cur) + 1) };
+    });
+    return true;
   }
 
   private writeStatus(ds: Obj, nodes: string[], byNode: Map<string, Obj[]>, hash: string): void {

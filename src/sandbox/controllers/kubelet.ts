@@ -157,7 +157,7 @@ export class Kubelets {
       const out = runNodeJob(host, again, { services: this.ctx.services(), resync: () => this.resync(node) });
       this.ctx.logs.append(uid, container, out.log);
       run.stage = 'done';
-      setStatus(terminatedStatus(again, this.ctx.now(), out.exitCode, out.message, run.instance));
+      setStatus(terminatedStatus(again, this.ctx.now(), this.ctx.faults.jobsFail.has(node) ? 1 : out.exitCode, out.message, run.instance));
     });
   }
 
