@@ -30,7 +30,11 @@ export interface Meta {
   [k: string]: unknown;
 }
 export type K8sObject = { apiVersion: string; kind: string; metadata: Meta; [k: string]: unknown };
-export interface WatchEvent { type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: Resource; object: K8sObject }
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED'; resource: Resource; object: K8sObject;
+  /** For MODIFIED: the version before this change (shared, read-only); lets selector watches see transitions. */
+  prev?: K8sObject;
+}
 interface HistEvent extends WatchEvent { rv: number }
 
 export type StoreReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid';
@@ -70,6 +74,8 @@ export class ObjectStore {
   private readonly floor = new Map<Resource, number>();
   private readonly subs = new Set<(e: WatchEvent) => void>();
   private readonly historyLimit: number;
+  /** A failing subscriber must not break the write path or the other subscribers; it is reported here. */
+  onSubscriberError: (err: unknown) => void = (err) => { console.error('sandbox store subscriber failed:', err); };
 
   constructor(opts: StoreOptions = {}) {
     this.rv = opts.startResourceVersion ?? 1;
@@ -122,7 +128,7 @@ export class ObjectStore {
     return { items: this.listShared(r, ns, opts).map(clone), resourceVersion: this.resourceVersion() };
   }
 
-  create(r: Resource, obj: K8sObject, _opts: { manager?: string } = {}): K8sObject {
+  create(r: Resource, obj: K8sObject, opts: { manager?: string; uid?: string } = {}): K8sObject {
     const o = clone(obj);
     const m = o.metadata ?? ({} as Meta);
     o.metadata = m;
@@ -136,7 +142,7 @@ export class ObjectStore {
     else if (!m.namespace) m.namespace = 'default';
     const b = this.bucket(r, m.namespace, true)!;
     if (b.has(m.name)) throw new StoreError('AlreadyExists', `${r} "${m.name}" already exists`, r, m.name);
-    m.uid = randomUUID();
+    m.uid = opts.uid ?? randomUUID();
     m.creationTimestamp = nowIso();
     delete m.deletionTimestamp;
     if (GENERATION_KINDS.has(r)) m.generation = 1; else delete m.generation;
@@ -173,10 +179,10 @@ export class ObjectStore {
     return next;
   }
 
-  private commit(r: Resource, next: K8sObject): K8sObject {
+  private commit(r: Resource, prev: K8sObject, next: K8sObject): K8sObject {
     next.metadata.resourceVersion = String(++this.rv);
     this.bucket(r, next.metadata.namespace, true)!.set(next.metadata.name, next);
-    this.emit({ type: 'MODIFIED', resource: r, object: next, rv: this.rv });
+    this.emit({ type: 'MODIFIED', resource: r, object: next, prev, rv: this.rv });
     return clone(next);
   }
 
@@ -188,7 +194,7 @@ export class ObjectStore {
       throw new StoreError('Conflict', `Operation cannot be fulfilled on ${r} "${name}": the object has been modified; please apply your changes to the latest version and try again`, r, name);
     }
     const next = this.merge(r, cur, obj, opts.status, false);
-    return next ? this.commit(r, next) : clone(cur);
+    return next ? this.commit(r, cur, next) : clone(cur);
   }
 
   mutate(r: Resource, ns: string | undefined, name: string, fn: (o: K8sObject) => void, opts: { status?: boolean } = {}): K8sObject | undefined {
@@ -198,7 +204,7 @@ export class ObjectStore {
     fn(draft);
     const next = this.merge(r, cur, draft, opts.status, true);
     if (next && GENERATION_KINDS.has(r) && opts.status) next.metadata.generation = cur.metadata.generation;
-    return next ? this.commit(r, next) : clone(cur);
+    return next ? this.commit(r, cur, next) : clone(cur);
   }
 
   delete(r: Resource, ns: string | undefined, name: string, opts: { uid?: string; gracePeriodSeconds?: number } = {}): K8sObject | undefined {
@@ -226,7 +232,7 @@ export class ObjectStore {
     const h = this.history.get(r)!;
     let lo = 0, hi = h.length;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (h[mid]!.rv <= n) lo = mid + 1; else hi = mid; }
-    return h.slice(lo).map(({ type, resource, object }) => ({ type, resource, object }));
+    return h.slice(lo).map(({ type, resource, object, prev }) => (prev ? { type, resource, object, prev } : { type, resource, object }));
   }
 
   /** Oldest RV a watch on r can resume from (for the 410 message). */
@@ -244,9 +250,9 @@ export class ObjectStore {
       const drop = h.splice(0, h.length - this.historyLimit);
       this.floor.set(e.resource, drop[drop.length - 1]!.rv);
     }
-    const ev: WatchEvent = { type: e.type, resource: e.resource, object: e.object };
+    const ev: WatchEvent = e.prev ? { type: e.type, resource: e.resource, object: e.object, prev: e.prev } : { type: e.type, resource: e.resource, object: e.object };
     for (const s of this.subs) {
-      try { s(ev); } catch { /* a failing subscriber must not break the write path or other subscribers */ }
+      try { s(ev); } catch (err) { this.onSubscriberError(err); }
     }
   }
 }
