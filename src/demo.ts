@@ -1,0 +1,14 @@
+// `npm run demo`: the whole workflow on the sandbox, the channel printed as a transcript; exit 0 on success.
+import { runDemo } from './demo/run-demo.js';
+
+const nodesArg = process.argv.indexOf('--nodes');
+const nodes = nodesArg >= 0 ? Number(process.argv[nodesArg + 1]) : 3;
+runDemo({ nodes, progress: (l) => process.stderr.write(`${l}\n`) }).then((r) => {
+  process.stdout.write(`\n──── #platform-ops (Slack stand-in transcript) ────\n${r.transcript}\n──── checks ────\n`);
+  for (const c of r.checks) process.stdout.write(`${c.ok ? '✔' : '✘'} ${c.what}\n`);
+  process.stdout.write(r.ok ? '\ndemo: OK\n' : '\ndemo: FAILED\n');
+  process.exit(r.ok ? 0 : 1);
+}, (err: unknown) => {
+  process.stderr.write(`demo failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
