@@ -1,81 +1,110 @@
 #!/usr/bin/env node
-// The ipvs-bot CLI: read-only views and maintenance. Changes to a cluster happen only through approved runs in
-// Slack, so there is no command here that switches a mode.
-import { ConfigError, loadConfig } from './config.js';
-import { closeDb, openDb } from './db/client.js';
-import { migrateDb } from './db/migrate.js';
-import { K8sCluster } from './k8s/k8s-cluster.js';
-import { AUDIT_USAGE, auditCommand } from './cli/audit.js';
-import { DOCTOR_USAGE, doctorCommand } from './cli/doctor.js';
-import { PLAN_USAGE, planCommand } from './cli/plan.js';
-import { statusCommand } from './cli/status.js';
-import { UsageError } from './cli/usage-error.js';
+// `ipvs-bot` CLI: a table of commands, each in its own file under src/cli/ and loaded lazily (so `audit verify`
+// never loads the Kubernetes client). Exit codes: 0 ok, 1 the check failed (verify, doctor, blocked plan),
+// 2 usage or environment problem (message on stderr, never a stack trace).
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describeError, UsageError, type CliIo } from './cli/cli-io.js';
 
-const USAGE = [
-  'usage: ipvs-bot <command>',
-  `  ${AUDIT_USAGE.replace(/^usage: /, '').replace(/\n\s+/g, '\n  ')}`,
-  '  ipvs-bot db migrate --db PATH',
-  `  ${PLAN_USAGE.replace(/^usage: /, '')}`,
-  '  ipvs-bot status [cluster|run-id] [--db PATH]',
-  `  ${DOCTOR_USAGE.replace(/^usage: /, '')}`,
-].join('\n');
+export interface CliCommand { usage: string; run(argv: string[], io: CliIo): Promise<number> }
 
-function flag(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
+/** Strips `--name VALUE` / `--name=VALUE` out of argv (for adapters whose command does not know the option). */
+function takeOption(argv: string[], name: string): { value?: string; rest: string[] } {
+  const rest: string[] = [];
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === `--${name}`) value = argv[++i];
+    else if (a.startsWith(`--${name}=`)) value = a.slice(name.length + 3);
+    else rest.push(a);
+  }
+  return { ...(value !== undefined ? { value } : {}), rest };
 }
 
-async function run(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  const out = process.stdout;
-  switch (cmd) {
-    case 'audit':
-      return auditCommand(rest, out);
-    case 'db': {
-      if (rest[0] !== 'migrate') throw new UsageError('usage: ipvs-bot db migrate --db PATH');
-      const path = flag(rest, '--db') ?? process.env.IPVS_BOT_DB ?? './data/ipvs-bot.db';
-      const db = openDb(path);
-      migrateDb(db);
-      closeDb(db);
-      out.write(`migrations applied to ${path}\n`);
-      return 0;
-    }
-    case 'plan': {
-      const config = loadConfig(process.env, { ...(flag(rest, '--config') ? { file: flag(rest, '--config')! } : {}) });
-      const clusters = new Map<string, K8sCluster>();
-      return planCommand(rest.filter((a, i) => a !== '--config' && rest[i - 1] !== '--config'), {
-        clusters: config.clusters, out,
+export const COMMANDS: Record<string, CliCommand> = {
+  // ── audit + db (H4) ──────────────────────────────────────────────────────────────────────────────────────
+  'audit export': {
+    usage: 'usage: ipvs-bot audit export --db PATH [--cluster C] [--run RUN_ID] [--since 30d|ISO] [--until 30d|ISO] --format jsonl|csv [--out FILE]',
+    run: async (argv, io) => (await import('./cli/audit-export.js')).auditExportCommand(argv, io),
+  },
+  'audit verify': {
+    usage: 'usage: ipvs-bot audit verify --db PATH [--json]',
+    run: async (argv, io) => (await import('./cli/audit-verify.js')).auditVerifyCommand(argv, io),
+  },
+  'db migrate': {
+    usage: 'usage: ipvs-bot db migrate --db PATH',
+    run: async (argv, io) => (await import('./cli/db-migrate.js')).dbMigrateCommand(argv, io),
+  },
+  // ── other owners: add a command here as one entry whose run() lazily imports src/cli/<name>.ts ───────────
+  doctor: {
+    usage: 'usage: ipvs-bot doctor [--config PATH] [--db PATH] [--cluster NAME] [--json]',
+    run: async (argv, io) => (await import('./cli/doctor.js')).doctorCommand(argv, { env: io.env, out: io.out }),
+  },
+  status: {
+    usage: 'usage: ipvs-bot status [cluster|run-id] [--db PATH]',
+    run: async (argv, io) => {
+      const { statusCommand } = await import('./cli/status.js');
+      const { openExistingReadonly, withDb } = await import('./cli/cli-io.js');
+      const { value, rest } = takeOption(argv, 'db');
+      const db = openExistingReadonly(value ?? io.env.IPVS_BOT_DB ?? './data/ipvs-bot.db');
+      return withDb(db, (d) => statusCommand(rest, { db: d, out: io.out }));
+    },
+  },
+  plan: {
+    usage: 'usage: ipvs-bot plan <cluster> [--config PATH] [--target-mode M] [--scheduler S] [--strict-arp] [--batch N|N%] [--cleanup M] [--json]',
+    run: async (argv, io) => {
+      const [{ planCommand }, { loadConfig, ConfigError }, { K8sCluster }] = await Promise.all([
+        import('./cli/plan.js'), import('./config.js'), import('./k8s/k8s-cluster.js')]);
+      const { value, rest } = takeOption(argv, 'config');
+      let config;
+      try {
+        config = loadConfig(io.env, value ? { file: value } : {});
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(`invalid configuration:\n${e.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+        throw e;
+      }
+      const clusters = config.clusters;
+      return planCommand(rest, {
+        clusters, out: io.out,
         clusterFor: (name) => {
-          const c = config.clusters.find((x) => x.name === name)!;
+          const c = clusters.find((x) => x.name === name)!;
           const kubeconfig = c.kubeconfig ?? config.kubeconfig;
-          if (!clusters.has(name)) clusters.set(name, K8sCluster.fromKubeconfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(c.context ? { context: c.context } : {}) }));
-          return clusters.get(name)!;
+          return K8sCluster.fromKubeconfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(c.context ? { context: c.context } : {}) });
         },
       });
-    }
-    case 'status': {
-      const path = flag(rest, '--db') ?? process.env.IPVS_BOT_DB ?? './data/ipvs-bot.db';
-      return statusCommand(rest.filter((a, i) => a !== '--db' && rest[i - 1] !== '--db'), { db: openDb(path, { readonly: true }), out });
-    }
-    case 'doctor':
-      return doctorCommand(rest, { env: process.env, out });
-    case 'help': case '--help': case '-h': case undefined:
-      out.write(`${USAGE}\n`);
-      return cmd === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${cmd.slice(0, 30)}"`);
+    },
+  },
+};
+
+function help(): string {
+  return `ipvs-bot <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage.replace(/^usage: /, '')}`).join('\n')}\n`;
+}
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const two = argv.slice(0, 2).join(' ');
+  const [name, cmd] = COMMANDS[two] ? [two, COMMANDS[two]] : [argv[0] ?? '', COMMANDS[argv[0] ?? '']];
+  if (!cmd) {
+    if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') { io.out.write(help()); return argv.length ? 0 : 2; }
+    io.err.write(`unknown command "${argv.slice(0, 2).join(' ')}"\n${help()}`);
+    return 2;
+  }
+  const rest = argv.slice(name.split(' ').length);
+  if (rest.includes('--help') || rest.includes('-h')) { io.out.write(`${cmd.usage}\n`); return 0; }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    const dbIdx = rest.indexOf('--db');
+    io.err.write(`ipvs-bot ${name}: ${describeError(e, dbIdx >= 0 ? rest[dbIdx + 1] : undefined)}\n`);
+    if (e instanceof UsageError) io.err.write(`${cmd.usage}\n`);
+    return 2;
   }
 }
 
-run(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
-  if (err instanceof UsageError || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
-    process.stderr.write(`ipvs-bot: ${err.message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (err instanceof ConfigError) {
-    process.stderr.write(`ipvs-bot: the configuration has ${err.problems.length} problem(s):\n${err.problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`ipvs-bot: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+const invokedDirectly = (() => {
+  try { return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url)); } catch { return false; }
+})();
+if (invokedDirectly) {
+  const code = await runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env });
+  process.exitCode = code;
+}
