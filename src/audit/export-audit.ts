@@ -2,7 +2,7 @@
 // a manifest: the count, the filters and the chain head at export time, so an auditor can check the file
 // against `audit verify`.
 import { once } from 'node:events';
-import type { Db } from '../db/client.js';
+import { closeDb, openDb, type Db } from '../db/client.js';
 import { verifyChain } from './verify-chain.js';
 
 export interface ExportFilter { cluster?: string; runId?: string; since?: Date; until?: Date }
@@ -30,9 +30,26 @@ function query(f: ExportFilter): { sql: string; args: (string | number)[] } {
   return { sql: `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, args };
 }
 
+/**
+ * Reads through a connection of its own when the store is a file: the rows are read across awaits (waiting for
+ * `drain`), and better-sqlite3 refuses any other statement on a connection while an iterator is open, so sharing
+ * the bot's connection would make its writes fail for the length of the export. One read transaction gives the
+ * rows and the manifest's head from the same snapshot (WAL: the writer carries on meanwhile).
+ */
 export async function exportAudit(db: Db, opts: ExportOptions, out: NodeJS.WritableStream): Promise<ExportResult> {
-  // Chain head first, in the same read snapshot as the rows would be ideal; the head is re-read after the rows
-  // from the verifier so the manifest states what the chain looked like when the file was finished.
+  const own = db.$client.memory || db.$client.readonly ? undefined : openDb(db.$client.name, { readonly: true });
+  const reader = own ?? db;
+  const snapshot = !reader.$client.inTransaction;
+  if (snapshot) reader.$client.exec('BEGIN');
+  try {
+    return await exportFrom(reader, opts, out);
+  } finally {
+    if (snapshot && reader.$client.inTransaction) reader.$client.exec('COMMIT');
+    if (own) closeDb(own);
+  }
+}
+
+async function exportFrom(db: Db, opts: ExportOptions, out: NodeJS.WritableStream): Promise<ExportResult> {
   const { sql, args } = query(opts);
   const write = async (chunk: string): Promise<void> => {
     if (!out.write(chunk)) await once(out, 'drain');
