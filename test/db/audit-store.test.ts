@@ -44,3 +44,15 @@ describe('src/db/audit-store', () => {
     expect(JSON.parse(row.payload).botToken).toBe('[REDACTED]');
   });
 });
+
+describe('src/audit/hash-chain', () => {
+  it('writes the same content as the generic canonical JSON', async () => {
+    const { canonicalJson } = await import('../../src/audit/canonical-json.js');
+    const { chainedContent } = await import('../../src/audit/hash-chain.js');
+    const rows = [
+      { seq: 1, ts: '2026-01-01T00:00:00.000Z', actor: 'U1', cluster: null, runId: null, type: 'x', payload: '{}' },
+      { seq: 99, ts: 't', actor: 'a"b\\c\n', cluster: 'ü,"', runId: 'r-1', type: 'step.started', payload: '{"a":"\\"q\\""}' },
+    ];
+    for (const r of rows) expect(chainedContent(r)).toBe(canonicalJson(r));
+  });
+});
