@@ -16,7 +16,16 @@ export interface AccessRule {
   effect?: 'allow' | 'deny';
 }
 export interface RestrictedToken { user?: string; rules: AccessRule[] }
-export interface TokenRules { admin: string | string[]; restricted?: Record<string, AccessRule[] | RestrictedToken> }
+export interface TokenRules {
+  admin: string | string[];
+  restricted?: Record<string, AccessRule[] | RestrictedToken>;
+  /**
+   * A request with no Authorization header at all. kubectl never sends a bearer token over plain http
+   * (kubernetes/kubectl#744), so by default such requests act as admin, like kube-apiserver's old insecure port;
+   * 'reject' answers 401. A wrong token is always 401.
+   */
+  anonymous?: 'admin' | 'reject';
+}
 
 export interface Identity { user: string; admin: boolean; rules: AccessRule[]; groups: string[] }
 export interface Attributes { verb: string; group: string; resource: string; subresource?: string; namespace?: string; name?: string }
@@ -27,6 +36,7 @@ const ADMIN: Identity = { user: 'kubernetes-admin', admin: true, rules: [], grou
 /** undefined tokens = authentication off (every caller is admin). Throws 401 for a missing or unknown token. */
 export function authenticate(tokens: TokenRules | undefined, authorization: string | undefined): Identity {
   if (!tokens) return ADMIN;
+  if (authorization === undefined && tokens.anonymous !== 'reject') return ADMIN;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   const tok = m?.[1];
   if (!tok) throw unauthorized();

@@ -13,7 +13,7 @@ export interface WatchParams {
 
 // One JSON text per stored object version, shared by every watcher (fan-out to many watches serialises once).
 const jsonCache = new WeakMap<K8sObject, string>();
-function objJson(o: K8sObject): string {
+export function objJson(o: K8sObject): string {
   let s = jsonCache.get(o);
   if (s === undefined) { s = JSON.stringify(o); jsonCache.set(o, s); }
   return s;

@@ -13,6 +13,13 @@ export type Resource =
 export const RESOURCES: readonly Resource[] = ['namespaces', 'nodes', 'configmaps', 'services', 'endpoints',
   'endpointslices', 'events', 'pods', 'serviceaccounts', 'daemonsets', 'controllerrevisions', 'deployments',
   'replicasets', 'jobs', 'leases'];
+/** apiVersion and kind per resource, filled in when a writer leaves them out. */
+export const TYPE_OF: Readonly<Record<Resource, readonly [string, string]>> = {
+  namespaces: ['v1', 'Namespace'], nodes: ['v1', 'Node'], configmaps: ['v1', 'ConfigMap'], services: ['v1', 'Service'],
+  endpoints: ['v1', 'Endpoints'], endpointslices: ['discovery.k8s.io/v1', 'EndpointSlice'], events: ['v1', 'Event'], pods: ['v1', 'Pod'],
+  serviceaccounts: ['v1', 'ServiceAccount'], daemonsets: ['apps/v1', 'DaemonSet'], controllerrevisions: ['apps/v1', 'ControllerRevision'],
+  deployments: ['apps/v1', 'Deployment'], replicasets: ['apps/v1', 'ReplicaSet'], jobs: ['batch/v1', 'Job'], leases: ['coordination.k8s.io/v1', 'Lease'],
+};
 export const CLUSTER_SCOPED: ReadonlySet<Resource> = new Set(['namespaces', 'nodes']);
 /** Kinds whose metadata.generation tracks spec changes (1.28: not pods, not configmaps). */
 export const GENERATION_KINDS: ReadonlySet<Resource> = new Set(['daemonsets', 'deployments', 'replicasets', 'jobs']);
@@ -130,6 +137,8 @@ export class ObjectStore {
 
   create(r: Resource, obj: K8sObject, opts: { manager?: string; uid?: string } = {}): K8sObject {
     const o = clone(obj);
+    o.apiVersion = TYPE_OF[r][0];
+    o.kind = TYPE_OF[r][1];
     const m = o.metadata ?? ({} as Meta);
     o.metadata = m;
     if (!m.name && m.generateName) {
@@ -162,6 +171,8 @@ export class ObjectStore {
       if (STATUS_KINDS.has(r)) { if (cur.status === undefined) delete next.status; else next.status = clone(cur.status); }
     }
     if (status && !raw) next.metadata = clone(cur.metadata);
+    next.apiVersion = cur.apiVersion;
+    next.kind = cur.kind;
     const m = next.metadata;
     m.name = cur.metadata.name;
     if (cur.metadata.namespace !== undefined) m.namespace = cur.metadata.namespace;
