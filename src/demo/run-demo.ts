@@ -36,7 +36,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     slack.addUser(REQUESTER, 'alice'); slack.addUser(APPROVER, 'bob'); slack.addChannel(CHANNEL, 'platform-ops');
     const config = loadConfig({
       SLACK_BOT_TOKEN: 'xoxb-demo-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
-      IPVS_BOT_DB: join(dir, 'ipvs-bot.db'), PORT: '0',
+      IPVS_BOT_DB: join(dir, 'ipvs-bot.db'),
     }, {
       text: [
         'clusters:',
