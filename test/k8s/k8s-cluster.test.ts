@@ -1,0 +1,96 @@
+// K8sCluster against the sandbox API server (real HTTP, real client-node, the simulated kubeadm cluster).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { K8sError } from '../../src/k8s/errors.js';
+import { K8sCluster, loadKubeConfig } from '../../src/k8s/k8s-cluster.js';
+import { createNodeJobFactory } from '../../src/k8s/node-jobs.js';
+import { readKubeProxySettings, setProxyMode } from '../../src/k8s/kube-proxy-config.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+let sb: Sandbox;
+let k: K8sCluster;
+
+beforeAll(async () => {
+  sb = await startSandbox({ nodes: 3, mirrorFixtureNodes: true, nodesWithoutIpvs: ['k8s-worker-2'] });
+  k = new K8sCluster(loadKubeConfig({ kubeconfig: sb.kubeconfigPath }), { retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+});
+afterAll(async () => { await sb?.stop(); });
+
+describe('src/k8s/k8s-cluster against the sandbox', () => {
+  it('lists the kubeadm-shaped nodes with their kernels', async () => {
+    const nodes = await k.listNodes();
+    expect(nodes.map((n) => [n.name, n.kernelVersion])).toEqual([
+      ['k8s-cp-1', '6.1.0-27-amd64'], ['k8s-worker-1', '3.10.0-1160.el7.x86_64'], ['k8s-worker-2', '4.18.0-513.el8.x86_64'],
+    ]);
+    expect((await k.version()).gitVersion).toBe('v1.28.7');
+    expect(await k.clusterUid()).toMatch(/[0-9a-f-]{36}/);
+  });
+
+  it('patches config.conf with a resourceVersion precondition; a stale one is a Conflict', async () => {
+    const cm = await k.getConfigMap('kube-system', 'kube-proxy');
+    const text = cm.data['config.conf']!;
+    const next = setProxyMode(text, { mode: 'ipvs', scheduler: 'rr' });
+    const after = await k.patchConfigMapData('kube-system', 'kube-proxy', 'config.conf', next, cm.resourceVersion);
+    expect(readKubeProxySettings(after.data['config.conf']!).mode).toBe('ipvs');
+    const stale = await k.patchConfigMapData('kube-system', 'kube-proxy', 'config.conf', text, cm.resourceVersion).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(K8sError);
+    expect(stale).toMatchObject({ kind: 'Conflict', status: 409 });
+    // put it back for the other tests
+    await k.patchConfigMapData('kube-system', 'kube-proxy', 'config.conf', text, after.resourceVersion);
+  });
+
+  it('sets the DaemonSet to OnDelete idempotently, deletes one kube-proxy pod and waits for its replacement by watch', async () => {
+    const ds = await k.setDaemonSetUpdateStrategy('kube-system', 'kube-proxy', { type: 'OnDelete' });
+    expect(ds.updateStrategy.type).toBe('OnDelete');
+    const patches = k.stats().requests.patch;
+    const again = await k.setDaemonSetUpdateStrategy('kube-system', 'kube-proxy', { type: 'OnDelete' });
+    // the controller may bump the status (resourceVersion), but no second write and no new generation
+    expect(k.stats().requests.patch).toBe(patches);
+    expect(again.generation).toBe(ds.generation);
+    const pods = await k.listPods('kube-system', 'k8s-app=kube-proxy');
+    const old = pods.find((p) => p.nodeName === 'k8s-worker-1')!;
+    expect(old.ready).toBe(true);
+    const before = k.stats().requests;
+    await k.deletePod('kube-system', old.name, old.uid);
+    const fresh = await k.waitForPodOnNode('kube-system', 'k8s-app=kube-proxy', 'k8s-worker-1', { notUid: old.uid, timeoutMs: 30_000 });
+    expect(fresh).toMatchObject({ nodeName: 'k8s-worker-1', ready: true });
+    expect(fresh.uid).not.toBe(old.uid);
+    const after = k.stats().requests;
+    expect(after.watch - before.watch).toBeLessThanOrEqual(2);
+    expect(after.list - before.list).toBe(1);
+    await k.setDaemonSetUpdateStrategy('kube-system', 'kube-proxy', { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+  });
+
+  it('ensures prep Jobs idempotently and reads each node\'s result line', async () => {
+    const jobs = createNodeJobFactory({ runId: 'run-sandbox-1' });
+    const specs = ['k8s-cp-1', 'k8s-worker-1', 'k8s-worker-2'].map((n) => jobs.prep(n, { scheduler: 'rr', targetMode: 'ipvs' }));
+    for (const s of specs) { await k.ensureJob(s); await k.ensureJob(s); }
+    const results = await k.waitForJobs(jobs.namespace, specs.map((s) => s.name), { timeoutMs: 60_000 });
+    expect(results.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const [cp, w1, w2] = results.map((r) => r.result as Record<string, any>); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(cp).toMatchObject({ phase: 'prep', node: 'k8s-cp-1', ok: true, modules: { nf_conntrack: 'loaded' } });
+    expect(w1).toMatchObject({ node: 'k8s-worker-1', modules: { nf_conntrack_ipv4: 'loaded' } });
+    expect(w2).toMatchObject({ node: 'k8s-worker-2', ok: false, modules: { ip_vs_sh: 'missing' } });
+    for (const s of specs) await k.deleteJob(s.namespace, s.name);
+  });
+
+  it('retries injected 500s and dropped connections', async () => {
+    const c = new K8sCluster(loadKubeConfig({ kubeconfig: sb.kubeconfigPath }), { retry: { attempts: 12, baseDelayMs: 1, maxDelayMs: 5 } });
+    Object.assign(sb.faults, { seed: 7, errorRate: 0.3, timeoutRate: 0.1, timeoutMs: 50 });
+    try {
+      for (let i = 0; i < 20; i++) expect(await c.listNodes()).toHaveLength(3);
+    } finally { Object.assign(sb.faults, { errorRate: 0, timeoutRate: 0 }); }
+    expect(c.stats().retries).toBeGreaterThan(0);
+    expect(c.stats().requests.list).toBe(20 + c.stats().retries);
+  });
+
+  it('maps the restricted context\'s missing rights to Forbidden', async () => {
+    const reader = new K8sCluster(loadKubeConfig({ kubeconfig: sb.kubeconfigPath, context: 'sandbox-restricted' }), { retry: { baseDelayMs: 1 } });
+    const cm = await reader.getConfigMap('kube-system', 'kube-proxy');
+    const e = await reader.patchConfigMapData('kube-system', 'kube-proxy', 'config.conf', 'x', cm.resourceVersion).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(K8sError);
+    expect(e).toMatchObject({ kind: 'Forbidden', status: 403, retryable: false });
+    expect((e as Error).message).not.toContain(sb.restrictedToken!);
+    await expect(reader.listNodes()).rejects.toMatchObject({ kind: 'Forbidden' });
+  });
+});
