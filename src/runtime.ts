@@ -17,6 +17,7 @@ import type { Timing } from './workflows/kube-proxy-mode/deps.js';
 import { kubeProxyModeWorkflows } from './workflows/kube-proxy-mode/kube-proxy-mode-workflows.js';
 import { createWorkflows } from './workflows/kube-proxy-mode/workflows-service.js';
 import { auditPort } from './audit/audit-port.js';
+import { withRunMetrics } from './metrics-notifier.js';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -71,7 +72,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   let engineRef: Engine | undefined;
   const notifier = createSlackNotifier(config, { clock, logger, lookup: async (runId) => engineRef?.getRun(runId) });
   const engine = createEngine({
-    db, clock, notifier, logger,
+    db, clock, notifier: withRunMetrics(notifier, metrics, () => clock.now()), logger,
     workflows: kubeProxyModeWorkflows({ clusterFor, config, ...(opts.timing ? { timing: opts.timing } : {}) }),
     ownerId: opts.ownerId ?? `${hostname()}`,
   });
