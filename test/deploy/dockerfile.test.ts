@@ -1,7 +1,8 @@
 // The image cannot be built here (no Docker engine), so its structure is checked instead: stages, non-root user,
 // production-only node_modules, every COPY source present, health check, and the same start command as `npm start`.
-import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -68,7 +69,7 @@ function producedPaths(stage: Stage): Set<string> {
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const stages = parseDockerfile(dockerfile);
 const runtime = stages.at(-1)!;
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
 
 describe('Dockerfile', () => {
   it('has a build stage on the full Node 20 image and a slim Node 20 runtime stage', () => {
@@ -147,5 +148,30 @@ describe('Dockerfile', () => {
     // the file the command runs is what tsc emits for src/main.ts (outDir + path below rootDir)
     const { outDir, rootDir } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')).compilerOptions as { outDir: string; rootDir: string };
     expect(cmd[1]).toBe(join(outDir, relative(join(ROOT, rootDir), join(ROOT, 'src', 'main.js'))));
+  });
+
+  it('the compiled code needs nothing the image lacks: imports stay inside src/ and use production dependencies only', () => {
+    const files = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'src', f));
+    expect(files.length).toBeGreaterThan(10);
+    const builtins = new Set(builtinModules);
+    const problems: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      // value imports and re-exports (type-only ones vanish at compile time), and dynamic imports
+      const specs = [
+        ...[...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?'([^']+)'/g)].map((m) => m[1]!),
+        ...[...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!),
+      ];
+      for (const spec of specs) {
+        if (spec.startsWith('.')) {
+          const target = resolve(dirname(file), spec);
+          if (!target.startsWith(join(ROOT, 'src') + '/')) problems.push(`${relative(ROOT, file)}: ${spec} leaves src/ (not in the image)`);
+        } else if (!spec.startsWith('node:') && !builtins.has(spec)) {
+          const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+          if (!(name in pkg.dependencies)) problems.push(`${relative(ROOT, file)}: ${spec} is not a production dependency (pruned from the image)`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });
