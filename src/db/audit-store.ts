@@ -1,5 +1,6 @@
 // The one place audit events are inserted. appendAudit runs inside the caller's (synchronous) transaction,
 // next to the state change the event describes; recordAudit opens its own for events with no state change.
+import Database from 'better-sqlite3';
 import { desc } from 'drizzle-orm';
 import { canonicalJson } from '../audit/canonical-json.js';
 import { GENESIS_HASH, rowHash } from '../audit/hash-chain.js';
@@ -20,12 +21,32 @@ export interface AuditEventInput {
 
 // Structural: a drizzle transaction and the Db share the query builder we use.
 type Writer = Pick<Db, 'select' | 'insert'>;
+type Row = { seq: number; ts: string; actor: string; cluster: string | null; runId: string | null; type: string; payload: string };
+
+// Building the two queries through drizzle costs ~0.3 ms per event; statements prepared once per connection
+// cost microseconds. better-sqlite3 runs a transaction on its one connection, so the tx's client is the Db's.
+const statements = new WeakMap<Database.Database, { last: Database.Statement; insert: Database.Statement }>();
+
+function prepared(tx: Writer): { last: Database.Statement; insert: Database.Statement } | undefined {
+  const client = (tx as { $client?: unknown }).$client ?? (tx as { session?: { client?: unknown } }).session?.client;
+  if (!(client instanceof Database)) return undefined;
+  let s = statements.get(client);
+  if (!s) {
+    s = {
+      last: client.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
+      insert: client.prepare('INSERT INTO audit_events (seq, ts, actor, cluster, run_id, type, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    };
+    statements.set(client, s);
+  }
+  return s;
+}
 
 export function appendAudit(tx: Writer, e: AuditEventInput): { seq: number; hash: string } {
-  const last = tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents)
-    .orderBy(desc(auditEvents.seq)).limit(1).get();
+  const fast = prepared(tx);
+  const last = (fast ? fast.last.get() : tx.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents)
+    .orderBy(desc(auditEvents.seq)).limit(1).get()) as { seq: number; hash: string } | undefined;
   const prevHash = last?.hash ?? GENESIS_HASH;
-  const row = {
+  const row: Row = {
     seq: (last?.seq ?? 0) + 1,
     ts: e.ts ?? new Date().toISOString(),
     actor: e.actor,
@@ -35,7 +56,8 @@ export function appendAudit(tx: Writer, e: AuditEventInput): { seq: number; hash
     payload: canonicalJson(redactSecrets(e.payload)),
   };
   const hash = rowHash(prevHash, row);
-  tx.insert(auditEvents).values({ ...row, prevHash, hash }).run();
+  if (fast) fast.insert.run(row.seq, row.ts, row.actor, row.cluster, row.runId, row.type, row.payload, prevHash, hash);
+  else tx.insert(auditEvents).values({ ...row, prevHash, hash }).run();
   return { seq: row.seq, hash };
 }
 
