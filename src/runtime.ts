@@ -59,7 +59,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const clusters = new Map<string, K8sCluster>();
   for (const c of config.clusters) {
     const kubeconfig = c.kubeconfig ?? config.kubeconfig;
-    const k = K8sCluster.fromKubeconfig({ ...(kubeconfig ? { kubeconfig } : { inCluster: !process.env.HOME }), ...(c.context ? { context: c.context } : {}) });
+    // Without a kubeconfig, client-node's default chain applies: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount.
+    const k = K8sCluster.fromKubeconfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(c.context ? { context: c.context } : {}) });
     metrics.trackK8sRequests(() => k.stats());
     clusters.set(c.name, k);
   }
