@@ -85,6 +85,9 @@ export function applyCreateDefaults(r: Resource, o: K8sObject, uid: string): voi
   if (r === 'namespaces') o.status = { phase: 'Active' };
 }
 
+/** Go's %#v of a map[string]string, as validation messages print it. */
+const goMap = (m: Record<string, string>) => `map[string]string{${Object.keys(m).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(m[k])}`).join(', ')}}`;
+
 const KEY_RE = /^[-._a-zA-Z0-9]+$/;
 const KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
 
@@ -102,8 +105,9 @@ export function validate(info: ResourceInfo, o: K8sObject, old?: K8sObject): voi
     const spec = obj(o.spec);
     const us = obj(spec.updateStrategy);
     if (us.type !== 'RollingUpdate' && us.type !== 'OnDelete') {
-      causes.push({ field: 'spec.updateStrategy', reason: 'FieldValueNotSupported',
-        message: `Unsupported value: apps.DaemonSetUpdateStrategy{Type:"${String(us.type)}", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", "OnDelete"` });
+      const c = { field: 'spec.updateStrategy', reason: 'FieldValueNotSupported',
+        message: `Unsupported value: apps.DaemonSetUpdateStrategy{Type:"${String(us.type)}", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: "RollingUpdate", "OnDelete"` };
+      causes.push(c, c); // the apiserver reports this cause twice (fixture errors/patch-daemonset-invalid-updateStrategy)
     } else if (us.type === 'RollingUpdate') {
       const ru = obj(us.rollingUpdate);
       const zero = (v: unknown) => v === 0 || v === '0%' || v === undefined;
@@ -112,9 +116,26 @@ export function validate(info: ResourceInfo, o: K8sObject, old?: K8sObject): voi
         causes.push(c, c);
       }
     }
+    const sel = obj(obj(spec.selector).matchLabels) as Record<string, string>;
+    const tplLabels = obj(obj(obj(spec.template).metadata).labels) as Record<string, string>;
+    if (Object.entries(sel).some(([k, v]) => tplLabels[k] !== v)) {
+      const c = { field: 'spec.template.metadata.labels', reason: 'FieldValueInvalid', message: `Invalid value: ${goMap(tplLabels)}: \`selector\` does not match template \`labels\`` };
+      causes.push(c, c);
+    }
     if (old && JSON.stringify(obj(old.spec).selector) !== JSON.stringify(spec.selector)) {
-      causes.push({ field: 'spec.selector', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(spec.selector)}: field is immutable` });
+      const exprs = obj(spec.selector).matchExpressions;
+      causes.push({ field: 'spec.selector', reason: 'FieldValueInvalid',
+        message: `Invalid value: v1.LabelSelector{MatchLabels:${goMap(sel)}, MatchExpressions:${exprs ? JSON.stringify(exprs) : '[]v1.LabelSelectorRequirement(nil)'}}: field is immutable` });
     }
   }
   if (causes.length) throw invalid(info, name, causes);
+}
+
+/** DaemonSet update strategy: a template change raises annotation deprecated.daemonset.template.generation. */
+export function prepareForUpdate(r: Resource, next: K8sObject, cur: K8sObject): void {
+  if (r !== 'daemonsets') return;
+  if (JSON.stringify(obj(next.spec).template) === JSON.stringify(obj(cur.spec).template)) return;
+  const key = 'deprecated.daemonset.template.generation';
+  const curGen = Number(cur.metadata.annotations?.[key] ?? '1');
+  next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [key]: String(curGen + 1) };
 }

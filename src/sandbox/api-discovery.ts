@@ -3,6 +3,7 @@
 import { GROUPS, RESOURCE_INFO, type ResourceInfo } from './api-resources.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const verbsOf = (i: ResourceInfo) => (i.resource === 'namespaces' ? VERBS.filter((v) => v !== 'deletecollection') : VERBS);
 const SUB_VERBS = { status: ['get', 'patch', 'update'], log: ['get'] } as const;
 export const AGGREGATED_V2BETA1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
 
@@ -22,7 +23,7 @@ export function resourceList(group: string): Record<string, unknown> {
     for (const r of REVIEWS) resources.push({ name: r.name, singularName: r.name.slice(0, -1), namespaced: r.namespaced, kind: r.kind, verbs: ['create'] });
   }
   for (const i of inGroup(group)) {
-    resources.push({ name: i.resource, singularName: i.singular, namespaced: i.namespaced, kind: i.kind, verbs: VERBS, ...opt(i) });
+    resources.push({ name: i.resource, singularName: i.singular, namespaced: i.namespaced, kind: i.kind, verbs: verbsOf(i), ...opt(i) });
     for (const s of i.subresources) resources.push({ name: `${i.resource}/${s}`, singularName: '', namespaced: i.namespaced, kind: i.kind, verbs: SUB_VERBS[s] });
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/v1` : 'v1', resources };
@@ -37,7 +38,7 @@ function aggregatedGroup(group: string): Record<string, unknown> {
   for (const i of inGroup(group)) {
     resources.push({
       resource: i.resource, responseKind: kind(i.kind), scope: i.namespaced ? 'Namespaced' : 'Cluster', singularResource: i.singular,
-      verbs: VERBS, ...opt(i),
+      verbs: verbsOf(i), ...opt(i),
       ...(i.subresources.length ? { subresources: i.subresources.map((s) => ({ subresource: s, responseKind: kind(i.kind), verbs: SUB_VERBS[s] })) } : {}),
     });
   }

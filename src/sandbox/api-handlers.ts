@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { StoreError, jsonEqual, type K8sObject, type ObjectStore } from './object-store.js';
 import { apiVersionOf, type ResourceInfo } from './api-resources.js';
 import { ApiError, alreadyExists, badRequest, conflict, notFound, sendJson } from './api-status.js';
-import { applyCreateDefaults, applyDefaults, validate } from './api-defaults.js';
+import { applyCreateDefaults, applyDefaults, prepareForUpdate, validate } from './api-defaults.js';
 import { applyPatch, patchTypeOf } from './api-patch.js';
 import { SelectorError } from './api-selectors.js';
 import { toTable, wantsTable } from './api-table.js';
@@ -47,6 +47,14 @@ export function getObject(store: ObjectStore, t: Target, res: ServerResponse, ac
   sendObject(res, 200, o, accept, t.info);
 }
 
+/** encoding/json's complaint about the first byte of a non-JSON token, e.g. invalid character '\u009e' ... */
+function goJsonError(b: Buffer): string {
+  const c = b.find((x) => x !== 0x20 && x !== 0x0a && x !== 0x09 && x !== 0x0d);
+  if (c === undefined) return 'unexpected end of JSON input';
+  const ch = c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `\\u${c.toString(16).padStart(4, '0')}`;
+  return `invalid character '${ch}' looking for beginning of value`;
+}
+
 interface ContinueToken { v: string; rv: number; start: string }
 const keyOf = (o: K8sObject, allNs: boolean) => (allNs && o.metadata.namespace !== undefined ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 
@@ -66,7 +74,7 @@ export function listObjects(store: ObjectStore, t: Target, q: URLSearchParams, r
       tok = JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')) as ContinueToken;
       if (tok.v !== 'meta.k8s.io/v1' || typeof tok.start !== 'string') throw new Error('bad version');
     } catch {
-      throw badRequest('invalid continue token: continue key is not valid: invalid character looking for beginning of value');
+      throw badRequest(`invalid continue token: continue key is not valid: ${goJsonError(Buffer.from(cont, 'base64url'))}`);
     }
     rv = String(tok.rv);
     const start = tok.start;
@@ -135,6 +143,7 @@ function write(store: ObjectStore, t: Target, cur: K8sObject, next: K8sObject, e
   next.kind = t.info.kind;
   if (expectedRv !== undefined && expectedRv !== cur.metadata.resourceVersion) throw conflict(t.info, name);
   applyDefaults(t.info.resource, next);
+  if (t.sub !== 'status') prepareForUpdate(t.info.resource, next, cur);
   validate(t.info, next, cur);
   const status = t.sub === 'status';
   if (dryRun(q)) {

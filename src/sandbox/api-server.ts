@@ -118,7 +118,15 @@ export async function createApiServer(store: ObjectStore, opts: ApiServerOptions
       await readBody(req); sendJson(res, 201, selfSubjectReview(id)); return;
     }
     const t = resolveTarget(route);
-    if (!t) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+    if (!t) {
+      // Authorization comes before resource lookup: a restricted user gets 403 even for resources not served here.
+      const nsd = route.rest[0] === 'namespaces' && route.rest.length >= 3;
+      const resource = route.rest[nsd ? 2 : 0] ?? '', name = route.rest[nsd ? 3 : 1];
+      const v = method === 'GET' && !name ? 'list' : VERB[method] ?? 'get';
+      const a = { verb: v, group: route.group, resource, ...(nsd ? { namespace: route.rest[1]! } : {}), ...(name ? { name } : {}) };
+      if (!authorize(id, a).allowed) throw forbidden(id.user, v, { resource, group: route.group }, a.namespace, name);
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+    }
     const watch = method === 'GET' && (q.get('watch') === '1' || q.get('watch') === 'true');
     const verb = watch ? 'watch' : method === 'GET' && !t.name ? 'list' : method === 'DELETE' && !t.name ? 'deletecollection' : VERB[method];
     if (!verb) throw methodNotAllowed();

@@ -36,7 +36,7 @@ export const internalError = (message = 'Internal error occurred: injected fault
 /** 422 with field causes, like validation failures: `<Kind.group> "<name>" is invalid: <field>: <msg>`. */
 export function invalid(i: ResourceInfo, name: string, causes: { field: string; reason: string; message: string }[]): ApiError {
   const kind = i.group ? `${i.kind}.${i.group}` : i.kind;
-  const text = causes.map((c) => `${c.field}: ${c.message}`);
+  const text = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))]; // Go's aggregate drops duplicate messages
   const msg = `${kind} "${name}" is invalid: ${text.length === 1 ? text[0] : `[${text.join(', ')}]`}`;
   return new ApiError(422, 'Invalid', msg, { name, ...(i.group ? { group: i.group } : {}), kind: i.kind, causes });
 }
