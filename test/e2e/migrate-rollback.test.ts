@@ -1,0 +1,108 @@
+// Issue #4 end to end with the real workflow: signed slash command → plan card → Approve by another user →
+// migration on the HTTP sandbox → live card, per-node results in the thread, broadcast result; then the
+// approval-gated rollback, and /ipvs status and /ipvs clusters answering from the live cluster.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blocksToText } from '../../src/slack-stand-in/index.js';
+import { ALICE, BOB, CHANNEL, E2e } from '../support/e2e-harness.js';
+
+let e: E2e;
+let migrateRunId = '';
+beforeAll(async () => { e = await E2e.start(); });
+afterAll(async () => { await e?.stop(); });
+
+const cardText = (ts: string) => blocksToText(e.card(ts).blocks).join('\n');
+
+describe('e2e: migrate and roll back through Slack', () => {
+  it('plan → approve by another user → migrated: ConfigMap ipvs, every kube-proxy logs "Using ipvs Proxier", checklist, thread, broadcast', async () => {
+    const { ack, card, runId } = await e.plan('plan sandbox --scheduler rr');
+    migrateRunId = runId;
+    expect(ack.status).toBe(200);
+    // The plan card shows what will change before anyone approves.
+    const plan = cardText(card.ts);
+    expect(plan).toMatch(/Awaiting approval/);
+    expect(plan).toMatch(/iptables → ipvs/);
+    expect(plan).toMatch(/k8s-worker-2/);
+    expect(plan).toMatch(/\+mode: "?ipvs"?/);
+    expect(e.run(runId).state).toBe('awaiting_approval');
+    expect(e.configMapMode()).toBe('');
+
+    const bobSaw = e.slack.ephemeralsFor(BOB).length;
+    const click = await e.click(BOB, card, 'Approve');
+    expect(click.status).toBe(200);
+    expect((await e.nextEphemeral(BOB, bobSaw)).text).toMatch(/Approved \(1\/1\)/);
+
+    const done = await e.settle(runId);
+    expect(done.state, done.reason).toBe('succeeded');
+    expect(done.approvals.map((a) => a.user)).toEqual([BOB]);
+
+    // The cluster.
+    expect(e.configMapMode()).toBe('ipvs');
+    const logs = await e.kubeProxyLogs();
+    expect(logs.size).toBe(3);
+    for (const [node, log] of logs) expect(log, node).toContain('Using ipvs Proxier');
+    for (const n of e.sandbox().cluster.nodes) expect(e.sandbox().cluster.host(n.name).proxyMode, n.name).toBe('ipvs');
+
+    // The same message became the succeeded checklist (edited in place, no second card).
+    const final = e.card(card.ts);
+    expect(final.edits).toBeGreaterThan(0);
+    const text = cardText(card.ts);
+    expect(text).toMatch(/:white_check_mark: Succeeded/);
+    expect(text).toMatch(/:white_check_mark: Switch config.conf/);
+    expect(text).toMatch(/verified: 3\/3 ok/);
+    expect(text).not.toMatch(/:x:|:hourglass_flowing_sand:/);
+    expect(e.slack.topLevel(CHANNEL).filter((m) => m.blocks && blocksToText(m.blocks).some((l) => l.includes(runId)))).toHaveLength(1);
+
+    // Per-node results in the thread: prep and verify for every node, with the proxier line.
+    const thread = e.thread(card.ts);
+    for (const n of e.sandbox().cluster.nodes) {
+      expect(thread.some((m) => m.text.includes(n.name) && /prep/.test(m.text)), `${n.name} prep`).toBe(true);
+      expect(thread.some((m) => JSON.stringify(m.blocks ?? m.text).includes(n.name) && JSON.stringify(m.blocks ?? '').includes('Using ipvs Proxier')), `${n.name} verify`).toBe(true);
+    }
+    // The final result is broadcast to the channel, once.
+    const broadcasts = thread.filter((m) => m.reply_broadcast);
+    expect(broadcasts).toHaveLength(1);
+    expect(broadcasts[0]!.text).toMatch(/Succeeded.*sandbox.*iptables → ipvs/);
+    expect(broadcasts[0]!.text).toContain(runId);
+  });
+
+  it('/ipvs status and /ipvs clusters answer with live data', async () => {
+    const before = e.slack.ephemeralsFor(ALICE).length;
+    await e.command(ALICE, 'status sandbox');
+    const status = await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(before).find((x) => x.text.includes(migrateRunId) || JSON.stringify(x.blocks ?? '').includes(migrateRunId)), 15_000, 'the status answer');
+    expect(JSON.stringify(status.blocks ?? status.text)).toMatch(/[Ss]ucceeded/);
+
+    // Someone flips the mode behind the bot's back: /ipvs clusters must read it from the cluster, not the DB.
+    const { setModeBehindBotsBack } = await import('../../src/sandbox/cluster-faults.js');
+    setModeBehindBotsBack(e.sandbox().store, 'nftables');
+    const n = e.slack.ephemeralsFor(ALICE).length;
+    await e.command(ALICE, 'clusters');
+    const clusters = await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(n).find((x) => JSON.stringify(x.blocks ?? x.text).includes('nftables')), 15_000, 'the clusters answer with nftables');
+    expect(JSON.stringify(clusters.blocks ?? clusters.text)).toContain('sandbox');
+    setModeBehindBotsBack(e.sandbox().store, 'ipvs');
+    const m = e.slack.ephemeralsFor(ALICE).length;
+    await e.command(ALICE, 'clusters');
+    await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(m).find((x) => /ipvs/.test(JSON.stringify(x.blocks ?? x.text)) && !JSON.stringify(x.blocks ?? x.text).includes('nftables')), 15_000, 'the clusters answer with ipvs');
+  });
+
+  it('rollback is approval-gated and brings every node back to iptables', async () => {
+    const uidsBefore = e.kubeProxyPodUids();
+    const { card, runId } = await e.plan('rollback sandbox');
+    expect(cardText(card.ts)).toMatch(/Rollback of sandbox: kube-proxy ipvs → iptables/);
+    // Nothing moves until someone approves.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(e.run(runId).state).toBe('awaiting_approval');
+    expect(e.kubeProxyPodUids()).toEqual(uidsBefore);
+    expect(e.configMapMode()).toBe('ipvs');
+
+    await e.click(BOB, card, 'Approve');
+    const done = await e.settle(runId);
+    expect(done.state, done.reason).toBe('succeeded');
+    expect(done.kind).toBe('rollback');
+    expect(e.configMapMode()).toBe('');
+    const logs = await e.kubeProxyLogs();
+    for (const [node, log] of logs) expect(log, node).toContain('Using iptables Proxier');
+    for (const n of e.sandbox().cluster.nodes) expect(e.sandbox().cluster.host(n.name).proxyMode, n.name).toBe('iptables');
+    expect(cardText(card.ts)).toMatch(/Succeeded/);
+    expect(e.thread(card.ts).filter((m) => m.reply_broadcast).map((m) => m.text).join('\n')).toMatch(/Succeeded.*ipvs → iptables/);
+  });
+});
