@@ -1,6 +1,8 @@
 // The image cannot be built here (no Docker engine), so its structure is checked instead: stages, non-root user,
 // production-only node_modules, every COPY source present, health check, and the same start command as `npm start`.
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -173,5 +175,28 @@ describe('Dockerfile', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('the HEALTHCHECK command itself exits 0 on a 200 from /healthz and 1 on a 503 or no answer', async () => {
+    const hc = runtime.instrs.find((i) => i.op === 'HEALTHCHECK')!;
+    const argv = JSON.parse(hc.args.slice(hc.args.indexOf('CMD') + 3).trim()) as string[];
+    expect(argv[0]).toBe('node');
+    let status = 200;
+    const paths: string[] = [];
+    const server = createServer((req, res) => { paths.push(req.url ?? ''); res.writeHead(status).end(); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const run = (p: number) => new Promise<number>((resolve) => {
+      execFile(process.execPath, argv.slice(1), { env: { PORT: String(p) }, timeout: 20_000 }, (err) => resolve(err ? Number(err.code ?? -1) : 0));
+    });
+    try {
+      expect(await run(port)).toBe(0);
+      status = 503;
+      expect(await run(port)).toBe(1);
+      expect(paths).toEqual(['/healthz', '/healthz']);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    expect(await run(port)).toBe(1); // nobody listening
   });
 });
