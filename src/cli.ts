@@ -31,6 +31,10 @@ export const COMMANDS: Record<string, CliCommand> = {
     usage: 'usage: ipvs-bot audit verify --db PATH [--json]',
     run: async (argv, io) => (await import('./cli/audit-verify.js')).auditVerifyCommand(argv, io),
   },
+  'audit prune': {
+    usage: 'usage: IPVS_BOT_AUDIT_KEY=… ipvs-bot audit prune --db PATH --before 365d|ISO',
+    run: async (argv, io) => (await import('./cli/audit-prune.js')).auditPruneCommand(argv, io),
+  },
   'db migrate': {
     usage: 'usage: ipvs-bot db migrate --db PATH',
     run: async (argv, io) => (await import('./cli/db-migrate.js')).dbMigrateCommand(argv, io),
