@@ -85,6 +85,10 @@ try {
     await new Promise((r) => setTimeout(r, 50));
   }
   const wall = performance.now() - t0;
+  // Where the time went: run-level step rows (started → finished), summed per step kind.
+  const rows = db.$client.prepare("select step_id as id, started_at as s, finished_at as f from step_results where run_id = ? and node = ''").all(planned.runId) as { id: string; s: string; f: string | null }[];
+  const perKind = new Map<string, number>();
+  for (const r of rows) if (r.f) perKind.set(r.id.split(':')[0]!, (perKind.get(r.id.split(':')[0]!) ?? 0) + Date.parse(r.f) - Date.parse(r.s));
   await engine.stop();
   db.$client.close();
 
@@ -98,6 +102,7 @@ try {
   console.log(`measured per-node operation: Job ${s(job)}, kube-proxy restart ${s(restart)} (medians of 5)`);
   console.log(`critical path: ${s(critical)}`);
   console.log(`bot wall time: ${s(wall)}  (overhead ${(((wall / critical) - 1) * 100).toFixed(1)} %)`);
+  console.log(`time per step kind: ${[...perKind].map(([k, v]) => `${k} ${s(v)}`).join(', ')}`);
   console.log(`API requests: ${requests} (${(requests / NODES).toFixed(2)} per node; ${JSON.stringify(stats.requests)}; retries ${stats.retries}, watch reconnects ${stats.watchReconnects}, re-lists ${stats.relists})`);
 } finally {
   await sb.stop();

@@ -67,10 +67,17 @@ export async function restartCalico(ctx: Ctx, node: string, calico: NonNullable<
 }
 
 export async function runJob(ctx: Ctx, spec: NodeJobSpec): Promise<JobResult> {
+  return (await runJobs(ctx, [spec]))[0]!;
+}
+
+/** Ensures every Job, then waits for all of them with one watch (not one per node). */
+export async function runJobs(ctx: Ctx, specs: NodeJobSpec[]): Promise<JobResult[]> {
+  if (specs.length === 0) return [];
   const { cluster, jobs, timing } = ctx.deps;
-  await cluster.ensureJob(spec);
-  const [r] = await cluster.waitForJobs(jobs.namespace, [spec.name], { timeoutMs: timing.jobTimeoutMs });
-  return r ?? { name: spec.name, outcome: 'failed', reason: 'the Job disappeared' };
+  await Promise.all(specs.map((s) => cluster.ensureJob(s)));
+  const done = await cluster.waitForJobs(jobs.namespace, specs.map((s) => s.name), { timeoutMs: timing.jobTimeoutMs });
+  const byName = new Map(done.map((j) => [j.name, j]));
+  return specs.map((s) => byName.get(s.name) ?? { name: s.name, outcome: 'failed', reason: 'the Job disappeared' });
 }
 
 function jobResult(j: JobResult): unknown {
@@ -78,35 +85,51 @@ function jobResult(j: JobResult): unknown {
 }
 
 export interface NodeCheck { ok: boolean; problems: string[]; log: string; cleanup?: CleanupResult; verify: VerifyResult }
+export interface CheckOptions { mode: ProxyMode; fromMode: ProxyMode; cleanup: 'targeted' | 'none' | 'done'; attempt: string }
 
 /**
- * After kube-proxy restarted in `mode` (coming from `fromMode`): read its log, remove the old mode's leftovers
- * (unless cleanup is 'none' or was done before the restart), then run the verify Job and judge the result.
+ * After kube-proxy restarted in `mode` (coming from `fromMode`) on each node: read its log, remove the old mode's
+ * leftovers (unless cleanup is 'none' or was done before the restart), then run the verify Jobs and judge them.
+ * Jobs of the whole batch are awaited together, so a batch costs two watches, not two per node.
  */
-export async function checkNode(ctx: Ctx, node: string, pod: PodRef, o: { mode: ProxyMode; fromMode: ProxyMode; cleanup: 'targeted' | 'none' | 'done'; attempt: string }): Promise<NodeCheck> {
+export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef }[], o: CheckOptions): Promise<Map<string, NodeCheck>> {
   const { cluster, jobs } = ctx.deps;
   const snap = snapshotResult(ctx);
-  const problems: string[] = [];
-  let log = '';
-  try {
-    log = await cluster.podLogs(KUBE_PROXY_NAMESPACE, pod.name, { tailLines: 200 });
-    problems.push(...logProblems(log, o.mode));
-  } catch (e) {
-    problems.push(`could not read the kube-proxy log (${e instanceof Error ? e.message : String(e)})`);
+  const problems = new Map<string, string[]>(targets.map((t) => [t.node, []]));
+  const logs = new Map<string, string>();
+  await Promise.all(targets.map(async ({ node, pod }) => {
+    try {
+      const log = await cluster.podLogs(KUBE_PROXY_NAMESPACE, pod.name, { tailLines: 200 });
+      logs.set(node, log);
+      problems.get(node)!.push(...logProblems(log, o.mode));
+    } catch (e) {
+      problems.get(node)!.push(`could not read the kube-proxy log (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }));
+  const cleanups = new Map<string, CleanupResult>();
+  if (o.cleanup === 'targeted') {
+    const todo = targets.filter((t) => problems.get(t.node)!.length === 0);
+    const specs = todo.map((t) => jobs.cleanup(t.node, { fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt }));
+    const results = await runJobs(ctx, specs);
+    todo.forEach((t, i) => {
+      const r = readResult(CleanupResult, jobResult(results[i]!));
+      cleanups.set(t.node, r);
+      if (!r.ok) problems.get(t.node)!.push(`cleanup of ${o.fromMode} leftovers failed: ${r.errors.join('; ') || 'no detail'}`);
+    });
   }
-  let cleanup: CleanupResult | undefined;
-  if (o.cleanup === 'targeted' && problems.length === 0) {
-    const spec = jobs.cleanup(node, { fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt });
-    cleanup = readResult(CleanupResult, jobResult(await runJob(ctx, spec)));
-    if (!cleanup.ok) problems.push(`cleanup of ${o.fromMode} leftovers failed: ${cleanup.errors.join('; ') || 'no detail'}`);
-  }
-  const vspec = jobs.verify(node, { targetMode: o.mode, targets: snap.targets, attempt: o.attempt });
-  const verify = readResult(VerifyResult, jobResult(await runJob(ctx, vspec)));
-  let vp = verifyProblems(verify, { mode: o.mode, servicePorts: snap.targets.servicePorts });
-  // Without cleanup, IPVS leftovers are expected after leaving IPVS; they are reported, not failed.
-  if (o.cleanup === 'none' && o.mode !== 'ipvs') vp = vp.filter((p) => !/kube-ipvs0|answers ping|IPVS virtual servers created by Kubernetes/.test(p));
-  problems.push(...vp);
-  return { ok: problems.length === 0, problems, log: logExcerpt(log), ...(cleanup ? { cleanup } : {}), verify };
+  const vspecs = targets.map((t) => jobs.verify(t.node, { targetMode: o.mode, targets: snap.targets, attempt: o.attempt }));
+  const vres = await runJobs(ctx, vspecs);
+  const out = new Map<string, NodeCheck>();
+  targets.forEach((t, i) => {
+    const verify = readResult(VerifyResult, jobResult(vres[i]!));
+    let vp = verifyProblems(verify, { mode: o.mode, servicePorts: snap.targets.servicePorts });
+    // Without cleanup, IPVS leftovers are expected after leaving IPVS; they are reported, not failed.
+    if (o.cleanup === 'none' && o.mode !== 'ipvs') vp = vp.filter((p) => !/kube-ipvs0|answers ping|IPVS virtual servers created by Kubernetes/.test(p));
+    const p = [...problems.get(t.node)!, ...vp];
+    const cleanup = cleanups.get(t.node);
+    out.set(t.node, { ok: p.length === 0, problems: p, log: logExcerpt(logs.get(t.node) ?? ''), ...(cleanup ? { cleanup } : {}), verify });
+  });
+  return out;
 }
 
 export function podRefOf(p: { name: string; uid: string }): PodRef {

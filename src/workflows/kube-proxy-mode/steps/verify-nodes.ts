@@ -1,7 +1,7 @@
 // Step 6b: verify each node of a batch after one sync: log line, old-mode cleanup (targeted), verify Job. Any node
 // failing stops the run; the engine then compensates every batch switched so far, this one included.
 import type { JsonObject } from '../../engine/define.js';
-import { checkNode } from './node-ops.js';
+import { checkNodes } from './node-ops.js';
 import { batchNodes } from './restart-nodes.js';
 import { batchOutcome, type PodRef, type Step } from './step-types.js';
 
@@ -13,17 +13,22 @@ export function verifyNodes(index: number): Step {
       const restarted = ctx.nodeResults(`rollout:${index}`);
       const done = ctx.nodeResults();
       const cleanup = ctx.input.cleanup === 'kube-proxy' ? 'done' : ctx.input.cleanup;
-      const settled = await Promise.allSettled(nodes.map(async (node) => {
-        if (done[node]?.phase === 'verified' && done[node]!.ok) return;
+      const todo: { node: string; pod: PodRef }[] = [];
+      const missing: string[] = [];
+      for (const node of nodes) {
+        if (done[node]?.phase === 'verified' && done[node]!.ok) continue;
         const pod = restarted[node]?.result['pod'] as PodRef | undefined;
-        if (!pod) throw new Error(`${node}: no restarted kube-proxy pod on record`);
-        const chk = await checkNode(ctx, node, pod, { mode: ctx.plan.targetMode, fromMode: ctx.plan.currentMode, cleanup, attempt: 'fwd' });
+        if (pod) todo.push({ node, pod }); else missing.push(node);
+      }
+      const checks = await checkNodes(ctx, todo, { mode: ctx.plan.targetMode, fromMode: ctx.plan.currentMode, cleanup, attempt: 'fwd' });
+      const settled: PromiseSettledResult<unknown>[] = missing.map((node) => ({ status: 'rejected', reason: new Error(`${node}: no restarted kube-proxy pod on record`) }));
+      for (const [node, chk] of checks) {
         ctx.saveNodeResult(node, 'verified', chk.ok, {
           mode: ctx.plan.targetMode, errors: chk.problems, log: chk.log, verify: chk.verify as JsonObject,
           ...(chk.cleanup ? { removed: { ...(chk.cleanup.removed ?? {}) } } : {}),
         });
-        if (!chk.ok) throw new Error(`${node}: ${chk.problems.join('; ')}`);
-      }));
+        settled.push(chk.ok ? { status: 'fulfilled', value: node } : { status: 'rejected', reason: new Error(`${node}: ${chk.problems.join('; ')}`) });
+      }
       batchOutcome(settled, 'Verification failed');
       return { batch: index, verified: nodes.length };
     },
