@@ -90,7 +90,14 @@ export function createApp(deps: BotDeps): BotApp {
   let retryTimer: NodeJS.Timeout | undefined;
 
   const routes: CustomRoute[] = [
-    { path: '/healthz', method: ['GET'], handler: (_req: IncomingMessage, res: ServerResponse) => send(res, 200, 'ok\n') },
+    // Liveness: the process answers and the DB is writable (a restart may fix a stuck DB handle).
+    { path: '/healthz', method: ['GET'], handler: (_req: IncomingMessage, res: ServerResponse) => {
+      void (async () => {
+        let db = true;
+        try { db = deps.health ? await deps.health() : true; } catch { db = false; }
+        send(res, db ? 200 : 503, db ? 'ok\n' : 'database not writable\n');
+      })();
+    } },
     { path: '/readyz', method: ['GET'], handler: (_req: IncomingMessage, res: ServerResponse) => {
       void (async () => {
         let db = true;

@@ -33,6 +33,16 @@ describe('src/bot/app createApp', () => {
     expect((await fetch(`${b.url}/readyz`)).status).toBe(503);
   });
 
+  it('healthz is 200 while the DB is writable and 503 when it is not', async () => {
+    let writable = true;
+    const a = await boot({ health: () => writable });
+    expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+    writable = false;
+    const r = await fetch(`${a.url}/healthz`);
+    expect(r.status).toBe(503);
+    expect(await r.text()).toMatch(/not writable/);
+  });
+
   it('serves the metrics hook text and 404s unknown paths', async () => {
     const a = await boot({ metrics: 'ipvs_bot_up 1\n' });
     const m = await fetch(`${a.url}/metrics`);
