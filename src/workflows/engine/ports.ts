@@ -34,6 +34,8 @@ export interface Logger {
   warn(obj: Record<string, unknown>, msg?: string): void;
   error(obj: Record<string, unknown>, msg?: string): void;
   debug(obj: Record<string, unknown>, msg?: string): void;
+  /** A logger whose lines all carry these fields (pino's child). Optional: test loggers may omit it. */
+  child?(bindings: Record<string, unknown>): Logger;
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };

@@ -29,7 +29,9 @@ export function parseJson(text: string | null): Json | null {
 }
 
 export function makeStepContext<I, P, D>(env: ContextEnv, run: RunInfo<I, P>, deps: D, stepId: string, attempt: number): StepContext<I, P, D> {
-  const { db, clock, logger, notifier } = env;
+  const { db, clock, notifier } = env;
+  // Every line a step logs carries its run and cluster (operators grep by either).
+  const logger = env.logger.child ? env.logger.child({ run: run.runId, cluster: run.cluster, step: stepId }) : env.logger;
   const emit = (event: RunEvent): void => notifySafely(notifier, logger, event);
   return {
     ...run,
