@@ -23,9 +23,14 @@ export function createFaults(init: Faults = {}): Faults {
   return { ...init };
 }
 
-/** Resets every fault to "none" in place (keeps the object identity tests and servers hold). */
+const RESETS = Symbol('faultResets');
+type Counted = Faults & { [RESETS]?: number };
+
+/** Resets every fault to "none" in place (keeps the object identity tests and servers hold); a seed set afterwards starts its sequence afresh. */
 export function clearFaults(f: Faults): void {
   for (const k of Object.keys(f) as (keyof Faults)[]) delete f[k];
+  const c = f as Counted;
+  Object.defineProperty(c, RESETS, { value: (c[RESETS] ?? 0) + 1, enumerable: false, configurable: true, writable: true });
 }
 
 export interface FaultTarget { method: string; resource?: Resource; namespace?: string; name?: string }
@@ -46,13 +51,15 @@ function prng(seed: number): () => number {
 export class FaultInjector {
   private rand: () => number = Math.random;
   private seenSeed: number | undefined;
+  private seenResets = 0;
   private count = 0;
 
   constructor(private readonly faults: Faults) {}
 
   decide(t: FaultTarget): FaultDecision {
     const f = this.faults;
-    if (f.seed !== this.seenSeed) { this.seenSeed = f.seed; this.rand = f.seed === undefined ? Math.random : prng(f.seed); this.count = 0; }
+    const resets = (f as Counted)[RESETS] ?? 0;
+    if (f.seed !== this.seenSeed || resets !== this.seenResets) { this.seenSeed = f.seed; this.seenResets = resets; this.rand = f.seed === undefined ? Math.random : prng(f.seed); this.count = 0; }
     this.count++;
     let delayMs = f.latencyMs ?? 0;
     if (f.latencyJitterMs) delayMs += this.rand() * f.latencyJitterMs;
