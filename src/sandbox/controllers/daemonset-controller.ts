@@ -89,7 +89,9 @@ export class DaemonSetController {
   constructor(private readonly ctx: ClusterContext, private readonly pods: Informer, private readonly nodes: Informer, private readonly dss: Informer) {}
 
   start(): void {
-    this.dss.onEvent((e) => this.enqueue(e.object.metadata.namespace, e.object.metadata.name));
+    // Spec changes are observed a moment later, like the real controller's work queue: a client's PATCH followed
+    // at once by a GET sees the old observedGeneration (fixture note 4).
+    this.dss.onEvent((e) => this.enqueue(e.object.metadata.namespace, e.object.metadata.name, this.ctx.opts.stepMs));
     this.pods.onEvent((e) => {
       const ref = ((e.object.metadata.ownerReferences ?? []) as { kind: string; name: string; controller?: boolean }[]).find((r) => r.kind === 'DaemonSet' && r.controller);
       if (ref) this.enqueue(e.object.metadata.namespace, ref.name);
@@ -100,11 +102,15 @@ export class DaemonSetController {
     });
   }
 
-  private enqueue(ns: string | undefined, name: string): void {
+  private enqueue(ns: string | undefined, name: string, delayMs = 0): void {
     const key = `${ns}/${name}`;
     if (this.queued.has(key)) return;
     this.queued.add(key);
-    this.ctx.timers.after(0, () => { this.queued.delete(key); if (!this.ctx.stopped) this.sync(ns, name); });
+    const run = () => { this.queued.delete(key); if (!this.ctx.stopped) this.sync(ns, name); };
+    // Pod/node changes are handled right after the write that caused them (a microtask, never inside the store's
+    // event fan-out), so the kubelets' timers stay ordered after the controller's reaction even on a busy machine.
+    if (delayMs === 0) queueMicrotask(run);
+    else this.ctx.timers.after(delayMs, run);
   }
 
   sync(ns: string | undefined, name: string): void {

@@ -78,7 +78,9 @@ export class Kubelets {
     if (!this.ctx.hosts.has(node) || !this.nodeReady(node)) return;
     run = { stage: 'creating', instance: 0, restarts: 0 };
     this.runs.set(uid, run);
-    this.after(run, this.ctx.opts.stepMs, () => {
+    // The kubelet notices a new pod later than the controllers act (three steps): a replaced pod's final DELETE
+    // (two steps after its end) lands before its successor's ContainerCreating, as in the fixtures.
+    this.after(run, 3 * this.ctx.opts.stepMs, () => {
       const cur = this.current(p);
       if (!cur) return;
       this.ctx.store.mutate('pods', cur.metadata.namespace, cur.metadata.name, (o) => { o.status = creatingStatus(cur, this.ctx.now(), this.nodeIP(node), this.podIP()); }, { status: true });
@@ -192,7 +194,7 @@ export class Kubelets {
     // The kubelet's final grace-0 DELETE comes a little after the terminal status: the DaemonSet controller
     // creates the replacement in between (fixture note 14).
     const run2 = run ?? { stage: 'terminating' as const, instance: 1, restarts: 0 };
-    this.after(run2, Math.ceil(this.ctx.opts.stepMs * 1.5) + 1, () => {
+    this.after(run2, 2 * this.ctx.opts.stepMs, () => {
       const after = this.ctx.store.get('pods', ns, name) as Obj | undefined;
       if (after && after.metadata.uid === uid) finalDelete(this.ctx, after);
     });
