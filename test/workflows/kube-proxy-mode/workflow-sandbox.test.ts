@@ -141,6 +141,22 @@ describe('src/workflows/kube-proxy-mode against the sandbox', () => {
     expect(await podUids(cluster)).toEqual(before);
   });
 
+  it('with Calico and --cleanup kube-proxy: cleans before each restart and restarts calico-node after kube-proxy', async () => {
+    const { sb, cluster, h } = await setup({ nodes: 3, extraWorkloads: ['calico-node'] });
+    const calicoBefore = await cluster.listPods('kube-system', 'k8s-app=calico-node');
+    expect(calicoBefore.length).toBe(3);
+    const run = await h.planAndRun(PlanInput.parse({ cleanup: 'kube-proxy' }));
+    expect(run.state, run.reason).toBe('succeeded');
+    expect(run.plan.checks.find((c) => c.id === 'calico')?.verdict).toBe('warn');
+    const calicoAfter = await cluster.listPods('kube-system', 'k8s-app=calico-node');
+    for (const p of calicoBefore) expect(calicoAfter.some((q) => q.uid === p.uid), p.name).toBe(false);
+    for (const n of sb.cluster.nodes) {
+      const host = sb.cluster.host(n.name);
+      expect(host.proxyMode).toBe('ipvs');
+      expect([...host.nat].some((c) => /^KUBE-SVC-/.test(c)), `${n.name} iptables leftovers`).toBe(false);
+    }
+  });
+
   it('refuses a second run on the cluster while the first holds the lock', async () => {
     const { h } = await setup({ nodes: 3 });
     const first = await h.workflows.plan('cluster-a', PlanInput.parse({}), 'U0REQUESTER');
