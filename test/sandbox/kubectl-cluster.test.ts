@@ -102,6 +102,11 @@ describe('sandbox + kubectl (v1.28.7, 3 nodes, k8s-worker-2 without IPVS)', () =
     expect(JSON.parse(msg)).toMatchObject({ phase: 'prep', node: 'k8s-cp-1', ok: true, kernel: '6.1.0-27-amd64', modules: { ip_vs: 'loaded' } });
     const log = (await k('logs', '-n', 'kube-system', pods.items[0]!.metadata.name)).trim().split('\n');
     expect(JSON.parse(log[log.length - 1]!)).toMatchObject({ phase: 'prep', ok: true });
+    // kubectl delete sends propagationPolicy Background: the Job goes at once, its pod after it (garbage collector)
+    await k('delete', 'job', spec.name, '-n', 'kube-system', '--wait=false');
+    await until(async () => (await k('get', 'pods', '-n', 'kube-system', '-l', `job-name=${spec.name}`, '-o', 'name')).trim() === '');
+    // the host keeps what prep did (a host outlives its pods)
+    expect(sb.cluster.host('k8s-cp-1').persistedModules.get('ipvs-bot.conf')).toContain('ip_vs');
   });
 });
 
