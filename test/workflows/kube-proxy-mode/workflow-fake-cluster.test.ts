@@ -101,6 +101,17 @@ describe('src/workflows/kube-proxy-mode/workflow (in-memory cluster)', () => {
     expect(fake.calls).not.toContain('patchConfigMapData');
   });
 
+  it('records a blocked plan as rejected with its reasons and does not keep the cluster locked', async () => {
+    const { fake, h } = await setup(2);
+    fake.nodes.get('worker-2')!.info = { ...fake.nodes.get('worker-2')!.info, ready: false };
+    const blocked = await h.workflows.plan('cluster-a', PlanInput.parse({}), 'U0REQUESTER');
+    expect(blocked.state).toBe('rejected');
+    expect(blocked.reason).toMatch(/NotReady: worker-2/);
+    expect(await h.workflows.approve(blocked.runId, 'U0APPROVER', blocked.plan.digest)).toMatchObject({ ok: false, code: 'not_awaiting' });
+    fake.nodes.get('worker-2')!.info = { ...fake.nodes.get('worker-2')!.info, ready: true };
+    expect((await h.workflows.plan('cluster-a', PlanInput.parse({}), 'U0REQUESTER')).state).toBe('awaiting_approval');
+  });
+
   it('refuses a second run on a cluster while the first holds the lock', async () => {
     const { h } = await setup(2);
     await h.workflows.plan('cluster-a', PlanInput.parse({}), 'U0REQUESTER');
