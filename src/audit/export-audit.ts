@@ -3,13 +3,12 @@
 // against `audit verify`.
 import { once } from 'node:events';
 import { closeDb, openDb, type Db } from '../db/client.js';
-import { verifyChain } from './verify-chain.js';
+import { GENESIS_HASH } from './hash-chain.js';
+import { startWalk, verifyChain } from './verify-chain.js';
 
 export interface ExportFilter { cluster?: string; runId?: string; since?: Date; until?: Date }
 export interface ExportOptions extends ExportFilter { format: 'jsonl' | 'csv' }
 export interface ExportResult { count: number; head: string; chainOk: boolean }
-
-interface Row { seq: number; ts: string; actor: string; cluster: string | null; run_id: string | null; type: string; payload: string; prev_hash: string; hash: string }
 
 const CSV_COLUMNS = ['seq', 'ts', 'actor', 'cluster', 'run_id', 'type', 'payload', 'prev_hash', 'hash'] as const;
 
@@ -27,7 +26,7 @@ function query(f: ExportFilter): { sql: string; args: (string | number)[] } {
   if (f.runId) { where.push('run_id = ?'); args.push(f.runId); }
   if (f.since) { where.push('ts >= ?'); args.push(f.since.toISOString()); }
   if (f.until) { where.push('ts < ?'); args.push(f.until.toISOString()); }
-  return { sql: `SELECT * FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, args };
+  return { sql: `SELECT seq, ts, actor, cluster, run_id, type, payload, prev_hash, hash FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, args };
 }
 
 /**
@@ -49,25 +48,38 @@ export async function exportAudit(db: Db, opts: ExportOptions, out: NodeJS.Writa
   }
 }
 
+type RawRow = [number, string, string, string | null, string | null, string, string, string, string];
+const j = JSON.stringify;
+
+function line(r: RawRow, format: 'jsonl' | 'csv'): string {
+  return format === 'jsonl'
+    ? `{"seq":${r[0]},"ts":${j(r[1])},"actor":${j(r[2])},"cluster":${j(r[3])},"runId":${j(r[4])},"type":${j(r[5])},"payload":${r[6]},"prevHash":${j(r[7])},"hash":${j(r[8])}}\n`
+    : `${r.map(csvCell).join(',')}\r\n`;
+}
+
 async function exportFrom(db: Db, opts: ExportOptions, out: NodeJS.WritableStream): Promise<ExportResult> {
   const { sql, args } = query(opts);
   const write = async (chunk: string): Promise<void> => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
+  // Unfiltered, the exported rows are the whole chain: check it in the same pass instead of reading it twice.
+  const unfiltered = !opts.cluster && !opts.runId && !opts.since && !opts.until;
+  const walk = unfiltered ? startWalk(db) : undefined;
+  let walker = walk && !('bad' in walk) ? walk.walker : undefined;
+  let walkOk = !!walker;
   if (opts.format === 'csv') await write(`${CSV_COLUMNS.join(',')}\r\n`);
   let count = 0;
   let buf = '';
-  for (const r of db.$client.prepare(sql).iterate(...args) as IterableIterator<Row>) {
+  for (const r of db.$client.prepare(sql).raw(true).iterate(...args) as IterableIterator<RawRow>) {
     count++;
-    if (opts.format === 'jsonl') {
-      buf += `{"seq":${r.seq},"ts":${JSON.stringify(r.ts)},"actor":${JSON.stringify(r.actor)},"cluster":${JSON.stringify(r.cluster)},"runId":${JSON.stringify(r.run_id)},"type":${JSON.stringify(r.type)},"payload":${r.payload},"prevHash":"${r.prev_hash}","hash":"${r.hash}"}\n`;
-    } else {
-      buf += `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\r\n`;
-    }
+    if (walker && walker.check(...r) !== undefined) { walkOk = false; walker = undefined; }
+    buf += line(r, opts.format);
     if (buf.length > 64 * 1024) { await write(buf); buf = ''; }
   }
   if (buf) await write(buf);
-  const chain = verifyChain(db);
+  const chain = walk
+    ? { ok: walkOk, head: 'bad' in walk ? GENESIS_HASH : walk.walker.head }
+    : verifyChain(db);
   const filters = { cluster: opts.cluster ?? null, runId: opts.runId ?? null, since: opts.since?.toISOString() ?? null, until: opts.until?.toISOString() ?? null };
   if (opts.format === 'jsonl') {
     await write(`${JSON.stringify({ type: 'manifest', count, head: chain.head, chainOk: chain.ok, filters, exportedAt: new Date().toISOString() })}\n`);

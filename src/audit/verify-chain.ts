@@ -16,8 +16,6 @@ export interface VerifyResult {
   warnings?: string[];
 }
 
-interface Row { seq: number; ts: string; actor: string; cluster: string | null; run_id: string | null; type: string; payload: string; prev_hash: string; hash: string }
-
 type Start = { prevSeq: number; prevHash: string; warnings: string[] } | { bad: { seq: number; reason: string } };
 
 /** Where the chain starts: genesis, or the newest checkpoint when retention pruned the first rows. */
@@ -42,27 +40,46 @@ function chainStart(db: Db, key: string | undefined): Start {
   return { prevSeq: p.prunedThroughSeq, prevHash: p.prunedHeadHash, warnings };
 }
 
-export function verifyChain(db: Db, opts: { key?: string } = {}): VerifyResult {
-  const start = chainStart(db, opts.key);
-  if ('bad' in start) return { ok: false, count: 0, head: GENESIS_HASH, firstBad: start.bad };
-  let { prevSeq, prevHash } = start;
-  const warnings = start.warnings.length ? { warnings: start.warnings } : {};
-  const stmt = db.$client.prepare('SELECT seq, ts, actor, cluster, run_id, type, payload, prev_hash, hash FROM audit_events ORDER BY seq');
-  let count = 0;
-  for (const r of stmt.iterate() as IterableIterator<Row>) {
-    // Returning from inside for-of calls the iterator's return(), which resets the statement.
-    const bad = (reason: string): VerifyResult => ({ ok: false, count, head: prevHash, firstBad: { seq: r.seq, reason }, ...warnings });
-    if (r.seq !== prevSeq + 1) {
-      return bad(r.seq <= prevSeq
-        ? `row ${r.seq} lies inside the range the checkpoint says was pruned (1..${prevSeq}): checkpoint forged or rows re-inserted`
-        : `row${r.seq > prevSeq + 2 ? `s ${prevSeq + 1}..${r.seq - 1}` : ` ${prevSeq + 1}`} missing before row ${r.seq} (deleted or reordered)`);
+/** Checks rows one at a time in seq order; shared by verifyChain and the unfiltered export's single pass. */
+export class ChainWalker {
+  count = 0;
+  constructor(private prevSeq: number, public head: string) {}
+
+  /** Returns why the row breaks the chain, or undefined and advances the head. */
+  check(seq: number, ts: string, actor: string, cluster: string | null, runId: string | null, type: string, payload: string, prevHash: string, hash: string): string | undefined {
+    if (seq !== this.prevSeq + 1) {
+      return seq <= this.prevSeq
+        ? `row ${seq} lies inside the range the checkpoint says was pruned (1..${this.prevSeq}): checkpoint forged or rows re-inserted`
+        : `row${seq > this.prevSeq + 2 ? `s ${this.prevSeq + 1}..${seq - 1}` : ` ${this.prevSeq + 1}`} missing before row ${seq} (deleted or reordered)`;
     }
-    if (r.prev_hash !== prevHash) return bad(`prev_hash does not match the hash of row ${prevSeq} (rows deleted, reordered or re-chained)`);
-    const expected = rowHash(prevHash, { seq: r.seq, ts: r.ts, actor: r.actor, cluster: r.cluster, runId: r.run_id, type: r.type, payload: r.payload });
-    if (r.hash !== expected) return bad('content does not match its hash (row edited or hash forged)');
-    prevHash = r.hash;
-    prevSeq = r.seq;
-    count++;
+    if (prevHash !== this.head) return `prev_hash does not match the hash of row ${this.prevSeq} (rows deleted, reordered or re-chained)`;
+    if (hash !== rowHash(this.head, { seq, ts, actor, cluster, runId, type, payload })) return 'content does not match its hash (row edited or hash forged)';
+    this.head = hash;
+    this.prevSeq = seq;
+    this.count++;
+    return undefined;
   }
-  return { ok: true, count, head: prevHash, ...warnings };
+}
+
+/** A walker positioned at the chain's start (genesis or the newest checkpoint), or the reason it cannot start. */
+export function startWalk(db: Db, key?: string): { walker: ChainWalker; warnings: string[] } | { bad: { seq: number; reason: string } } {
+  const start = chainStart(db, key);
+  return 'bad' in start ? start : { walker: new ChainWalker(start.prevSeq, start.prevHash), warnings: start.warnings };
+}
+
+type RawRow = [number, string, string, string | null, string | null, string, string, string, string];
+
+export function verifyChain(db: Db, opts: { key?: string } = {}): VerifyResult {
+  const start = startWalk(db, opts.key);
+  if ('bad' in start) return { ok: false, count: 0, head: GENESIS_HASH, firstBad: start.bad };
+  const { walker } = start;
+  const warnings = start.warnings.length ? { warnings: start.warnings } : {};
+  // Raw arrays: half the cost of row objects over a million rows.
+  const stmt = db.$client.prepare('SELECT seq, ts, actor, cluster, run_id, type, payload, prev_hash, hash FROM audit_events ORDER BY seq').raw(true);
+  for (const r of stmt.iterate() as IterableIterator<RawRow>) {
+    const reason = walker.check(...r);
+    // Returning from inside for-of calls the iterator's return(), which resets the statement.
+    if (reason) return { ok: false, count: walker.count, head: walker.head, firstBad: { seq: r[0], reason }, ...warnings };
+  }
+  return { ok: true, count: walker.count, head: walker.head, ...warnings };
 }
