@@ -5,6 +5,7 @@ import { ObjectStore, type K8sObject } from '../../src/sandbox/object-store.js';
 import { SimCluster } from '../../src/sandbox/cluster-sim.js';
 import type { ClusterOptionsInput } from '../../src/sandbox/cluster-options.js';
 import { nodeJobSpec } from '../../src/k8s/node-jobs.js';
+import { deleteObject } from '../../src/sandbox/api-delete.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 let cluster: SimCluster | undefined;
@@ -135,5 +136,35 @@ describe('src/sandbox/controllers', () => {
     const n = store.get('nodes', undefined, 'k8s-cp-1') as Any;
     expect(n.status.conditions.find((x: Any) => x.type === 'Ready').status).toBe('Unknown');
     expect(n.spec.taints.map((t: Any) => t.key)).toContain('node.kubernetes.io/unreachable');
+  });
+
+  it('seeds extra workloads, NotReady nodes and foreign IPVS services; a NotReady node\'s kube-proxy starts once it is Ready', async () => {
+    const { store, c } = start({ nodes: 3, extraWorkloads: ['calico-node', 'metallb-speaker'], notReady: ['k8s-worker-2'],
+      foreignIpvsServices: [{ node: 'k8s-worker-1', address: '192.168.10.5', port: 80 }] });
+    expect(store.list('pods', 'kube-system', { labelSelector: 'k8s-app=calico-node' }).items).toHaveLength(3);
+    expect(store.list('daemonsets', 'metallb-system').items.map((d) => d.metadata.name)).toEqual(['speaker']);
+    expect(c.host('k8s-worker-1').foreignIpvs().map((v) => `${v.address}:${v.port}`)).toEqual(['192.168.10.5:80']);
+    const w2 = () => proxyPods(store).find((p) => p.spec.nodeName === 'k8s-worker-2')!;
+    expect(w2().status.phase).toBe('Pending');
+    expect((store.get('daemonsets', 'kube-system', 'kube-proxy') as Any).status).toMatchObject({ numberReady: 2, numberUnavailable: 1 });
+    c.setNodeReady('k8s-worker-2', true);
+    await until(() => ready(w2()));
+    expect(c.host('k8s-worker-2').proxyMode).toBe('iptables');
+  });
+
+  it('ttlSecondsAfterFinished deletes a finished Job in the foreground; DELETE without a body orphans the pods', async () => {
+    const { store } = start({ nodes: 2, timeScale: 0.01 });
+    const ttl = nodeJobSpec({ runId: 'ttl', namespace: 'kube-system' }, { phase: 'prep', node: 'k8s-worker-1', targetMode: 'ipvs' });
+    (ttl.manifest as Any).spec.ttlSecondsAfterFinished = 5;
+    store.create('jobs', ttl.manifest as K8sObject);
+    await until(() => !store.get('jobs', 'kube-system', ttl.name) && store.list('pods', 'kube-system', { labelSelector: `job-name=${ttl.name}` }).items.length === 0);
+    const keep = nodeJobSpec({ runId: 'orphan', namespace: 'kube-system' }, { phase: 'prep', node: 'k8s-worker-1', targetMode: 'ipvs' });
+    store.create('jobs', keep.manifest as K8sObject);
+    await until(() => (store.get('jobs', 'kube-system', keep.name) as Any)?.status?.succeeded === 1);
+    expect(deleteObject(store, 'jobs', 'kube-system', keep.name, {}).code).toBe(200); // what the API does for a DELETE with no body
+    await until(() => !store.get('jobs', 'kube-system', keep.name));
+    const orphans = store.list('pods', 'kube-system', { labelSelector: `job-name=${keep.name}` }).items;
+    expect(orphans).toHaveLength(1);
+    expect(orphans[0]!.metadata.ownerReferences).toBeUndefined();
   });
 });

@@ -126,6 +126,8 @@ describe('sandbox on v1.35', () => {
       expect(log).toContain('"Using ipvs Proxier"');
       expect(log).toMatch(/^E.*The ipvs proxier is now deprecated and may be removed in a future release\. Please use 'nftables' instead\./m);
       expect(await k('get', 'nodes')).toContain('v1.35.0');
+      const ev = sb.store.list('events', 'default').items as Any[];
+      expect(ev.find((e) => e.reason === 'IPVSDeprecation')).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Node', name: 'k8s-cp-1' } });
     } finally { await sb.stop(); }
   });
 

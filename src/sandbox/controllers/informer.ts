@@ -11,7 +11,7 @@ export class Informer {
   private readonly unsubscribe: () => void;
 
   constructor(store: ObjectStore, readonly resource: Resource) {
-    for (const o of store.list(resource).items) this.put(o);
+    for (const o of store.listShared(resource)) this.put(o);
     this.unsubscribe = store.subscribe((e) => {
       if (e.resource !== resource) return;
       if (e.type === 'DELETED') this.remove(e.object); else this.put(e.object);
