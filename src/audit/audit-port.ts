@@ -5,7 +5,8 @@ import type { Metrics } from '../metrics.js';
 import { exportAudit } from './export-audit.js';
 import { verifyChain } from './verify-chain.js';
 
-export function auditPort(db: Db, metrics?: Metrics) {
+/** `opts.key` (config.auditKey) lets verify check retention checkpoints' signatures. */
+export function auditPort(db: Db, metrics?: Metrics, opts: { key?: string } = {}) {
   return {
     async export(q: { cluster?: string; sinceMs?: number; format: 'jsonl' | 'csv' }) {
       const out = new PassThrough();
@@ -17,11 +18,12 @@ export function auditPort(db: Db, metrics?: Metrics) {
       return { filename: `ipvs-bot-audit-${q.cluster ?? 'all'}-${stamp}.${q.format}`, content: Buffer.concat(chunks), chainHead: r.head, count: r.count };
     },
     async verify() {
-      const r = verifyChain(db);
+      const r = verifyChain(db, opts.key ? { key: opts.key } : {});
       metrics?.auditVerified(r.ok);
       return {
         ok: r.ok, count: r.count,
-        message: r.ok ? `Audit chain intact: ${r.count} events, head ${r.head.slice(0, 16)}…` : `Audit chain BROKEN at row ${r.firstBad?.seq}: ${r.firstBad?.reason}`,
+        message: (r.ok ? `Audit chain intact: ${r.count} events, head ${r.head.slice(0, 16)}…` : `Audit chain BROKEN at row ${r.firstBad?.seq}: ${r.firstBad?.reason}`)
+          + (r.warnings ?? []).map((w) => `\nNote: ${w}`).join(''),
       };
     },
   };
