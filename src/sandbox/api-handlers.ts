@@ -8,7 +8,7 @@ import { applyCreateDefaults, applyDefaults, prepareForUpdate, validate } from '
 import { applyPatch, patchTypeOf } from './api-patch.js';
 import { SelectorError } from './api-selectors.js';
 import { toTable, wantsTable } from './api-table.js';
-import { objJson } from './api-watch.js';
+import { objBuffer, objJson } from './api-watch.js';
 
 export interface Target { info: ResourceInfo; namespace?: string; name?: string; sub?: string }
 
@@ -58,10 +58,27 @@ function goJsonError(b: Buffer): string {
 interface ContinueToken { v: string; rv: number; start: string }
 const keyOf = (o: K8sObject, allNs: boolean) => (allNs && o.metadata.namespace !== undefined ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
 
+// Serialised full lists (no selector, no paging) per store, reused until the resource changes: a 5,000-node list is
+// ~10 MB of JSON that kubectl-style pollers ask for repeatedly.
+const listCache = new WeakMap<ObjectStore, Map<string, { changed: string; body: Buffer }>>();
+const version = (store: ObjectStore, r: Target['info']['resource']) => `${store.lastChange(r)}/${store.oldestResourceVersion(r)}`;
+
 export function listObjects(store: ObjectStore, t: Target, q: URLSearchParams, res: ServerResponse, accept: string | undefined): void {
   const r = t.info.resource;
   const labelSelector = q.get('labelSelector') ?? undefined;
   const fieldSelector = q.get('fieldSelector') ?? undefined;
+  const plain = !labelSelector && !fieldSelector && !q.get('limit') && !q.get('continue') && !wantsTable(accept);
+  let cache = listCache.get(store);
+  if (!cache) { cache = new Map(); listCache.set(store, cache); }
+  const ckey = `${r}/${t.namespace ?? ''}`;
+  if (plain) {
+    const hit = cache.get(ckey);
+    if (hit && hit.changed === version(store, r)) {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': hit.body.length });
+      res.end(hit.body);
+      return;
+    }
+  }
   let items: K8sObject[];
   try { items = store.listShared(r, t.namespace, { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) }); }
   catch (e) { selectorError(e); }
@@ -91,7 +108,14 @@ export function listObjects(store: ObjectStore, t: Target, q: URLSearchParams, r
   }
   if (wantsTable(accept)) { sendJson(res, 200, toTable(r, items, meta, q.get('includeObject') ?? undefined)); return; }
   const head = JSON.stringify({ kind: `${t.info.kind}List`, apiVersion: apiVersionOf(t.info), metadata: meta });
-  sendJson(res, 200, `${head.slice(0, -1)},"items":[${items.map(objJson).join(',')}]}`);
+  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`)];
+  const comma = Buffer.from(',');
+  items.forEach((o, i) => { if (i) parts.push(comma); parts.push(objBuffer(o)); });
+  parts.push(Buffer.from(']}'));
+  const body = Buffer.concat(parts);
+  if (plain) cache.set(ckey, { changed: version(store, r), body });
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
 }
 
 const dryRun = (q: URLSearchParams) => q.get('dryRun') === 'All';

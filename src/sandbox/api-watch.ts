@@ -19,6 +19,14 @@ export function objJson(o: K8sObject): string {
   return s;
 }
 
+// The same, UTF-8 encoded once: big lists are assembled with Buffer.concat instead of a 10 MB string join.
+const bufCache = new WeakMap<K8sObject, Buffer>();
+export function objBuffer(o: K8sObject): Buffer {
+  let b = bufCache.get(o);
+  if (b === undefined) { b = Buffer.from(objJson(o)); bufCache.set(o, b); }
+  return b;
+}
+
 function bookmark(r: Resource, rv: string): unknown {
   const i = infoOf(r);
   const base = { kind: i.kind, apiVersion: apiVersionOf(i), metadata: { resourceVersion: rv, creationTimestamp: null } };

@@ -80,6 +80,7 @@ export class ObjectStore {
   /** Per resource: the oldest RV a watch may resume from (events after it are all retained). */
   private readonly floor = new Map<Resource, number>();
   private readonly subs = new Set<(e: WatchEvent) => void>();
+  private readonly changed = new Map<Resource, number>();
   private readonly historyLimit: number;
   /** A failing subscriber must not break the write path or the other subscribers; it is reported here. */
   onSubscriberError: (err: unknown) => void = (err) => { console.error('sandbox store subscriber failed:', err); };
@@ -91,6 +92,9 @@ export class ObjectStore {
   }
 
   resourceVersion(): string { return String(this.rv); }
+
+  /** RV of the newest change to resource r (0 before any): lets readers cache serialised lists. */
+  lastChange(r: Resource): number { return this.changed.get(r) ?? 0; }
 
   private bucket(r: Resource, ns: string | undefined, create: boolean): Map<string, K8sObject> | undefined {
     const byNs = this.data.get(r)!;
@@ -255,6 +259,7 @@ export class ObjectStore {
   }
 
   private emit(e: HistEvent): void {
+    this.changed.set(e.resource, e.rv);
     const h = this.history.get(e.resource)!;
     h.push(e);
     if (h.length > this.historyLimit) {
