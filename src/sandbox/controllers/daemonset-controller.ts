@@ -103,7 +103,9 @@ export class DaemonSetController {
   }
 
   private enqueue(ns: string | undefined, name: string, delayMs = 0): void {
-    const key = `${ns}/${name}`;
+    // Immediate and delayed syncs are deduplicated separately: a pending delayed sync must not hold back the
+    // reaction to a pod change (sync is idempotent, running it twice is harmless).
+    const key = `${delayMs === 0 ? 'now' : 'later'}:${ns}/${name}`;
     if (this.queued.has(key)) return;
     this.queued.add(key);
     const run = () => { this.queued.delete(key); if (!this.ctx.stopped) this.sync(ns, name); };
