@@ -6,15 +6,16 @@
 //   ceil(nodes / jobConcurrency) × T(job)                                   prep chunks
 //   + (1 + batches) × (T(restart) + syncWait + T(job) [cleanup] + T(job) [verify])
 // where T(job) and T(restart) are measured on the same sandbox, on an idle node, before the run (medians of 5).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { openDb } from '../src/db/client.js';
 import { migrateDb } from '../src/db/migrate.js';
 import { K8sCluster } from '../src/k8s/k8s-cluster.js';
 import { createNodeJobFactory } from '../src/k8s/node-jobs.js';
-import { startSandbox } from '../src/sandbox/index.js';
 import { createEngine } from '../src/workflows/engine/engine.js';
 import { silentLogger, systemClock } from '../src/workflows/engine/ports.js';
 import { PlanInput, type RunStatus } from '../src/workflows/kube-proxy-mode/api.js';
@@ -31,13 +32,25 @@ const BATCH = '10%';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-const sb = await startSandbox({ nodes: NODES, controlPlane: 1, stepMs: STEP_MS });
-sb.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipvs-bot-jobs' } });
-const cluster = K8sCluster.fromKubeconfig({ kubeconfig: sb.kubeconfigPath });
+// The sandbox runs in its own process (as a real API server would), so its CPU work does not count as the bot's.
 const dir = mkdtempSync(join(tmpdir(), 'ipvs-bench-'));
+const kubeconfig = join(dir, 'kubeconfig');
+const sandboxScript = join(dir, 'sandbox.mts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+writeFileSync(sandboxScript, `import { startSandbox } from ${JSON.stringify(join(root, 'src/sandbox/index.ts'))};
+const sb = await startSandbox({ nodes: ${NODES}, controlPlane: 1, stepMs: ${STEP_MS}, kubeconfigPath: ${JSON.stringify(kubeconfig)} });
+process.stdout.write('ready\\n');
+process.on('SIGTERM', () => { void sb.stop().then(() => process.exit(0)); });
+`);
+const sandbox = spawn(process.execPath, ['--import', 'tsx', sandboxScript], { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+await new Promise<void>((resolve, reject) => {
+  sandbox.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+  sandbox.on('exit', (code) => reject(new Error(`sandbox exited ${code}`)));
+});
+const cluster = K8sCluster.fromKubeconfig({ kubeconfig });
+const probeNode = `k8s-worker-${NODES - 1}`;
 try {
   // --- calibration: one Job and one kube-proxy restart on an idle node --------------------------------------
-  const probeNode = sb.cluster.nodes.at(-1)!.name;
   const jobs = createNodeJobFactory({ runId: 'bench-calibration', namespace: 'ipvs-bot-jobs' });
   const tJob: number[] = [];
   const tRestart: number[] = [];
@@ -105,6 +118,6 @@ try {
   console.log(`time per step kind: ${[...perKind].map(([k, v]) => `${k} ${s(v)}`).join(', ')}`);
   console.log(`API requests: ${requests} (${(requests / NODES).toFixed(2)} per node; ${JSON.stringify(stats.requests)}; retries ${stats.retries}, watch reconnects ${stats.watchReconnects}, re-lists ${stats.relists})`);
 } finally {
-  await sb.stop();
+  sandbox.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 }
