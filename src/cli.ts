@@ -111,4 +111,6 @@ const invokedDirectly = (() => {
 if (invokedDirectly) {
   const code = await runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env });
   process.exitCode = code;
+  // Exit naturally once output is flushed; a client keep-alive socket (plan, doctor) must not hold the CLI open.
+  setTimeout(() => process.exit(code), 2_000).unref();
 }
