@@ -104,6 +104,13 @@ export function deleteObject(store: ObjectStore, r: Resource, ns: string | undef
       if (!left.length) { store.delete(r, ns, name); return { code: 200, body: marked }; }
       return { code: 200, body: store.mutate(r, ns, name, (x) => { x.metadata.finalizers = left; })! };
     }
+    if (extra === 'foregroundDeletion' && r !== 'jobs') {
+      // Foreground: dependents go first (pods gracefully), then the owner once only foreign finalizers are left.
+      collectGarbage(store, r, cur);
+      const left = finalizers.filter((f) => f !== 'foregroundDeletion');
+      if (!left.length) store.delete(r, ns, name);
+      else store.mutate(r, ns, name, (x) => { x.metadata.finalizers = left; });
+    }
     return { code: 200, body: marked };
   }
   store.delete(r, ns, name);
