@@ -234,8 +234,10 @@ export class K8sCluster implements Cluster, AccessReviewer {
     } catch (e) {
       const err = toK8sError(e);
       if (err.alreadyExists) return; // same deterministic name: this run already created it
-      if (err.kind === 'NotFound' && !(await this.namespaceExists(spec.namespace))) {
-        await this.ensureNamespace(spec.namespace);
+      if (err.kind === 'NotFound') {
+        // The namespace was missing when we tried. A concurrent ensureJob may have created it since, so its
+        // existence now is no reason to give up: create it only if still absent, then try the Job once more.
+        if (!(await this.namespaceExists(spec.namespace))) await this.ensureNamespace(spec.namespace);
         try { await create(); } catch (e2) { if (!toK8sError(e2).alreadyExists) throw e2; }
         return;
       }
