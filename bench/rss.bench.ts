@@ -61,8 +61,8 @@ async function startSandbox(nodes: number, kubeconfig: string): Promise<ChildPro
 }
 
 /**
- * Creates the node Jobs' namespace the way deploy/ does (privileged PSA label). Without it the first prep chunk
- * hits the namespace-creation race in K8sCluster.ensureJob (see test/e2e/jobs-namespace-race.test.ts).
+ * Creates the node Jobs' namespace the way deploy/ does (privileged PSA label), so a dist/ build older than the
+ * ensureJob namespace-race fix (test/e2e/jobs-namespace-race.test.ts) measures the same run.
  */
 async function createJobsNamespace(kubeconfig: string): Promise<void> {
   const kc = parse(readFileSync(kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[]; users: { user: { token: string } }[] };
