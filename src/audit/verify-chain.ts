@@ -23,7 +23,7 @@ function chainStart(db: Db, key: string | undefined): Start {
   const first = db.$client.prepare('SELECT seq FROM audit_events ORDER BY seq LIMIT 1').get() as { seq: number } | undefined;
   if (!first || first.seq === 1) return { prevSeq: 0, prevHash: GENESIS_HASH, warnings: [] };
   const cp = db.$client.prepare("SELECT seq, payload FROM audit_events WHERE type = 'checkpoint' ORDER BY seq DESC LIMIT 1").get() as { seq: number; payload: string } | undefined;
-  if (!cp) return { bad: { seq: first.seq, reason: `rows 1..${first.seq - 1} missing before row ${first.seq} and no retention checkpoint covers them (deleted)` } };
+  if (!cp) return { bad: { seq: first.seq, reason: `${first.seq === 2 ? 'row 1' : `rows 1..${first.seq - 1}`} missing before row ${first.seq} and no retention checkpoint covers them (deleted)` } };
   let p: CheckpointPayload;
   try {
     p = JSON.parse(cp.payload) as CheckpointPayload;
