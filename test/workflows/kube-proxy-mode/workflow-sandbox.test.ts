@@ -67,6 +67,24 @@ describe('src/workflows/kube-proxy-mode against the sandbox', () => {
     }
   });
 
+  it('migrates a 50-node cluster in batches of 20% and back', async () => {
+    const { sb, cluster, h } = await setup({ nodes: 50 });
+    const original = await configText(cluster);
+    const run = await h.planAndRun(PlanInput.parse({ batch: '20%' }));
+    expect(run.state, run.reason).toBe('succeeded');
+    const logs = await kubeProxyLogs(cluster);
+    expect(logs.size).toBe(50);
+    for (const [node, log] of logs) expect(log, node).toContain('Using ipvs Proxier');
+    expect(withoutIntended(await configText(cluster))).toBe(withoutIntended(original));
+    const rb = await h.workflows.rollback('cluster-a', 'U0REQUESTER');
+    expect((await h.workflows.approve(rb.runId, 'U0APPROVER', rb.plan.digest)).ok).toBe(true);
+    const done = await h.waitFor(rb.runId, ['succeeded', 'failed', 'waiting_operator', 'voided'], 60_000);
+    expect(done.state, done.reason).toBe('succeeded');
+    for (const [node, log] of await kubeProxyLogs(cluster)) expect(log, node).toMatch(/Using iptables Proxier/);
+    expect(await configText(cluster)).toBe(original);
+    expect(sb.cluster.nodes.every((n) => sb.cluster.host(n.name).kubeIpvs0 === null)).toBe(true);
+  });
+
   it('stops before the switch when a node lacks the IPVS modules', async () => {
     const { cluster, h } = await setup({ nodes: 3, nodesWithoutIpvs: ['k8s-worker-2'] });
     const original = await configText(cluster);
