@@ -92,7 +92,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
 
   const bot = createApp({
     config, workflows, logger, clock, notifier,
-    audit: { record: (e) => { recordAudit(db, e); }, ...auditPort(db, metrics) },
+    audit: { record: (e) => { recordAudit(db, e); }, ...auditPort(db, metrics, config.auditKey ? { key: config.auditKey } : {}) },
     health: async () => (await health.liveness()).ok,
     metrics,
   });

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { Db } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
 import { exportAudit } from './export-audit.js';
+import { runTimeline } from './run-timeline.js';
 import { verifyChain } from './verify-chain.js';
 
 /** `opts.key` (config.auditKey) lets verify check retention checkpoints' signatures. */
@@ -16,6 +17,9 @@ export function auditPort(db: Db, metrics?: Metrics, opts: { key?: string } = {}
       out.end();
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       return { filename: `ipvs-bot-audit-${q.cluster ?? 'all'}-${stamp}.${q.format}`, content: Buffer.concat(chunks), chainHead: r.head, count: r.count };
+    },
+    async timeline(runId: string) {
+      return runTimeline(db, runId, { limit: 200 });
     },
     async verify() {
       const r = verifyChain(db, opts.key ? { key: opts.key } : {});

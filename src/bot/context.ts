@@ -12,6 +12,8 @@ export interface AuditPort {
   record?(e: AuditEventInput): void | Promise<void>;
   export?(q: { cluster?: string; sinceMs?: number; format: 'jsonl' | 'csv' }): Promise<{ filename: string; content: string | Buffer; chainHead: string; count: number }>;
   verify?(): Promise<{ ok: boolean; count: number; message: string }>;
+  /** A run's history from the audit events, oldest first (for `/ipvs status <run-id>`). */
+  timeline?(runId: string): Promise<Array<{ ts: string; actor: string; type: string; summary: string }>>;
 }
 
 export interface BotContext {

@@ -1,6 +1,8 @@
 // `ipvs-bot status [cluster|run-id]`: read-only view of runs from the database (no Kubernetes calls).
 import { getLock, getRun, listRuns, type RunDb } from '../db/run-store.js';
 import type { Plan } from '../workflows/kube-proxy-mode/api.js';
+import { runTimeline } from '../audit/run-timeline.js';
+import type { Db } from '../db/client.js';
 
 export interface StatusCommandDeps { db: RunDb; out: NodeJS.WritableStream }
 
@@ -23,6 +25,11 @@ export function statusCommand(argv: string[], deps: StatusCommandDeps): number {
       ...(r.reason ? [`  reason: ${r.reason}`] : []),
       ...(lock?.runId === r.id ? [`  holds the ${r.cluster} lock since ${lock.acquiredAt}`] : []),
     ].join('\n') + '\n');
+  }
+  if (one) {
+    // One run asked for by id: its history from the audit log.
+    deps.out.write('  timeline:\n');
+    for (const e of runTimeline(deps.db as unknown as Db, one.id)) deps.out.write(`    ${e.ts}  ${e.actor}  ${e.type}${e.summary ? `  ${e.summary}` : ''}\n`);
   }
   return 0;
 }

@@ -135,5 +135,10 @@ describe('src/bot/views', () => {
     expect(helpView().blocks.length).toBeGreaterThan(2);
     expect(blocksToText(statusView([run()]).blocks).join('\n')).toContain('run-1');
     expect(statusView([], 'x').text).toBe('No runs found for `x`.');
+    const many = Array.from({ length: 400 }, (_, i) => ({ ts: `2026-11-25T10:${String(i % 60).padStart(2, '0')}:00.000Z`, actor: i % 2 ? 'U0BOB' : 'system', type: `step.succeeded`, summary: `step=rollout:${i}` }));
+    const withTimeline = blocksToText(statusView([run()], 'run-1', many).blocks).join('\n');
+    expect(withTimeline).toContain('Timeline');
+    expect(withTimeline).toContain('step=rollout:399'); // newest kept
+    expect(withTimeline).not.toContain('step=rollout:0\n'); // oldest dropped to fit the section
   });
 });

@@ -4,7 +4,18 @@ import { STATE_LABEL } from './run-card.js';
 import { phaseCounts } from './progress.js';
 import { capBlocks, esc, section, slackDate, truncate, type Block } from './text.js';
 
-export function statusView(runs: RunStatus[], target?: string): { text: string; blocks: Block[] } {
+export interface TimelineLine { ts: string; actor: string; type: string; summary: string }
+
+/** The last entries of one run's audit timeline as a code block (newest last; older ones are in the export). */
+export function timelineBlock(entries: TimelineLine[]): Block {
+  const lines = entries.map((e) => `${e.ts.slice(0, 19).replace('T', ' ')}  ${e.actor === 'system' ? 'bot' : e.actor}  ${e.type}${e.summary ? `  ${e.summary}` : ''}`);
+  let text = lines.join('\n');
+  // Keep the newest lines within a section's 3,000 characters.
+  while (text.length > 2_900 && lines.length > 1) { lines.shift(); text = `…\n${lines.join('\n')}`; }
+  return section(`*Timeline* (audit log)\n\`\`\`${esc(text)}\`\`\``);
+}
+
+export function statusView(runs: RunStatus[], target?: string, timeline?: TimelineLine[]): { text: string; blocks: Block[] } {
   if (runs.length === 0) {
     const t = target ? `No runs found for \`${esc(target)}\`.` : 'No active runs.';
     return { text: t, blocks: [section(t)] };
@@ -18,6 +29,7 @@ export function statusView(runs: RunStatus[], target?: string): { text: string; 
     r.message ? `Card: https://slack.com/archives/${r.message.channel}/p${r.message.ts.replace('.', '')}` : '',
   ].filter(Boolean).join('\n'), 3000)));
   if (runs.length > 20) blocks.push(section(`… and ${runs.length - 20} more`));
+  if (timeline?.length) blocks.push(timelineBlock(timeline));
   return { text: `${runs.length} run(s)`, blocks: capBlocks(blocks) };
 }
 

@@ -30,7 +30,13 @@ describe('src/cli/status', () => {
     await h.waitFor(planned.runId, ['succeeded']);
     expect(run([], h.db).text).toBe('no active runs\n');
     expect(run(['cluster-a'], h.db).text).toContain('succeeded');
-    expect(run([planned.runId], h.db).text).toContain('iptables → ipvs on 3 node(s)');
+    const byId = run([planned.runId], h.db).text;
+    expect(byId).toContain('iptables → ipvs on 3 node(s)');
+    // The run's timeline from the audit log, in order: approval before the first step, the end last.
+    const timeline = byId.slice(byId.indexOf('timeline:'));
+    expect(timeline).toMatch(/U0APPROVER\s+approval/);
+    expect(timeline.indexOf('approval')).toBeLessThan(timeline.indexOf('step.'));
+    expect(timeline.trim().split('\n').length).toBeGreaterThan(5);
     expect(run(['nope'], h.db).code).toBe(1);
   });
 });

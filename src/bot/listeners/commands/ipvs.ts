@@ -42,7 +42,9 @@ async function work(ctx: BotContext, cmd: IpvsCommand, a: Args): Promise<void> {
     }
     case 'status': {
       const runs = await ctx.workflows.status(cmd.target);
-      await respond(ephemeral(statusView(runs, cmd.target)));
+      const one = runs.length === 1 && runs[0]!.runId === cmd.target ? runs[0] : undefined;
+      const timeline = one ? await ctx.audit?.timeline?.(one.runId) : undefined;
+      await respond(ephemeral(statusView(runs, cmd.target, timeline)));
       return;
     }
     case 'cancel': {
