@@ -89,6 +89,7 @@ try {
   const planned = await wf.plan('bench', PlanInput.parse({ batch: BATCH }), 'U0REQUESTER');
   const planMs = performance.now() - tPlan;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const approved = await wf.approve(planned.runId, 'U0APPROVER', planned.plan.digest);
   if (!approved.ok) throw new Error(approved.message);
   let final: RunStatus | undefined;
@@ -98,6 +99,7 @@ try {
     await new Promise((r) => setTimeout(r, 50));
   }
   const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   // Where the time went: run-level step rows (started → finished), summed per step kind.
   const rows = db.$client.prepare("select step_id as id, started_at as s, finished_at as f from step_results where run_id = ? and node = ''").all(planned.runId) as { id: string; s: string; f: string | null }[];
   const perKind = new Map<string, number>();
@@ -115,6 +117,7 @@ try {
   console.log(`measured per-node operation: Job ${s(job)}, kube-proxy restart ${s(restart)} (medians of 5)`);
   console.log(`critical path: ${s(critical)}`);
   console.log(`bot wall time: ${s(wall)}  (overhead ${(((wall / critical) - 1) * 100).toFixed(1)} %)`);
+  console.log(`bot CPU during the run: ${s((cpu.user + cpu.system) / 1000)} (${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)} % of wall time; the rest is waiting on the API server)`);
   console.log(`time per step kind: ${[...perKind].map(([k, v]) => `${k} ${s(v)}`).join(', ')}`);
   console.log(`API requests: ${requests} (${(requests / NODES).toFixed(2)} per node; ${JSON.stringify(stats.requests)}; retries ${stats.retries}, watch reconnects ${stats.watchReconnects}, re-lists ${stats.relists})`);
 } finally {
