@@ -71,7 +71,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   };
 
   let engineRef: Engine | undefined;
-  const notifier = createSlackNotifier(config, { clock, logger, lookup: async (runId) => engineRef?.getRun(runId) });
+  const notifier = createSlackNotifier(config, { clock, logger, metrics, lookup: async (runId) => engineRef?.getRun(runId) });
   const engine = createEngine({
     db, clock, notifier: withRunMetrics(notifier, metrics, () => clock.now()), logger,
     workflows: kubeProxyModeWorkflows({ clusterFor, config, ...(opts.timing ? { timing: opts.timing } : {}) }),

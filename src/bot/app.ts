@@ -10,7 +10,7 @@ import { Approvers } from './authz.js';
 import type { AuditPort, BotContext } from './context.js';
 import { workflowErrorText } from './error-text.js';
 import { registerListeners } from './listeners/index.js';
-import { SlackNotifier } from './slack-notifier.js';
+import { SlackNotifier, type SlackNotifierOptions } from './slack-notifier.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 
@@ -50,13 +50,14 @@ export function slackClientOptions(config: Config): { slackApiUrl?: string; retr
 }
 
 /** The notifier main.ts hands to the engine before the app exists. */
-export function createSlackNotifier(config: Config, o: { clock?: Clock; logger?: Logger; lookup?: (runId: string) => Promise<RunStatus | undefined> } = {}): SlackNotifier {
+export function createSlackNotifier(config: Config, o: { clock?: Clock; logger?: Logger; lookup?: (runId: string) => Promise<RunStatus | undefined>; metrics?: SlackNotifierOptions['metrics'] } = {}): SlackNotifier {
   // 429s are handled by the notifier's own queue (Retry-After on the injected clock), not inside the client.
   const client = new webApi.WebClient(config.slack.botToken, { ...slackClientOptions(config), rejectRateLimitedCalls: true, logLevel: LogLevel.ERROR });
   return new SlackNotifier({
     client: client as never, clock: o.clock ?? systemClock, logger: o.logger ?? silentLogger,
     isProduction: (name) => config.clusters.find((c) => c.name === name)?.production ?? false,
     ...(o.lookup ? { lookup: o.lookup } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
   });
 }
 

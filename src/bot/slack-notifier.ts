@@ -23,6 +23,8 @@ export interface SlackNotifierOptions {
   /** Finds a run's card after a restart when an event arrives before any state event says where it is. */
   lookup?: (runId: string) => Promise<RunStatus | undefined>;
   isProduction?: (cluster: string) => boolean;
+  /** Counts Slack failures by Web API method (Prometheus: slack_api_errors_total, slack_rate_limited_total). */
+  metrics?: { slackApiError(method: string): void; slackRateLimited(method: string): void };
 }
 
 type ThreadPost = { text: string; blocks?: unknown[]; broadcast?: boolean };
@@ -140,14 +142,14 @@ export class SlackNotifier implements Notifier {
           q.cardDirty = false;
           q.lastCardAt = now;
           const card = runCard(status, { production: this.o.isProduction?.(status.cluster) ?? false });
-          const wait = await this.send(runId, () => this.o.client.chat.update({ channel: loc.channel, ts: loc.ts, text: card.text, blocks: card.blocks }));
+          const wait = await this.send(runId, 'chat.update', () => this.o.client.chat.update({ channel: loc.channel, ts: loc.ts, text: card.text, blocks: card.blocks }));
           if (wait !== undefined) { q.cardDirty = true; q.lastCardAt = Number.NEGATIVE_INFINITY; q.blockedUntil = this.o.clock.now() + wait; }
           continue;
         }
         const post = q.posts[0];
         if (post) {
           const args = { channel: loc.channel, thread_ts: loc.ts, text: post.text, ...(post.blocks ? { blocks: post.blocks } : {}), ...(post.broadcast ? { reply_broadcast: true } : {}) };
-          const wait = await this.send(runId, () => this.o.client.chat.postMessage(args));
+          const wait = await this.send(runId, 'chat.postMessage', () => this.o.client.chat.postMessage(args));
           if (wait !== undefined) { q.blockedUntil = this.o.clock.now() + wait; continue; }
           q.posts.shift();
           continue;
@@ -163,17 +165,19 @@ export class SlackNotifier implements Notifier {
   }
 
   /** undefined when done (sent, or failed for good and logged); a wait in ms when Slack said 429. */
-  private async send(runId: string, call: () => Promise<unknown>): Promise<number | undefined> {
+  private async send(runId: string, method: string, call: () => Promise<unknown>): Promise<number | undefined> {
     try {
       await call();
       return undefined;
     } catch (err) {
       const wait = retryAfterMs(err);
       if (wait !== undefined) {
+        this.o.metrics?.slackRateLimited(method);
         this.o.logger.warn({ runId, retryAfterMs: wait }, 'slack rate limited; pausing this run\'s updates');
         return wait;
       }
-      this.o.logger.error({ runId, err: (err as Error)?.message ?? String(err) }, 'slack call failed; update dropped');
+      this.o.metrics?.slackApiError(method);
+      this.o.logger.error({ runId, method, err: (err as Error)?.message ?? String(err) }, 'slack call failed; update dropped');
       return undefined;
     }
   }

@@ -6,6 +6,7 @@ import { SlackStandIn } from '../../src/slack-stand-in/slack-stand-in.js';
 import { blocksToText } from '../../src/slack-stand-in/block-text.js';
 import { PlanInput, type RunStatus } from '../../src/workflows/kube-proxy-mode/api.js';
 import { FakeClock } from '../fakes/fake-clock.js';
+import { createMetrics } from '../../src/metrics.js';
 import { samplePlan } from '../fakes/fake-workflows.js';
 import { MemoryLogger, YAML } from './harness.js';
 
@@ -24,6 +25,7 @@ describe('src/bot/slack-notifier', () => {
   let logger: MemoryLogger;
   let n: SlackNotifier;
   let lookups: Map<string, RunStatus>;
+  let metrics: ReturnType<typeof createMetrics>;
 
   async function postCard(): Promise<string> {
     const res = await fetch(`${slack.apiUrl}chat.postMessage`, { method: 'POST', headers: { authorization: 'Bearer xoxb-test', 'content-type': 'application/json' }, body: JSON.stringify({ channel: CH, text: 'card' }) });
@@ -39,7 +41,8 @@ describe('src/bot/slack-notifier', () => {
     lookups = new Map();
     slack.clearFaults();
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: slack.apiUrl }, { text: YAML });
-    n = createSlackNotifier(config, { clock, logger, lookup: async (id) => lookups.get(id) });
+    metrics = createMetrics({ processMetrics: false });
+    n = createSlackNotifier(config, { clock, logger, metrics, lookup: async (id) => lookups.get(id) });
   });
 
   it('coalesces state updates to at most one chat.update per second, ending on the latest status', async () => {
@@ -95,6 +98,9 @@ describe('src/bot/slack-notifier', () => {
     n.notify({ type: 'state', runId: 'r3', status: status('r3', 'running', 'rollout') });
     await run(2000);
     expect(blocksToText(slack.message(CH, ts)?.blocks).join('\n')).toContain('step: rollout');
+    const text = await metrics.text();
+    expect(text).toMatch(/ipvs_bot_slack_rate_limited_total\{method="chat.postMessage"\} 1\b/);
+    expect(text).toMatch(/ipvs_bot_slack_rate_limited_total\{method="chat.update"\} 1\b/);
   });
 
   it('after a restart it finds the card through the run status and keeps updating the same message', async () => {
