@@ -26,6 +26,8 @@ export interface K8sClusterOptions {
   requestTimeoutMs?: number;
   /** Longest single watch connection before it is resumed from its resourceVersion. */
   watchTimeoutSeconds?: number;
+  /** Each failed request attempt, by verb and error kind (for k8s_request_errors_total). */
+  onRequestError?: (verb: RequestVerb, kind: K8sError['kind']) => void;
 }
 
 export interface LoadKubeConfigOptions { kubeconfig?: string; context?: string; inCluster?: boolean }
@@ -76,6 +78,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
   private readonly watcher: Watch;
   private readonly retry: RetryPolicy;
   private readonly requestTimeoutMs: number;
+  private readonly onRequestError: K8sClusterOptions['onRequestError'];
   private readonly watchTimeoutSeconds: number;
   private counts: RequestStats = emptyStats();
   private uid?: string;
@@ -89,6 +92,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
     this.watcher = new Watch(kc);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.onRequestError = opts.onRequestError;
     this.watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 290;
   }
 
@@ -356,7 +360,16 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   private async call<T>(verb: RequestVerb, what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(this.retry, what, () => { this.counts.requests[verb]++; return fn(); }, () => { this.counts.retries++; });
+    const attempt = async (): Promise<T> => {
+      this.counts.requests[verb]++;
+      try {
+        return await fn();
+      } catch (e) {
+        this.onRequestError?.(verb, toK8sError(e).kind);
+        throw e;
+      }
+    };
+    return withRetry(this.retry, what, attempt, () => { this.counts.retries++; });
   }
 
   /** Per-request options: a timeout signal, and for patches the patch content type. */

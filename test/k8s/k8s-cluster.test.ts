@@ -75,13 +75,20 @@ describe('src/k8s/k8s-cluster against the sandbox', () => {
   });
 
   it('retries injected 500s and dropped connections', async () => {
-    const c = new K8sCluster(loadKubeConfig({ kubeconfig: sb.kubeconfigPath }), { retry: { attempts: 12, baseDelayMs: 1, maxDelayMs: 5 } });
+    const errors: string[] = [];
+    const c = new K8sCluster(loadKubeConfig({ kubeconfig: sb.kubeconfigPath }), {
+      retry: { attempts: 12, baseDelayMs: 1, maxDelayMs: 5 }, onRequestError: (verb, kind) => errors.push(`${verb}:${kind}`),
+    });
     Object.assign(sb.faults, { seed: 7, errorRate: 0.3, timeoutRate: 0.1, timeoutMs: 50 });
     try {
       for (let i = 0; i < 20; i++) expect(await c.listNodes()).toHaveLength(3);
     } finally { Object.assign(sb.faults, { errorRate: 0, timeoutRate: 0 }); }
     expect(c.stats().retries).toBeGreaterThan(0);
     expect(c.stats().requests.list).toBe(20 + c.stats().retries);
+    // Every failed attempt was reported, as a transient or timeout list error.
+    expect(errors).toHaveLength(c.stats().retries);
+    expect(new Set(errors.map((e) => e.split(':')[0]))).toEqual(new Set(['list']));
+    expect(errors.every((e) => /:(Transient|Timeout)$/.test(e))).toBe(true);
   });
 
   it('maps the restricted context\'s missing rights to Forbidden', async () => {
