@@ -121,6 +121,22 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** Approval-policy rules that need the whole cluster entry (the schema checks each field alone). */
+function policyProblems(c: z.infer<typeof ClusterYaml>, i: number): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const required = c.requiredApprovals ?? (c.production ? 2 : 1);
+  const approverCount = c.approvers.users.length;
+  if (approverCount === 0 && c.approvers.usergroups.length === 0) {
+    out.push({ path: `clusters[${i}].approvers`, message: 'must name at least one approver user or user group' });
+  } else if (c.approvers.usergroups.length === 0 && approverCount < required) {
+    out.push({ path: `clusters[${i}].requiredApprovals`, message: `needs ${required} approvals but only ${approverCount} approver(s) are listed` });
+  }
+  if (c.rollbackRequiredApprovals !== undefined && c.rollbackRequiredApprovals > required) {
+    out.push({ path: `clusters[${i}].rollbackRequiredApprovals`, message: 'must not exceed requiredApprovals' });
+  }
+  return out;
+}
+
 /** Reads env + the YAML file (opts.file overrides IPVS_BOT_CONFIG; opts.text skips the file read, for tests). */
 export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?: string } = {}): Config {
   const problems: ConfigProblem[] = [];
@@ -154,22 +170,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
         problems.push({ path: `${configPath}${pos ? `:${pos.line}:${pos.col}` : ''}`, message: `YAML: ${err.message.split('\n')[0]}` });
       }
     } else {
-      const f = FileYaml.safeParse(doc.toJS() ?? {});
+      const raw = doc.toJS() as unknown;
+      const f = FileYaml.safeParse(raw ?? {});
       if (!f.success) {
         problems.push(...issuesToProblems(f.error.issues));
+        // Policy problems of the clusters that do parse are reported too, so one pass lists everything.
+        const list = (raw as { clusters?: unknown } | null)?.clusters;
+        if (Array.isArray(list)) {
+          list.forEach((entry, i) => {
+            const c = ClusterYaml.safeParse(entry);
+            if (c.success) problems.push(...policyProblems(c.data, i));
+          });
+        }
       } else {
         yamlLogLevel = f.data.logLevel;
         clusters = f.data.clusters.map((c, i) => {
           const required = c.requiredApprovals ?? (c.production ? 2 : 1);
-          const approverCount = c.approvers.users.length;
-          if (approverCount === 0 && c.approvers.usergroups.length === 0) {
-            problems.push({ path: `clusters[${i}].approvers`, message: 'must name at least one approver user or user group' });
-          } else if (c.approvers.usergroups.length === 0 && approverCount < required) {
-            problems.push({ path: `clusters[${i}].requiredApprovals`, message: `needs ${required} approvals but only ${approverCount} approver(s) are listed` });
-          }
-          if (c.rollbackRequiredApprovals !== undefined && c.rollbackRequiredApprovals > required) {
-            problems.push({ path: `clusters[${i}].rollbackRequiredApprovals`, message: 'must not exceed requiredApprovals' });
-          }
+          problems.push(...policyProblems(c, i));
           const cluster: ClusterConfig = {
             name: c.name,
             production: c.production,
