@@ -1,6 +1,7 @@
 // Request-level fault injection for tests: latency (+ jitter, periodic spikes), a fraction of 500s, a fraction of
 // hung-then-dropped requests, and a 409 storm on one object. Mutable at run time; deterministic when `seed` is set.
 import type { Resource } from './object-store.js';
+import { seededRandom } from './seeded-random.js';
 
 export interface Faults {
   latencyMs?: number;
@@ -36,17 +37,6 @@ export function clearFaults(f: Faults): void {
 export interface FaultTarget { method: string; resource?: Resource; namespace?: string; name?: string }
 export interface FaultDecision { delayMs: number; action: 'none' | 'error' | 'timeout' | 'conflict'; timeoutMs: number }
 
-// mulberry32: tiny, fast, good enough for test randomness.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultInjector {
   private rand: () => number = Math.random;
@@ -59,7 +49,7 @@ export class FaultInjector {
   decide(t: FaultTarget): FaultDecision {
     const f = this.faults;
     const resets = (f as Counted)[RESETS] ?? 0;
-    if (f.seed !== this.seenSeed || resets !== this.seenResets) { this.seenSeed = f.seed; this.seenResets = resets; this.rand = f.seed === undefined ? Math.random : prng(f.seed); this.count = 0; }
+    if (f.seed !== this.seenSeed || resets !== this.seenResets) { this.seenSeed = f.seed; this.seenResets = resets; this.rand = f.seed === undefined ? Math.random : seededRandom(f.seed); this.count = 0; }
     this.count++;
     let delayMs = f.latencyMs ?? 0;
     if (f.latencyJitterMs) delayMs += this.rand() * f.latencyJitterMs;

@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedHeaders } from '../support/slack-signing.js';
 import { CHANNEL, SECRET, startHarness, USERS, type Harness } from './harness.js';
+import { seededRandom } from '../../src/sandbox/seeded-random.js';
 
 function commandBody(text: string, responseUrl: string): string {
   return new URLSearchParams({ team_id: 'T0TEAM', channel_id: CHANNEL, user_id: USERS.requester, command: '/ipvs', text, response_url: responseUrl, trigger_id: 't.1' }).toString();
 }
 
-/** Deterministic PRNG (mulberry32) so a failing input can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['plan', 'status', 'rollback', 'cancel', 'clusters', 'audit', 'export', 'verify', 'help', 'cluster-a', 'cluster-b', 'prod-eu', 'nope',
   '--mode', 'ipvs', 'iptables', 'nftables', 'bogus', '--scheduler', 'wrr', 'sh', 'zz', '--batch', '0', '3', '25%', '150%', '--cleanup', 'none', 'targeted',
@@ -48,7 +38,7 @@ describe('src/bot request verification and robustness', () => {
   });
 
   it('500 random command texts (seeded) never crash a handler and each gets an answer', async () => {
-    const rand = rng(20261125);
+    const rand = seededRandom(20261125);
     const texts: string[] = [];
     for (let i = 0; i < 500; i++) {
       const n = Math.floor(rand() * 7);

@@ -6,6 +6,9 @@ import type { ClusterOptions } from '../cluster-options.js';
 import type { HostState, ServicePort } from '../node-agent/host-state.js';
 import type { ClusterFaults } from '../cluster-faults.js';
 import type { PodLogs } from './pod-logs.js';
+import { seededRandom } from '../seeded-random.js';
+
+export { seededRandom };
 
 export interface Timers {
   /** Runs fn after ms; returns a cancel function. */
@@ -27,17 +30,6 @@ export function realTimers(): Timers {
   };
 }
 
-/** mulberry32: a tiny deterministic PRNG so pod names repeat for one seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // k8s.io/apimachinery/pkg/util/rand alphabet (no vowels, no 0/1/3 confusables)
 const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
