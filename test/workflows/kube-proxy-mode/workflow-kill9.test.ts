@@ -56,8 +56,8 @@ describe('src/workflows/kube-proxy-mode after kill -9', () => {
 
     const env = { KPM_DB: tmp.path, KPM_KUBECONFIG: sb.kubeconfigPath };
     const first = await child({ ...env, KPM_OWNER: 'first' });
-    // Killed once the third node has been restarted, i.e. in the middle of the rollout.
-    await until(() => (auditRows(db, planned.runId).filter((e) => e.type === 'node.restarted').length >= 3 ? true : undefined));
+    // Killed as the fourth node's kube-proxy is being restarted: inside a rollout step, mid-rollout.
+    await until(() => (auditRows(db, planned.runId).filter((e) => e.type === 'node.restarting').length >= 4 ? true : undefined));
     first.kill('SIGKILL');
     await until(() => (first.exitCode !== null || first.signalCode ? true : undefined));
     const atKill = auditRows(db, planned.runId).length;

@@ -1,5 +1,5 @@
 // The step types of this workflow, fixed once (engine generics: stored input, stored plan, per-run deps).
-import type { StepContext, StepDef } from '../../engine/define.js';
+import { rerunIsSafe, type StepContext, type StepDef } from '../../engine/define.js';
 import { StepError } from '../../engine/errors.js';
 import { K8sError } from '../../../k8s/errors.js';
 import type { Plan, PlanInput } from '../api.js';
@@ -51,6 +51,9 @@ export function retryTransient(step: Step): Step {
   return {
     ...step,
     retry: step.retry ?? { max: 5, baseMs: 1_000 },
+    // Every step here is an ensure…: per-node progress is recorded and Jobs have deterministic names, so a step
+    // interrupted by a crash is safely run again (done nodes are skipped, existing Jobs are found, not re-created).
+    observe: step.observe ?? rerunIsSafe,
     run: (ctx) => run(ctx).catch(map),
     ...(compensate ? { compensate: (ctx: Ctx, result: Parameters<NonNullable<Step['compensate']>>[1]) => compensate(ctx, result).catch(map) } : {}),
   };
