@@ -1,10 +1,13 @@
 // `npm run demo`: the whole workflow on the sandbox, the channel printed as a transcript; exit 0 on success.
+import { condenseCodeBlocks } from './demo/condense.js';
 import { runDemo } from './demo/run-demo.js';
 
 const nodesArg = process.argv.indexOf('--nodes');
 const nodes = nodesArg >= 0 ? Number(process.argv[nodesArg + 1]) : 3;
+// `--full` prints every node's result JSON as posted in the thread.
+const full = process.argv.includes('--full');
 runDemo({ nodes, progress: (l) => process.stderr.write(`${l}\n`) }).then((r) => {
-  process.stdout.write(`\n──── #platform-ops (Slack stand-in transcript) ────\n${r.transcript}\n──── checks ────\n`);
+  process.stdout.write(`\n──── #platform-ops (Slack stand-in transcript) ────\n${full ? r.transcript : condenseCodeBlocks(r.transcript)}\n──── checks ────\n`);
   for (const c of r.checks) process.stdout.write(`${c.ok ? '✔' : '✘'} ${c.what}\n`);
   process.stdout.write(r.ok ? '\ndemo: OK\n' : '\ndemo: FAILED\n');
   process.exit(r.ok ? 0 : 1);

@@ -107,7 +107,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const lines = String(file.content ?? '').trim().split('\n');
     const manifest = JSON.parse(lines.at(-1) ?? '{}') as { type?: string; head?: string };
     check(`audit export: ${lines.length - 1} events uploaded as ${file.filename} with the chain head`, lines.length > 10 && manifest.type === 'manifest' && /^[0-9a-f]{64}$/.test(manifest.head ?? ''));
+    say('/ipvs audit verify');
     await driver.command(REQUESTER, CHANNEL, 'audit verify');
+    const verdict = await s.waitFor(() => s.topLevel(CHANNEL).map((m) => m.text).find((t) => /Audit chain (intact|BROKEN)/.test(t)), 30_000, 'the audit verify answer');
+    check('audit verify: the hash chain is intact', /chain intact/i.test(verdict));
     await runtime.bot.notifier.flush();
     return { ok: checks.every((c) => c.ok), transcript: s.transcript(CHANNEL), checks };
   } finally {
