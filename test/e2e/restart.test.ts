@@ -84,7 +84,7 @@ describe('e2e: the bot as a process', () => {
 
     bot = spawnBot(env);
     await waitReady(port, bot);
-    const done = await until('the run to end', 60_000, () => { const r = runRow(); return r && TERMINAL.has(r.state) && r; });
+    const done = await until('the run to end', 150_000, () => { const r = runRow(); return r && TERMINAL.has(r.state) && r; });
     expect(done.state).toBe('succeeded');
 
     // No step applied twice: every step of the run succeeded exactly once across both processes.
@@ -118,7 +118,7 @@ describe('e2e: the bot as a process', () => {
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(BOT_TOKEN);
     }
-  });
+  }, 240_000); // two 10 s settle waits (default timing) plus two process start-ups, on a shared 2-core box
 
   it('start-up with a bad config file prints every problem with its name and exits non-zero', async () => {
     const dir = tempDir();
@@ -140,8 +140,8 @@ describe('e2e: the bot as a process', () => {
     expect(err).not.toMatch(/\n\s+at .*\.(ts|js):\d+/); // a list for a person, not a stack trace
   });
 
-  // Fails today: src/config.ts runs the per-cluster policy checks only when the whole file passes the schema, so
-  // the operator fixes clusters[0] and only then learns about clusters[1] (see the report for the fix).
+  // Regression (fixed in 868b6ae): the per-cluster policy checks used to run only when the whole file passed the
+  // schema, so the operator fixed clusters[0] and only then learned about clusters[1].
   it('a schema error in one cluster does not hide the approval-policy problem of another', async () => {
     const dir = tempDir();
     const path = writeConfigFile(dir, [
