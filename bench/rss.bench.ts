@@ -4,6 +4,7 @@
 //   1,000-node migration: plan (--batch 25%) → approve → succeeded, with the default timing of `npm start`
 //   (10 s settle per batch); peak = VmHWM of the bot process read from /proc/<pid>/status just before it stops.
 import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,7 +74,7 @@ async function createJobsNamespace(kubeconfig: string): Promise<void> {
   if (res.status !== 201) throw new Error(`creating the Jobs namespace: HTTP ${res.status} ${await res.text()}`);
 }
 
-async function startBot(dir: string, kubeconfig: string, slack: SlackStandIn): Promise<{ bot: ChildProcess; port: number }> {
+async function startBot(dir: string, kubeconfig: string, slack: SlackStandIn): Promise<{ bot: ChildProcess; port: number; dbPath: string }> {
   const port = await freePort();
   const cfg = join(dir, `bot-${port}.yaml`);
   writeFileSync(cfg, stringify({ logLevel: 'warn', clusters: [{ name: 'bench', kubeconfig, approvers: { users: [BOB] } }] }));
@@ -87,7 +88,7 @@ async function startBot(dir: string, kubeconfig: string, slack: SlackStandIn): P
     if (Date.now() > end || bot.exitCode !== null) throw new Error('the bot did not become ready');
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { bot, port };
+  return { bot, port, dbPath: join(dir, `bot-${port}.db`) };
 }
 
 class IdleOnly extends Error {}
@@ -110,7 +111,9 @@ try {
   if (NODES === 0) throw new IdleOnly();
   const big = await startSandbox(NODES, join(dir, 'kc-big'));
   await createJobsNamespace(join(dir, 'kc-big'));
-  const { bot, port } = await startBot(dir, join(dir, 'kc-big'), slack);
+  const { bot, port, dbPath } = await startBot(dir, join(dir, 'kc-big'), slack);
+  const runDb = new Database(dbPath, { readonly: true });
+  const stepNow = (): string => (runDb.prepare('SELECT current_step AS s FROM runs ORDER BY created_at DESC LIMIT 1').get() as { s: string | null } | undefined)?.s ?? '-';
   await new Promise((r) => setTimeout(r, 2_000));
   const before = status(bot.pid!);
   const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, standIn: slack });
@@ -120,16 +123,24 @@ try {
   const card = await slack.waitFor(() => slack.topLevel(CH).slice(n0).find((m) => buttonsIn(m.blocks).some((b) => b.text === 'Approve')), 120_000, 'the plan card');
   await driver.clickButton(BOB, { channel: CH, ts: card.ts }, 'Approve');
   let peakSampled = 0;
-  const sampler = setInterval(() => { try { peakSampled = Math.max(peakSampled, status(bot.pid!).rss); } catch { /* exited */ } }, 250);
+  let peakStep = '-';
+  // Which step the bot was in when its RSS peaked (read from its DB, WAL: no interference with its writes).
+  const sampler = setInterval(() => {
+    try {
+      const rss = status(bot.pid!).rss;
+      if (rss > peakSampled) { peakSampled = rss; peakStep = stepNow(); }
+    } catch { /* exited */ }
+  }, 250);
   const result = await slack.waitFor(() => slack.replies(CH, card.ts).find((m) => m.reply_broadcast), 900_000, 'the run result');
   clearInterval(sampler);
   const seconds = (performance.now() - t0) / 1000;
   const after = status(bot.pid!);
+  runDb.close();
   await stop(bot);
   await stop(big);
   if (!/Succeeded/.test(result.text)) console.log(`run did not succeed: ${result.text}`);
   console.log(`bot during a ${NODES}-node migration (plan → approve → "${result.text.split('\n')[0]!.replace(/^:[a-z_]+: /, '').slice(0, 60)}…", ${seconds.toFixed(0)} s, default timing, batch 25%):`);
-  console.log(`  before the plan: VmRSS ${mb(before.rss)}; peak VmHWM ${mb(after.hwm)} (sampled VmRSS peak ${mb(peakSampled)}); after: VmRSS ${mb(after.rss)}`);
+  console.log(`  before the plan: VmRSS ${mb(before.rss)}; peak VmHWM ${mb(after.hwm)} (sampled VmRSS peak ${mb(peakSampled)} during step ${peakStep}); after: VmRSS ${mb(after.rss)}`);
 } catch (e) {
   if (!(e instanceof IdleOnly)) throw e;
 } finally {
