@@ -34,8 +34,8 @@ export interface Advice {
   recommendation: { mode: ProxyMode; reason: string };
   /** Caveats, most important first; each a sentence for the approver. */
   warnings: string[];
-  /** Nodes by whether their kernel allows nftables mode (≥ 5.13). */
-  nftablesKernels: { ok: string[]; tooOld: string[]; unknown: string[] };
+  /** How many nodes' kernels allow nftables mode (≥ 5.13), and which do not (names: the approver acts on them). */
+  nftablesKernels: { ok: number; tooOld: string[]; unknown: string[] };
 }
 
 // KEP-5495 as updated by kubernetes/enhancements #6120 (domain §7): dates are upstream's plan, not releases.
@@ -51,12 +51,12 @@ export const NFTABLES_KERNEL = { major: 5, minor: 13 };
 const atLeast = (v: MajorMinor, m: { major: number; minor: number }) => !below(v, m.major, m.minor);
 
 export function nftablesKernels(nodes: AdviceInput['nodes']): Advice['nftablesKernels'] {
-  const out: Advice['nftablesKernels'] = { ok: [], tooOld: [], unknown: [] };
+  const out: Advice['nftablesKernels'] = { ok: 0, tooOld: [], unknown: [] };
   for (const n of nodes) {
     const k = parseKernel(n.kernelVersion);
     if (!k) out.unknown.push(n.name);
     else if (below(k, NFTABLES_KERNEL.major, NFTABLES_KERNEL.minor)) out.tooOld.push(n.name);
-    else out.ok.push(n.name);
+    else out.ok++;
   }
   return out;
 }
@@ -112,7 +112,7 @@ export function advise(inp: AdviceInput): Advice {
 
   // Which nodes could run nftables (named, so the approver knows what to upgrade).
   if (kernels.tooOld.length > 0) {
-    warnings.push(`nftables needs kernel 5.13 or later: ${kernels.ok.length} of ${inp.nodes.length} nodes qualify; too old: ${nameList(kernels.tooOld.map((n) => `${n} (${kernelOf(inp.nodes, n)})`), 5)}.`);
+    warnings.push(`nftables needs kernel 5.13 or later: ${kernels.ok} of ${inp.nodes.length} nodes qualify; too old: ${nameList(kernels.tooOld.map((n) => `${n} (${kernelOf(inp.nodes, n)})`), 5)}.`);
   } else if (inp.nodes.length > 0 && kernels.unknown.length === 0) {
     warnings.push(`Every node's kernel (${inp.nodes.length} nodes) allows nftables mode (5.13 or later).`);
   }
