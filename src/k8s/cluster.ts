@@ -100,7 +100,11 @@ export interface Cluster {
   /** Create the Job unless one with that name exists (ensure semantics). */
   ensureJob(spec: NodeJobSpec): Promise<void>;
   /** Waits (watch) until every named Job finished; returns each one's result. */
-  waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number }): Promise<JobResult[]>;
+  /**
+   * `labelSelector` narrows the watch and the result lookup to these Jobs' labels (e.g. run and phase): finished
+   * Jobs stay for their TTL (an hour), so on a big cluster the unnarrowed list holds thousands of them.
+   */
+  waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number; labelSelector?: string }): Promise<JobResult[]>;
   deleteJob(namespace: string, name: string): Promise<void>;
 }
 

@@ -249,16 +249,17 @@ export class K8sCluster implements Cluster, AccessReviewer {
     }
   }
 
-  async waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number }): Promise<JobResult[]> {
+  async waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number; labelSelector?: string }): Promise<JobResult[]> {
+    const selector = opts.labelSelector ? `${MANAGED_SELECTOR},${opts.labelSelector}` : MANAGED_SELECTOR;
     const wanted = new Set(names);
     const done = new Map<string, JobResult>();
     const runs = new Set<string>();
     const seen = new Set<string>();
     if (wanted.size > 0) {
       await watchUntil<true>(this.watchDeps(`jobs in ${namespace}`, `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`,
-        () => this.batch.listNamespacedJob({ namespace, labelSelector: MANAGED_SELECTOR }, this.opts())), {
+        () => this.batch.listNamespacedJob({ namespace, labelSelector: selector }, this.opts())), {
         what: `jobs in ${namespace}`,
-        query: { labelSelector: MANAGED_SELECTOR },
+        query: { labelSelector: selector },
         timeoutMs: opts.timeoutMs,
         handle: (type, o, initial) => {
           const name: string | undefined = o?.metadata?.name;

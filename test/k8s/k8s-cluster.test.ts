@@ -74,6 +74,23 @@ describe('src/k8s/k8s-cluster against the sandbox', () => {
     for (const s of specs) await k.deleteJob(s.namespace, s.name);
   });
 
+  it('narrows the Job wait to a run and phase: the watch never sees other runs\' Jobs', async () => {
+    const mine = createNodeJobFactory({ runId: 'run-narrow-a' });
+    const other = createNodeJobFactory({ runId: 'run-narrow-b' });
+    const specs = ['k8s-cp-1', 'k8s-worker-1'].map((n) => mine.prep(n, { scheduler: 'rr', targetMode: 'ipvs' }));
+    const noise = ['k8s-cp-1', 'k8s-worker-1'].map((n) => other.prep(n, { scheduler: 'rr', targetMode: 'ipvs' }));
+    for (const s of [...noise, ...specs]) await k.ensureJob(s);
+    const { sharedJobLabels } = await import('../../src/workflows/kube-proxy-mode/steps/node-ops.js');
+    const labelSelector = sharedJobLabels(specs);
+    expect(labelSelector).toBe('ipvs-bot/run=run-narrow-a,ipvs-bot/phase=prep');
+    const results = await k.waitForJobs(mine.namespace, specs.map((s) => s.name), { timeoutMs: 60_000, labelSelector: labelSelector! });
+    expect(results.map((r) => [r.outcome, (r.result as { node?: string } | undefined)?.node])).toEqual([['succeeded', 'k8s-cp-1'], ['succeeded', 'k8s-worker-1']]);
+    // The selector matches exactly this run's prep Jobs, not the other run's.
+    const listed = sb.store.list('jobs', mine.namespace, { labelSelector: `app.kubernetes.io/managed-by=ipvs-bot,${labelSelector}` }).items;
+    expect(listed.map((j) => j.metadata.name).sort()).toEqual(specs.map((s) => s.name).sort());
+    for (const s of [...noise, ...specs]) await k.deleteJob(s.namespace, s.name);
+  });
+
   it('retries injected 500s and dropped connections', async () => {
     const errors: string[] = [];
     const c = new K8sCluster(loadKubeConfig({ kubeconfig: sb.kubeconfigPath }), {

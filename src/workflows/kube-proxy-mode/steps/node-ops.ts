@@ -71,11 +71,22 @@ export async function runJob(ctx: Ctx, spec: NodeJobSpec): Promise<JobResult> {
 }
 
 /** Ensures every Job, then waits for all of them with one watch (not one per node). */
+/** `key=value,…` of the run and phase labels every spec shares, so the wait watches only this batch's kind of Job. */
+export function sharedJobLabels(specs: NodeJobSpec[]): string | undefined {
+  const labelsOf = (s: NodeJobSpec) => ((s.manifest.metadata ?? {}) as { labels?: Record<string, string> }).labels ?? {};
+  const pairs = ['ipvs-bot/run', 'ipvs-bot/phase'].flatMap((k) => {
+    const v = labelsOf(specs[0]!)[k];
+    return v !== undefined && specs.every((s) => labelsOf(s)[k] === v) ? [`${k}=${v}`] : [];
+  });
+  return pairs.length ? pairs.join(',') : undefined;
+}
+
 export async function runJobs(ctx: Ctx, specs: NodeJobSpec[]): Promise<JobResult[]> {
   if (specs.length === 0) return [];
   const { cluster, jobs, timing } = ctx.deps;
   await Promise.all(specs.map((s) => cluster.ensureJob(s)));
-  const done = await cluster.waitForJobs(jobs.namespace, specs.map((s) => s.name), { timeoutMs: timing.jobTimeoutMs });
+  const labelSelector = sharedJobLabels(specs);
+  const done = await cluster.waitForJobs(jobs.namespace, specs.map((s) => s.name), { timeoutMs: timing.jobTimeoutMs, ...(labelSelector ? { labelSelector } : {}) });
   const byName = new Map(done.map((j) => [j.name, j]));
   return specs.map((s) => byName.get(s.name) ?? { name: s.name, outcome: 'failed', reason: 'the Job disappeared' });
 }

@@ -5,6 +5,7 @@ import { StepError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/define.js';
 import { prepChecks } from '../rules/prep.js';
 import { PrepResult, readResult } from '../node-results.js';
+import { runJobs } from './node-ops.js';
 import { blockers } from '../checks.js';
 import type { Ctx, Step } from './step-types.js';
 
@@ -13,7 +14,7 @@ export function prepareNodes(): Step {
     id: 'prepare-nodes',
     retry: { max: 3, baseMs: 2_000 },
     async run(ctx) {
-      const { cluster, jobs, timing } = ctx.deps;
+      const { jobs, timing } = ctx.deps;
       const done = ctx.nodeResults();
       const results: Record<string, PrepResult> = {};
       for (const [node, r] of Object.entries(done)) results[node] = readResult(PrepResult, r.result);
@@ -21,8 +22,7 @@ export function prepareNodes(): Step {
       for (let i = 0; i < todo.length; i += timing.jobConcurrency) {
         const chunk = todo.slice(i, i + timing.jobConcurrency);
         const specs = chunk.map((node) => jobs.prep(node, { scheduler: ctx.input.scheduler, targetMode: ctx.input.targetMode }));
-        await Promise.all(specs.map((s) => cluster.ensureJob(s)));
-        const finished = await cluster.waitForJobs(jobs.namespace, specs.map((s) => s.name), { timeoutMs: timing.jobTimeoutMs });
+        const finished = await runJobs(ctx, specs);
         chunk.forEach((node, k) => {
           const job = finished.find((j) => j.name === specs[k]!.name);
           const r = readResult(PrepResult, job?.result ?? (job ? { ok: false, errors: [`prep Job ${job.outcome}${job.reason ? `: ${job.reason}` : ''}`] } : undefined));
