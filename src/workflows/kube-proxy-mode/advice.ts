@@ -28,6 +28,8 @@ export interface AdviceInput {
   ipvsFeatureGate?: boolean;
   /** iptables.localhostNodePorts in config.conf (null/absent = kube-proxy's default, true). */
   localhostNodePorts?: boolean;
+  /** config.conf says `mode: ""`: kube-proxy picks its default (iptables on Linux today). */
+  modeUnset?: boolean;
 }
 
 export interface Advice {
@@ -47,6 +49,8 @@ export const IPVS_REMOVED = { major: 1, minor: 43 };
 export const NFTABLES_BETA = { major: 1, minor: 31 };
 export const NFTABLES_GA = { major: 1, minor: 33 };
 export const NFTABLES_KERNEL = { major: 5, minor: 13 };
+// KEP-5343 (planned): a warning in 1.37 when iptables is the implicit default, nftables the default in 1.40.
+export const NFTABLES_DEFAULT = { major: 1, minor: 40 };
 
 const atLeast = (v: MajorMinor, m: { major: number; minor: number }) => !below(v, m.major, m.minor);
 
@@ -118,6 +122,12 @@ export function advise(inp: AdviceInput): Advice {
   }
   if (kernels.unknown.length > 0) warnings.push(`Kernel version unknown on ${nameList(kernels.unknown, 5)}.`);
 
+  // KEP-5343 plans nftables as kube-proxy's default in 1.40: an empty mode would then change meaning on upgrade.
+  if (inp.modeUnset) {
+    warnings.push(v && atLeast(v, NFTABLES_DEFAULT)
+      ? `config.conf sets no mode and kube-proxy ${format(v)} may default to nftables (KEP-5343 plans that from 1.40): check /proxyMode on a node before trusting "iptables".`
+      : 'config.conf sets no mode, so kube-proxy uses its default: iptables today, nftables from 1.40 as KEP-5343 plans. Writing the mode explicitly keeps an upgrade from switching it.');
+  }
   // Leaving iptables: only iptables mode serves NodePorts on 127.0.0.1 (domain §6.5, CVE-2020-8558).
   const leavingIptables = inp.currentMode === 'iptables' && (target === undefined || target !== 'iptables');
   if (leavingIptables && inp.localhostNodePorts !== false) {
@@ -173,6 +183,7 @@ export function adviseFromFacts(facts: ClusterFacts, targetMode?: ProxyMode): Ad
   return advise({
     version: ctx.kubeProxyVersion ? `v${format(ctx.kubeProxyVersion)}` : facts.version.gitVersion,
     currentMode: ctx.currentMode ?? 'iptables',
+    ...('mode' in ctx.settings && ctx.settings.mode === '' ? { modeUnset: true } : {}),
     ...(targetMode ? { targetMode } : {}),
     nodes: facts.nodes.map((nd) => ({ name: nd.name, kernelVersion: nd.kernelVersion })),
     workloads: facts.workloads,

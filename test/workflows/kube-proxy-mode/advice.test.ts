@@ -93,6 +93,14 @@ describe('src/workflows/kube-proxy-mode/advice', () => {
     expect(joined(advise(base({ targetMode: 'nftables', workloads })).warnings)).toMatch(/CNI and its NetworkPolicy implementation/);
   });
 
+  it('an empty mode in config.conf: says which default kube-proxy picks, and that KEP-5343 plans nftables from 1.40', () => {
+    expect(joined(advise(base({ modeUnset: true })).warnings)).toMatch(/sets no mode.*iptables today, nftables from 1\.40 as KEP-5343 plans/);
+    expect(joined(advise(base({ version: 'v1.40.0', modeUnset: true })).warnings)).toMatch(/kube-proxy 1\.40 may default to nftables.*check \/proxyMode/);
+    expect(joined(advise(base()).warnings)).not.toMatch(/sets no mode/);
+    // The kubeadm default config.conf has mode: "".
+    expect(joined(adviseFromFacts(aCluster()).warnings)).toMatch(/sets no mode/);
+  });
+
   it('reads the kube-proxy version from the DaemonSet image and the feature gate from config.conf', () => {
     const withGate = `${setProxyMode(KUBEADM_CONFIG_CONF, { mode: 'ipvs' })}\nfeatureGates:\n  KubeProxyIPVS: true\n`;
     expect(configExtras(withGate)).toEqual({ ipvsFeatureGate: true });
