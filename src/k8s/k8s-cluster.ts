@@ -282,7 +282,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
         resetOnList: () => seen.clear(),
       });
     }
-    await this.attachResults(namespace, [...done.values()], runs);
+    await this.attachResults(namespace, [...done.values()], runs, opts.labelSelector ? selector : undefined);
     return names.map((n) => done.get(n) ?? { name: n, outcome: 'running' as const });
   }
 
@@ -333,10 +333,12 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   /** Reads each finished Job's result: termination message of its pod, else the last JSON log line. */
-  private async attachResults(namespace: string, results: JobResult[], runs: Set<string>): Promise<void> {
+  private async attachResults(namespace: string, results: JobResult[], runs: Set<string>, jobSelector?: string): Promise<void> {
     const finished = results.filter((r) => r.reason !== 'NotFound' && r.reason !== 'Deleted');
     if (finished.length === 0) return;
-    const selector = runs.size > 0 ? `${MANAGED_SELECTOR},ipvs-bot/run in (${[...runs].join(',')})` : MANAGED_SELECTOR;
+    // A Job's pods carry its template labels, which are the Job's own (node-jobs.ts): the wait's selector finds just
+    // these Jobs' pods, where the run's selector would list every pod the run's Jobs left behind (an hour's worth).
+    const selector = jobSelector ?? (runs.size > 0 ? `${MANAGED_SELECTOR},ipvs-bot/run in (${[...runs].join(',')})` : MANAGED_SELECTOR);
     const pods = await this.call('list', `list job pods in ${namespace}`, () => this.core.listNamespacedPod({ namespace, labelSelector: selector }, this.opts()));
     const byJob = new Map<string, Obj[]>();
     for (const p of pods.items as Obj[]) {

@@ -57,12 +57,22 @@ export function podNode(p: Obj): string | undefined {
   return p.spec?.nodeName ?? p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0];
 }
 
+// Stored objects are immutable versions (object-store.ts), so a DaemonSet version's template hash never changes:
+// computed once per version instead of twice per sync (every kube-proxy pod change syncs).
+const hashOfDs = new WeakMap<object, string>();
+function dsTemplateHash(ds: Obj): string {
+  let h = hashOfDs.get(ds);
+  if (h === undefined) { h = templateHash(ds.spec.template); hashOfDs.set(ds, h); }
+  return h;
+}
+
 /** Ensures a ControllerRevision for the current template; returns its hash. */
 export function ensureRevision(ctx: ClusterContext, ds: Obj): string {
-  const hash = templateHash(ds.spec.template);
+  const hash = dsTemplateHash(ds);
   const ns = ds.metadata.namespace;
   const name = `${ds.metadata.name}-${hash}`;
-  const revs = ctx.store.list('controllerrevisions', ns).items.filter((r) => ownedBy(r, ds.metadata.uid as string));
+  // Read-only here (writes go through create/mutate), so the shared objects do: no deep copy per sync.
+  const revs = ctx.store.listShared('controllerrevisions', ns).filter((r) => ownedBy(r, ds.metadata.uid as string));
   const max = revs.reduce((m, r) => Math.max(m, Number(r.revision ?? 0)), 0);
   const mine = revs.find((r) => r.metadata.name === name);
   if (!mine) {
@@ -82,6 +92,8 @@ export function ensureRevision(ctx: ClusterContext, ds: Obj): string {
   }
   return hash;
 }
+
+const NONE: readonly Obj[] = [];
 
 export class DaemonSetController {
   private queued = new Set<string>();
@@ -122,26 +134,34 @@ export class DaemonSetController {
     const hash = ensureRevision(this.ctx, ds);
     const nodes = [...this.nodes.list()].map((n) => n.metadata.name);
     const pods = this.pods.ownedBy(ds.metadata.uid as string) as Obj[];
-    const byNode = new Map<string, Obj[]>();
+    // Live (non-terminal) pods per node, built once and shared by the status and the actions below: this runs on
+    // every pod change, over every node.
+    const liveByNode = new Map<string, Obj[]>();
     for (const p of pods) {
       const n = podNode(p);
-      if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+      if (!n || isTerminal(p)) continue;
+      const l = liveByNode.get(n);
+      if (l) l.push(p); else liveByNode.set(n, [p]);
     }
     // Status first (the controller writes what it saw before acting), then create / delete.
-    this.writeStatus(ds, nodes, byNode, hash);
+    this.writeStatus(ds, nodes, liveByNode, hash);
     const rolling = ds.spec.updateStrategy?.type === 'RollingUpdate';
     let unavailable = 0;
     const old: Obj[] = [];
     for (const n of nodes) {
-      const live = (byNode.get(n) ?? []).filter((p) => !isTerminal(p));
+      const live = liveByNode.get(n) ?? NONE;
       if (live.length === 0) {
         this.ctx.store.create('pods', daemonPod(this.ctx, ds, n, hash));
         unavailable++;
         continue;
       }
-      const active = live.filter((p) => !isDeleting(p));
-      if (!active.some(isReady)) unavailable++;
-      for (const p of active) if (p.metadata.labels?.['controller-revision-hash'] !== hash) old.push(p);
+      let anyReady = false;
+      for (const p of live) {
+        if (isDeleting(p)) continue;
+        if (!anyReady && isReady(p)) anyReady = true;
+        if (p.metadata.labels?.['controller-revision-hash'] !== hash) old.push(p);
+      }
+      if (!anyReady) unavailable++;
     }
     if (!rolling || old.length === 0) return;
     const max = maxUnavailable(ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable, nodes.length);
@@ -162,7 +182,7 @@ export class DaemonSetController {
    */
   private bumpTemplateGeneration(ds: Obj): boolean {
     const key = 'deprecated.daemonset.template.generation';
-    const hash = templateHash(ds.spec.template);
+    const hash = dsTemplateHash(ds);
     const revs = this.ctx.store.listShared('controllerrevisions', ds.metadata.namespace).filter((r) => ownedBy(r, ds.metadata.uid as string));
     if (revs.length === 0 || revs.some((r) => r.metadata.name === `${ds.metadata.name}-${hash}`)) return false;
     const newest = revs.reduce((a, b) => (Number(b.revision ?? 0) > Number(a.revision ?? 0) ? b : a));
@@ -174,11 +194,11 @@ export class DaemonSetController {
     return true;
   }
 
-  private writeStatus(ds: Obj, nodes: string[], byNode: Map<string, Obj[]>, hash: string): void {
+  private writeStatus(ds: Obj, nodes: string[], liveByNode: Map<string, Obj[]>, hash: string): void {
     let current = 0, ready = 0, updated = 0;
     for (const n of nodes) {
-      const live = (byNode.get(n) ?? []).filter((p) => !isTerminal(p));
-      if (live.length === 0) continue;
+      const live = liveByNode.get(n);
+      if (!live || live.length === 0) continue;
       current++;
       if (live.some(isReady)) ready++;
       if (live.some((p) => p.metadata.labels?.['controller-revision-hash'] === hash)) updated++;
