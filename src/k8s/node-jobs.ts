@@ -7,6 +7,7 @@ import { NODE_SCRIPTS } from './node-scripts/scripts.js';
 
 export type NodePhase = 'prep' | 'verify' | 'cleanup';
 export type TargetMode = 'iptables' | 'ipvs' | 'nftables';
+const TARGET_MODES = ['iptables', 'ipvs', 'nftables'] as const;
 
 /**
  * Default image: nicolaka/netshoot, the de-facto network troubleshooting image. It carries every tool the scripts
@@ -60,6 +61,8 @@ export interface JobInput {
   targetMode: TargetMode;
   /** Distinguishes repeated verify/cleanup Jobs of one run on one node (e.g. "1", "rollback"). */
   attempt?: string;
+  /** cleanup: the mode kube-proxy ran in before (whose leftovers go). */
+  fromMode?: TargetMode;
   scheduler?: string;
   verify?: VerifyTargets;
   dryRun?: boolean;
@@ -110,6 +113,10 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     env.push({ name: 'IPVS_BOT_SCHEDULER', value: scheduler });
   }
   if (input.phase === 'verify') env.push(...verifyEnv(input.verify));
+  if (input.phase === 'cleanup' && input.fromMode !== undefined) {
+    if (!(TARGET_MODES as readonly string[]).includes(input.fromMode)) throw new NodeJobError('unknown previous mode');
+    env.push({ name: 'IPVS_BOT_FROM_MODE', value: input.fromMode });
+  }
   if (input.phase === 'cleanup' && input.dryRun) env.push({ name: 'IPVS_BOT_DRY_RUN', value: '1' });
 
   const labels = nodeJobLabels(runId, input.node, input.phase, input.targetMode);
@@ -187,7 +194,7 @@ export function createNodeJobFactory(opts: NodeJobOptions) {
     cleanup: (node: string, o: { fromMode: TargetMode; targetMode: TargetMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string }): NodeJobSpec =>
       o.method === 'kube-proxy'
         ? kubeProxyCleanupJobSpec(opts, { node, targetMode: o.targetMode, kubeProxyImage: o.kubeProxyImage, attempt: o.attempt })
-        : nodeJobSpec(opts, { phase: 'cleanup', node, targetMode: o.targetMode, attempt: o.attempt }),
+        : nodeJobSpec(opts, { phase: 'cleanup', node, targetMode: o.targetMode, fromMode: o.fromMode, attempt: o.attempt }),
   };
 }
 

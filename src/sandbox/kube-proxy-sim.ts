@@ -19,7 +19,7 @@ export function klogPrefix(level: 'I' | 'W' | 'E', at: Date, file: string): stri
   return `${level}${ts}       1 ${file}]`;
 }
 
-interface Parsed { mode: string; scheduler: string; strictARP: boolean }
+interface Parsed { mode: string; scheduler: string; strictARP: boolean; featureGates: Record<string, boolean> }
 
 function parseConfig(text: string | undefined): Parsed | string {
   if (text === undefined) return 'open /var/lib/kube-proxy/config.conf: no such file or directory';
@@ -29,7 +29,12 @@ function parseConfig(text: string | undefined): Parsed | string {
   const d = doc as Record<string, unknown>;
   if (d.kind !== 'KubeProxyConfiguration') return `failed to decode config: no kind "${String(d.kind)}" is registered`;
   const ipvs = (d.ipvs && typeof d.ipvs === 'object' ? d.ipvs : {}) as Record<string, unknown>;
+  const gates: Record<string, boolean> = {};
+  if (d.featureGates && typeof d.featureGates === 'object') {
+    for (const [k, v] of Object.entries(d.featureGates as Record<string, unknown>)) if (typeof v === 'boolean') gates[k] = v;
+  }
   return {
+    featureGates: gates,
     mode: typeof d.mode === 'string' ? d.mode : '',
     scheduler: typeof ipvs.scheduler === 'string' ? ipvs.scheduler : '',
     strictARP: ipvs.strictARP === true,
@@ -83,6 +88,12 @@ export function startKubeProxy(inp: StartInput): KubeProxyStart {
   I('server.go:1050', `"Successfully retrieved node IP(s)" IPs=["${nodeIP}"]`);
   const scheduler = cfg.scheduler || 'rr';
   let deprecation = false;
+  // KEP-5495 plan (domain §7): KubeProxyIPVS defaults to false from 1.40 and is locked off from 1.43; kube-proxy in
+  // ipvs mode then exits with an error. Those releases do not exist yet, so the error text here is the sandbox's own.
+  if (mode === 'ipvs' && (minor >= 43 || (minor >= 40 && cfg.featureGates.KubeProxyIPVS !== true))) {
+    E('server.go:1039', '"Error running ProxyServer" err="ipvs proxy mode is not available: feature gate KubeProxyIPVS is disabled"');
+    return fail('ipvs proxy mode is not available: feature gate KubeProxyIPVS is disabled');
+  }
   if (mode === 'ipvs') {
     if (!host.canUseIpvs(scheduler)) {
       if (minor < 26) {

@@ -176,7 +176,7 @@ describe('src/k8s/node-scripts', () => {
       expect(r.ok).toBe(true);
       expect(r.foreignIpvsServices).toEqual(['TCP 10.0.0.50:80', 'UDP 10.0.0.50:53']);
       expect(r.foreignIpvsServicesCount).toBe(2);
-      expect(r.leftovers).toEqual({ iptablesModeChains: 7, ipvsModeChains: 2, kubeIpvs0: 0, kubernetesIpvsServices: 0, kubeIpsets: 0 });
+      expect(r.leftovers).toEqual({ iptablesModeChains: 7, ipvsModeChains: 2, kubeIpvs0: 0, kubernetesIpvsServices: 0, kubeIpsets: 0, kubeProxyNftTables: 0 });
     });
 
     it('emits valid JSON for hostile values (quotes, backslashes, control characters, unicode)', async () => {
@@ -303,7 +303,7 @@ describe('src/k8s/node-scripts', () => {
       expect(nd.file('ipsets')).toBe('cali40all-hosts-net\n');
       expect(nd.file('iptables.nat')).not.toMatch(/KUBE-NODE-PORT|KUBE-LOAD-BALANCER|--match-set KUBE-/);
       expect(nd.file('iptables.filter')).not.toMatch(/KUBE-IPVS-FILTER|KUBE-NODE-PORT /);
-      expect(r.after).toEqual({ iptablesModeChains: 3, ipvsModeChains: 0, kubeIpvs0: 0, kubernetesIpvsServices: 0, kubeIpsets: 0 });
+      expect(r.after).toEqual({ iptablesModeChains: 3, ipvsModeChains: 0, kubeIpvs0: 0, kubernetesIpvsServices: 0, kubeIpsets: 0, kubeProxyNftTables: 0 });
     });
 
     it('only counts in dry-run mode', async () => {

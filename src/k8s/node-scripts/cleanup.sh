@@ -1,8 +1,17 @@
-# ipvs-bot node script: cleanup (domain §6.6, §8.1). Removes only what the OLD mode left behind, after the new
-# kube-proxy has synced. Unlike `kube-proxy --cleanup` it never flushes the whole IPVS table: an IPVS virtual
-# server is removed only when its address is on kube-ipvs0, i.e. Kubernetes created it.
+# ipvs-bot node script: cleanup (domain §6.6, §8.1). Removes only what the OLD mode (IPVS_BOT_FROM_MODE) left
+# behind, after the new kube-proxy has synced. Unlike `kube-proxy --cleanup` it never flushes the whole IPVS table:
+# an IPVS virtual server is removed only when its address is on kube-ipvs0, i.e. Kubernetes created it. kube-proxy
+# itself cleans across nftables and the other modes (platformCleanup), so a switch to nftables only checks, and a
+# switch away from nftables removes the kube-proxy tables only if they are still there.
 DRY="${IPVS_BOT_DRY_RUN:-0}"
+FROM_MODE="${IPVS_BOT_FROM_MODE:-}"
 case "$TARGET_MODE" in ipvs|iptables|nftables) ;; *) err "unknown target mode"; emit; exit 0 ;; esac
+if [ -z "$FROM_MODE" ]; then
+  # Jobs from before the previous mode was passed: the old mode the target implied then.
+  case "$TARGET_MODE" in ipvs) FROM_MODE=iptables ;; iptables) FROM_MODE=ipvs ;; nftables) FROM_MODE=iptables ;; esac
+fi
+case "$FROM_MODE" in ipvs|iptables|nftables) ;; *) err "unknown previous mode"; emit; exit 0 ;; esac
+field_str fromMode "$FROM_MODE"
 
 count_leftovers
 leftovers_json; field before "$REPLY"
@@ -11,6 +20,7 @@ R_RULES=0
 R_VS=0
 R_IPVS0=0
 R_IPSETS=0
+R_NFT=0
 
 # remove_chains SAVE RESTORE TABLE CHAIN_REGEX DROP_KUBE_SET_RULES
 # One iptables-restore --noflush transaction per table: delete the jumps into the chains from other chains
@@ -56,35 +66,41 @@ clean_tables() {
   done
 }
 
-case "$TARGET_MODE" in
-  ipvs)
-    # Old mode iptables: KUBE-SVC-*/KUBE-SEP-*/... in nat and the stale filter chains (k/k #102314).
-    clean_tables "$IPTABLES_ONLY_NAT" "$IPTABLES_ONLY_FILTER" 0
-    ;;
-  iptables)
-    # Old mode IPVS: Kubernetes' virtual servers, kube-ipvs0, the IPVS-only chains, then the KUBE-* ipsets.
-    for ((i = 0; i < ${#VS_ADDR[@]}; i++)); do
-      on_kube_ipvs0 "${VS_HOST[$i]}" || continue
-      case "${VS_PROTO[$i]}" in TCP) flag=-t ;; UDP) flag=-u ;; SCTP) flag=--sctp-service ;; *) continue ;; esac
-      if [ "$DRY" = "1" ] || ipvsadm -D "$flag" "${VS_ADDR[$i]}" >/dev/null 2>&1; then R_VS=$((R_VS + 1))
-      else err "could not delete IPVS service ${VS_PROTO[$i]} ${VS_ADDR[$i]}"; fi
-    done
-    if [ "$IPVS0" = "1" ]; then
-      if [ "$DRY" = "1" ] || ip link del kube-ipvs0 >/dev/null 2>&1; then R_IPVS0=1; else err "could not delete kube-ipvs0"; fi
-    fi
-    clean_tables "$IPVS_ONLY_NAT" "$IPVS_ONLY_FILTER" 1
-    while IFS= read -r set; do
-      [ -z "$set" ] && continue
-      if [ "$DRY" = "1" ] || ipset destroy "$set" >/dev/null 2>&1; then R_IPSETS=$((R_IPSETS + 1))
-      else err "could not destroy ipset $set (still referenced?)"; fi
-    done <<< "$(kube_ipsets)"
-    ;;
-  nftables)
-    warn "kube-proxy in nftables mode removes iptables and IPVS leftovers itself; nothing to do"
-    ;;
-esac
+if [ "$TARGET_MODE" = "nftables" ]; then
+  # kube-proxy in nftables mode removed the iptables/IPVS state at start; this Job only checks that it did.
+  [ "$LEFTOVER_IPTABLES_CHAINS" -gt 0 ] && warn "$LEFTOVER_IPTABLES_CHAINS iptables-mode chains are still there after kube-proxy started in nftables mode"
+  [ "$LEFTOVER_IPVS_CHAINS" -gt 0 ] && warn "$LEFTOVER_IPVS_CHAINS IPVS-mode chains are still there after kube-proxy started in nftables mode"
+  [ "$LEFTOVER_K8S_VS" -gt 0 ] && warn "$LEFTOVER_K8S_VS IPVS services created by Kubernetes are still there after kube-proxy started in nftables mode"
+elif [ "$FROM_MODE" = "nftables" ]; then
+  # kube-proxy in iptables/IPVS mode deletes the nftables mode's tables when it starts; remove any it missed.
+  while IFS= read -r fam; do
+    [ -z "$fam" ] && continue
+    if [ "$DRY" = "1" ] || nft delete table "$fam" kube-proxy >/dev/null 2>&1; then R_NFT=$((R_NFT + 1))
+    else err "could not delete nftables table $fam kube-proxy"; fi
+  done <<< "$(kube_proxy_nft_families)"
+elif [ "$FROM_MODE" = "iptables" ] && [ "$TARGET_MODE" = "ipvs" ]; then
+  # Old mode iptables: KUBE-SVC-*/KUBE-SEP-*/... in nat and the stale filter chains (k/k #102314).
+  clean_tables "$IPTABLES_ONLY_NAT" "$IPTABLES_ONLY_FILTER" 0
+elif [ "$FROM_MODE" = "ipvs" ] && [ "$TARGET_MODE" = "iptables" ]; then
+  # Old mode IPVS: Kubernetes' virtual servers, kube-ipvs0, the IPVS-only chains, then the KUBE-* ipsets.
+  for ((i = 0; i < ${#VS_ADDR[@]}; i++)); do
+    on_kube_ipvs0 "${VS_HOST[$i]}" || continue
+    case "${VS_PROTO[$i]}" in TCP) flag=-t ;; UDP) flag=-u ;; SCTP) flag=--sctp-service ;; *) continue ;; esac
+    if [ "$DRY" = "1" ] || ipvsadm -D "$flag" "${VS_ADDR[$i]}" >/dev/null 2>&1; then R_VS=$((R_VS + 1))
+    else err "could not delete IPVS service ${VS_PROTO[$i]} ${VS_ADDR[$i]}"; fi
+  done
+  if [ "$IPVS0" = "1" ]; then
+    if [ "$DRY" = "1" ] || ip link del kube-ipvs0 >/dev/null 2>&1; then R_IPVS0=1; else err "could not delete kube-ipvs0"; fi
+  fi
+  clean_tables "$IPVS_ONLY_NAT" "$IPVS_ONLY_FILTER" 1
+  while IFS= read -r set; do
+    [ -z "$set" ] && continue
+    if [ "$DRY" = "1" ] || ipset destroy "$set" >/dev/null 2>&1; then R_IPSETS=$((R_IPSETS + 1))
+    else err "could not destroy ipset $set (still referenced?)"; fi
+  done <<< "$(kube_ipsets)"
+fi
 
-field removed "{\"iptablesChains\":$R_CHAINS,\"iptablesRules\":$R_RULES,\"ipvsServices\":$R_VS,\"kubeIpvs0\":$R_IPVS0,\"ipsets\":$R_IPSETS}"
+field removed "{\"iptablesChains\":$R_CHAINS,\"iptablesRules\":$R_RULES,\"ipvsServices\":$R_VS,\"kubeIpvs0\":$R_IPVS0,\"ipsets\":$R_IPSETS,\"nftTables\":$R_NFT}"
 field_bool dryRun "$DRY"
 count_leftovers
 json_str_array ${LEFTOVER_FOREIGN_VS[@]+"${LEFTOVER_FOREIGN_VS[@]}"}

@@ -185,7 +185,15 @@ kube_ipsets() {
   while IFS= read -r s; do [[ "$s" == KUBE-* ]] && echo "$s"; done <<< "$(ipset list -n 2>/dev/null)"
 }
 
-# LEFTOVER_* counts of both modes' node state.
+# --- nftables -------------------------------------------------------------------------------------------------
+# Families (ip, ip6) holding a table called kube-proxy: the nftables mode's state (domain §6.6), one per line.
+kube_proxy_nft_families() {
+  have nft || return 0
+  local line re='^table (ip|ip6|inet) kube-proxy$'
+  while IFS= read -r line; do [[ "$line" =~ $re ]] && echo "${BASH_REMATCH[1]}"; done <<< "$(nft list tables 2>/dev/null)"
+}
+
+# LEFTOVER_* counts of every mode's node state.
 count_leftovers() {
   pick_iptables
   local a b
@@ -194,6 +202,7 @@ count_leftovers() {
   a="$(chains_matching nat "$IPVS_ONLY_NAT")"; b="$(chains_matching filter "$IPVS_ONLY_FILTER")"
   LEFTOVER_IPVS_CHAINS=$(( $(count_lines "$a") + $(count_lines "$b") ))
   LEFTOVER_IPSETS=$(count_lines "$(kube_ipsets)")
+  LEFTOVER_NFT=$(count_lines "$(kube_proxy_nft_families)")
   read_kube_ipvs0
   read_ipvs || true
   LEFTOVER_K8S_VS=0
@@ -207,5 +216,5 @@ count_leftovers() {
 
 leftovers_json() {
   REPLY="{\"iptablesModeChains\":$LEFTOVER_IPTABLES_CHAINS,\"ipvsModeChains\":$LEFTOVER_IPVS_CHAINS"
-  REPLY+=",\"kubeIpvs0\":$IPVS0,\"kubernetesIpvsServices\":$LEFTOVER_K8S_VS,\"kubeIpsets\":$LEFTOVER_IPSETS}"
+  REPLY+=",\"kubeIpvs0\":$IPVS0,\"kubernetesIpvsServices\":$LEFTOVER_K8S_VS,\"kubeIpsets\":$LEFTOVER_IPSETS,\"kubeProxyNftTables\":$LEFTOVER_NFT}"
 }

@@ -1,6 +1,8 @@
-# ipvs-bot node script: prep (domain §1, §9.3). Loads and persists the IPVS modules, sets the node-prep sysctls,
-# probes IPVS the way kube-proxy does, lists IPVS services Kubernetes did not create, and counts the old mode's
-# leftovers so the plan can say what cleanup will remove.
+# ipvs-bot node script: prep (domain §1, §7, §9.3). Prepares the node for the TARGET mode: for IPVS it loads and
+# persists the IPVS modules and probes IPVS the way kube-proxy does; for nftables it checks kernel >= 5.13 and that
+# nf_tables answers (`nft list tables`). For every target it loads nf_conntrack/br_netfilter, sets the node-prep
+# sysctls, lists IPVS services Kubernetes did not create and counts the old mode's leftovers so the plan can say
+# what cleanup will remove.
 PROBE_VS="198.51.100.0:20000"   # TEST-NET-2, the address kube-proxy's own probe uses
 SCHED="${IPVS_BOT_SCHEDULER:-rr}"
 [ -z "$SCHED" ] && SCHED=rr
@@ -13,6 +15,9 @@ module_result() { # name state
 load_module() { # name -> 0 when loaded (modprobe also succeeds for built-in modules)
   host modprobe "$1" >/dev/null 2>&1
 }
+
+[ -z "$TARGET_MODE" ] && TARGET_MODE=ipvs   # Jobs from before nftables support
+case "$TARGET_MODE" in ipvs|iptables|nftables) ;; *) err "unknown target mode"; field modules "{}"; emit; exit 0 ;; esac
 
 KERNEL="$(uname -r 2>/dev/null)"
 field_str kernel "$KERNEL"
@@ -28,9 +33,15 @@ if ! parse_kernel "$KERNEL"; then
   field modules "{}"; emit; exit 0
 fi
 
-REQUIRED=(ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh)
-case " ${REQUIRED[*]} " in *" ip_vs_$SCHED "*) ;; *) REQUIRED+=("ip_vs_$SCHED") ;; esac
-for m in "${REQUIRED[@]}"; do
+# Only IPVS mode needs the ip_vs modules; nftables mode needs nf_tables; iptables mode only conntrack.
+REQUIRED=()
+if [ "$TARGET_MODE" = "ipvs" ]; then
+  REQUIRED=(ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh)
+  case " ${REQUIRED[*]} " in *" ip_vs_$SCHED "*) ;; *) REQUIRED+=("ip_vs_$SCHED") ;; esac
+elif [ "$TARGET_MODE" = "nftables" ]; then
+  REQUIRED=(nf_tables)
+fi
+for m in ${REQUIRED[@]+"${REQUIRED[@]}"}; do
   if load_module "$m"; then module_result "$m" loaded; LOADED+=("$m")
   else module_result "$m" missing; err "kernel module $m could not be loaded"; fi
 done
@@ -50,9 +61,30 @@ fi
 field modules "{$MODULES_JSON}"
 
 # Below 4.1 the module facts are reported, but nothing is persisted: the plan blocks such a node (DESIGN step 1).
-if kernel_lt 4 1; then
+if [ "$TARGET_MODE" = "ipvs" ] && kernel_lt 4 1; then
   err "kernel $KERNEL is older than 4.1, which ipvs-bot does not migrate (kube-proxy cannot tune IPVS connection reuse there); upgrade the kernel first"
   emit; exit 0
+fi
+
+# nftables mode: kube-proxy refuses kernels older than 5.13 ("kube-proxy in nftables mode requires kernel 5.13 or
+# later", domain §4.1) and needs a working nf_tables; probe it like kube-proxy's first `nft` call would.
+if [ "$TARGET_MODE" = "nftables" ]; then
+  NFT_KERNEL=true; NFT_PROBE=skipped; NFT_VERSION=""
+  if kernel_lt 5 13; then
+    NFT_KERNEL=false
+    err "kernel $KERNEL is older than 5.13: kube-proxy in nftables mode requires kernel 5.13 or later"
+  fi
+  if have nft; then
+    NFT_VERSION="$(nft --version 2>/dev/null)"
+    if out="$(nft list tables 2>&1)"; then NFT_PROBE=ok
+    else NFT_PROBE=failed; err "nftables probe failed (nft list tables), kube-proxy would crash-loop in nftables mode: $out"; fi
+  else
+    warn "nft is not in the Job image: nftables probe skipped"
+  fi
+  json_str "$NFT_VERSION" 80
+  field nftables "{\"kernel\":$NFT_KERNEL,\"probe\":\"$NFT_PROBE\",\"nftVersion\":$REPLY}"
+  # Like the < 4.1 case for IPVS: report, but change nothing on a node that cannot run the target mode.
+  if [ "$NFT_KERNEL" = "false" ]; then emit; exit 0; fi
 fi
 
 # br_netfilter is needed by bridge CNIs in every mode; report it but do not block on it.
@@ -68,11 +100,15 @@ write_host_file() { # path content
   tmp="$1.ipvs-bot.tmp"
   printf '%s' "$2" > "$tmp" 2>/dev/null && mv -f "$tmp" "$1" 2>/dev/null
 }
-MODFILE_CONTENT="# Written by ipvs-bot: kernel modules for kube-proxy in IPVS mode."$'\n'
-for m in "${LOADED[@]}"; do MODFILE_CONTENT+="$m"$'\n'; done
-if write_host_file "$HOST_ROOT/etc/modules-load.d/ipvs-bot.conf" "$MODFILE_CONTENT"; then
-  field_str modulesFile /etc/modules-load.d/ipvs-bot.conf
-else err "could not write /etc/modules-load.d/ipvs-bot.conf"; fi
+# Only IPVS mode needs modules at boot (kube-proxy in nftables mode loads nf_tables through nft itself). A file an
+# earlier IPVS run wrote stays, so a later rollback to IPVS still finds its modules after a reboot.
+if [ "$TARGET_MODE" = "ipvs" ]; then
+  MODFILE_CONTENT="# Written by ipvs-bot: kernel modules for kube-proxy in IPVS mode."$'\n'
+  for m in "${LOADED[@]}"; do MODFILE_CONTENT+="$m"$'\n'; done
+  if write_host_file "$HOST_ROOT/etc/modules-load.d/ipvs-bot.conf" "$MODFILE_CONTENT"; then
+    field_str modulesFile /etc/modules-load.d/ipvs-bot.conf
+  else err "could not write /etc/modules-load.d/ipvs-bot.conf"; fi
+fi
 
 SYSCTLS=(net.ipv4.ip_forward=1)
 [ "$BRNF" = "1" ] && SYSCTLS+=(net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1)
@@ -93,7 +129,9 @@ if write_host_file "$HOST_ROOT/etc/sysctl.d/90-ipvs-bot.conf" "$SYSCTL_CONTENT";
 else err "could not write /etc/sysctl.d/90-ipvs-bot.conf"; fi
 
 # Probe IPVS like kube-proxy >= 1.27 does: add and delete a dummy virtual server with the scheduler.
-if have ipvsadm; then
+if [ "$TARGET_MODE" != "ipvs" ]; then
+  field_str ipvsProbe "not-needed"
+elif have ipvsadm; then
   ipvsadm -D -t "$PROBE_VS" >/dev/null 2>&1   # a probe left over by an interrupted earlier run
   if out="$(ipvsadm -A -t "$PROBE_VS" -s "$SCHED" 2>&1)"; then
     ipvsadm -D -t "$PROBE_VS" >/dev/null 2>&1

@@ -43,6 +43,21 @@ else
   field ipvsServices null
   warn "ipvsadm is not available: IPVS virtual servers not counted"
 fi
+# 2b. kube-proxy's nftables tables: present in nftables mode, gone in the others (kube-proxy removes them at start).
+if have nft; then
+  NFT_FAMS=()
+  while IFS= read -r fam; do [ -n "$fam" ] && NFT_FAMS+=("$fam kube-proxy"); done <<< "$(kube_proxy_nft_families)"
+  json_str_array ${NFT_FAMS[@]+"${NFT_FAMS[@]}"}
+  field nftTables "$REPLY"
+  if [ "$TARGET_MODE" = "nftables" ]; then
+    [ "${#NFT_FAMS[@]}" -gt 0 ] || err "kube-proxy's nftables table (ip kube-proxy) does not exist"
+  elif [ "${#NFT_FAMS[@]}" -gt 0 ]; then
+    err "kube-proxy's nftables tables are still there (${NFT_FAMS[*]}): an nftables leftover"
+  fi
+else
+  field nftTables null
+  [ "$TARGET_MODE" = "nftables" ] && warn "nft is not in the Job image: kube-proxy's nftables tables not checked"
+fi
 pick_iptables
 KSVC="$(chains_matching nat 'KUBE-SVC-[A-Z0-9]+')"
 field_int kubeSvcChains "$(count_lines "$KSVC")"

@@ -6,7 +6,7 @@
 //   `ipvs-bot/phase` (prep|verify|cleanup), `ipvs-bot/target-mode` (ipvs|iptables|nftables), `ipvs-bot/node`;
 // - env of the first container (plain `value`s; IPVS_BOT_NODE's downward-API value is spec.nodeName):
 //   IPVS_BOT_PHASE / IPVS_BOT_TARGET_MODE (fallbacks for the labels), IPVS_BOT_SCHEDULER (prep, default rr),
-//   IPVS_BOT_DRY_RUN=1 (cleanup), IPVS_BOT_EXPECTED_SERVICES, IPVS_BOT_TCP_TARGET, IPVS_BOT_DNS_NAME,
+//   IPVS_BOT_DRY_RUN=1 and IPVS_BOT_FROM_MODE (cleanup), IPVS_BOT_EXPECTED_SERVICES, IPVS_BOT_TCP_TARGET, IPVS_BOT_DNS_NAME,
 //   IPVS_BOT_DNS_SERVER, IPVS_BOT_PING_TARGET, IPVS_BOT_METRICS_ADDR (verify);
 // - a container command containing `--cleanup` (the `kube-proxy --cleanup` Job): upstream cleanup, no JSON line.
 import { HostState, IPTABLES_ONLY_FILTER, IPTABLES_ONLY_NAT, IPVS_ONLY_FILTER, IPVS_ONLY_NAT, countMatching, kernelAtLeast, removeMatching, type ServicePort } from './host-state.js';
@@ -41,7 +41,7 @@ export function runNodeJob(host: HostState, pod: Pod, ctx: AgentContext): JobRun
   const r: Record<string, unknown> = { phase, node, targetMode };
   const errors: string[] = [];
   const warnings: string[] = [];
-  if (phase === 'prep') prep(host, env, r, errors, warnings);
+  if (phase === 'prep') prep(host, env, targetMode || 'ipvs', r, errors, warnings);
   else if (phase === 'verify') verify(host, env, targetMode, ctx, r, errors);
   else if (phase === 'cleanup') cleanup(host, env, targetMode, r, errors, warnings);
   else errors.push(`unknown phase ${JSON.stringify(phase)}`);
@@ -57,20 +57,28 @@ function leftovers(h: HostState) {
     kubeIpvs0: h.kubeIpvs0 ? 1 : 0,
     kubernetesIpvsServices: h.kubernetesIpvs().length,
     kubeIpsets: [...h.ipsets].filter((s) => s.startsWith('KUBE-')).length,
+    kubeProxyNftTables: kubeProxyNftTables(h).length,
   };
+}
+
+/** "ip kube-proxy" / "ip6 kube-proxy": the nftables mode's tables (domain §6.6). */
+function kubeProxyNftTables(h: HostState): string[] {
+  return [...h.nftTables].filter((t) => /^(ip|ip6|inet) kube-proxy$/.test(t)).sort();
 }
 
 const vsText = (s: { proto: string; address: string; port: number }) => `${s.proto} ${s.address}:${s.port}`;
 
-function prep(h: HostState, env: Map<string, string>, r: Record<string, unknown>, errors: string[], warnings: string[]) {
+function prep(h: HostState, env: Map<string, string>, target: string, r: Record<string, unknown>, errors: string[], warnings: string[]) {
   const sched = env.get('IPVS_BOT_SCHEDULER') || 'rr';
   r.kernel = h.kernel;
+  if (!['ipvs', 'iptables', 'nftables'].includes(target)) { errors.push('unknown target mode'); r.modules = {}; return; }
   if (!SCHEDULERS.has(sched)) { errors.push('unsupported IPVS scheduler'); r.modules = {}; return; }
   r.scheduler = sched;
   const modules: Record<string, string> = {};
   const loaded: string[] = [];
-  const required = ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh'];
-  if (!required.includes(`ip_vs_${sched}`)) required.push(`ip_vs_${sched}`);
+  // Only IPVS mode needs the ip_vs modules; nftables mode needs nf_tables; iptables mode only conntrack.
+  const required = target === 'ipvs' ? ['ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh'] : target === 'nftables' ? ['nf_tables'] : [];
+  if (target === 'ipvs' && !required.includes(`ip_vs_${sched}`)) required.push(`ip_vs_${sched}`);
   for (const m of required) {
     if (h.modprobe(m)) { modules[m] = 'loaded'; loaded.push(m); } else { modules[m] = 'missing'; errors.push(`kernel module ${m} could not be loaded`); }
   }
@@ -83,22 +91,35 @@ function prep(h: HostState, env: Map<string, string>, r: Record<string, unknown>
   } else if (h.modprobe('nf_conntrack')) { modules.nf_conntrack = 'loaded'; loaded.push('nf_conntrack'); }
   else { modules.nf_conntrack = 'missing'; errors.push('kernel module nf_conntrack could not be loaded'); }
   r.modules = modules;
-  if (!kernelAtLeast(h.kernel, 4, 1)) {
+  if (target === 'ipvs' && !kernelAtLeast(h.kernel, 4, 1)) {
     errors.push(`kernel ${h.kernel} is older than 4.1, which ipvs-bot does not migrate (kube-proxy cannot tune IPVS connection reuse there); upgrade the kernel first`);
     return;
+  }
+  if (target === 'nftables') {
+    // kube-proxy refuses kernels older than 5.13 in nftables mode; `nft list tables` needs a working nf_tables.
+    const kernelOk = kernelAtLeast(h.kernel, 5, 13);
+    if (!kernelOk) errors.push(`kernel ${h.kernel} is older than 5.13: kube-proxy in nftables mode requires kernel 5.13 or later`);
+    const probe = h.loaded.has('nf_tables') ? 'ok' : 'failed';
+    if (probe === 'failed') errors.push('nftables probe failed (nft list tables), kube-proxy would crash-loop in nftables mode: Operation not supported');
+    r.nftables = { kernel: kernelOk, probe, nftVersion: 'nftables v1.0.9 (Old Doc Yak #3)' };
+    if (!kernelOk) return;
   }
   const brnf = h.modprobe('br_netfilter');
   if (brnf) loaded.push('br_netfilter');
   r.optionalModules = { br_netfilter: brnf ? 'loaded' : 'missing' };
-  h.persistedModules.set('ipvs-bot.conf', loaded);
-  r.modulesFile = '/etc/modules-load.d/ipvs-bot.conf';
+  // Only IPVS mode needs modules at boot; an earlier IPVS run's file stays for a later rollback to IPVS.
+  if (target === 'ipvs') {
+    h.persistedModules.set('ipvs-bot.conf', loaded);
+    r.modulesFile = '/etc/modules-load.d/ipvs-bot.conf';
+  }
   const sysctls: Record<string, string> = {};
   const keys = ['net.ipv4.ip_forward', ...(brnf ? ['net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables'] : [])];
   for (const k of keys) { h.sysctls.set(k, '1'); sysctls[k] = 'set'; }
   h.sysctlFiles.set('90-ipvs-bot.conf', keys.map((k) => `${k} = 1`));
   r.sysctls = sysctls;
   r.sysctlFile = '/etc/sysctl.d/90-ipvs-bot.conf';
-  if (h.canUseIpvs(sched)) r.ipvsProbe = 'ok';
+  if (target !== 'ipvs') r.ipvsProbe = 'not-needed';
+  else if (h.canUseIpvs(sched)) r.ipvsProbe = 'ok';
   else { r.ipvsProbe = 'failed'; errors.push(`IPVS probe failed, kube-proxy would crash-loop in IPVS mode: Memory allocation problem`); }
   const foreign = h.foreignIpvs().map(vsText);
   r.ipvsServices = h.ipvs.size;
@@ -139,6 +160,10 @@ function verify(h: HostState, env: Map<string, string>, target: string, ctx: Age
       errors.push(`only ${h.ipvs.size} IPVS virtual servers, expected at least ${expected} (one per ClusterIP Service port)`);
     }
   } else if (h.kubeIpvs0) errors.push('kube-ipvs0 still exists: ClusterIPs stay local addresses on this node until it is removed');
+  const nft = kubeProxyNftTables(h);
+  r.nftTables = nft;
+  if (target === 'nftables' && nft.length === 0) errors.push("kube-proxy's nftables table (ip kube-proxy) does not exist");
+  else if (target !== 'nftables' && nft.length > 0) errors.push(`kube-proxy's nftables tables are still there (${nft.join(' ')}): an nftables leftover`);
   const tcpTarget = env.get('IPVS_BOT_TCP_TARGET');
   if (tcpTarget) {
     const ok = forwarded(h, findServicePort(ctx, tcpTarget));
@@ -165,19 +190,32 @@ function verify(h: HostState, env: Map<string, string>, target: string, ctx: Age
 
 function cleanup(h: HostState, env: Map<string, string>, target: string, r: Record<string, unknown>, errors: string[], warnings: string[]) {
   if (!['ipvs', 'iptables', 'nftables'].includes(target)) { errors.push('unknown target mode'); return; }
+  // Jobs from before the previous mode was passed: the old mode the target implied then.
+  const from = env.get('IPVS_BOT_FROM_MODE') || (target === 'iptables' ? 'ipvs' : 'iptables');
+  if (!['ipvs', 'iptables', 'nftables'].includes(from)) { errors.push('unknown previous mode'); return; }
+  r.fromMode = from;
   const dry = env.get('IPVS_BOT_DRY_RUN') === '1';
-  r.before = leftovers(h);
-  const removed = { iptablesChains: 0, iptablesRules: 0, ipvsServices: 0, kubeIpvs0: 0, ipsets: 0 };
+  const before = leftovers(h);
+  r.before = before;
+  const removed = { iptablesChains: 0, iptablesRules: 0, ipvsServices: 0, kubeIpvs0: 0, ipsets: 0, nftTables: 0 };
   const rm = (set: Set<string>, re: RegExp) => (dry ? countMatching(set, re) : removeMatching(set, re));
-  if (target === 'ipvs') {
+  if (target === 'nftables') {
+    // kube-proxy in nftables mode removed the iptables/IPVS state at start; this Job only checks that it did.
+    if (before.iptablesModeChains > 0) warnings.push(`${before.iptablesModeChains} iptables-mode chains are still there after kube-proxy started in nftables mode`);
+    if (before.ipvsModeChains > 0) warnings.push(`${before.ipvsModeChains} IPVS-mode chains are still there after kube-proxy started in nftables mode`);
+    if (before.kubernetesIpvsServices > 0) warnings.push(`${before.kubernetesIpvsServices} IPVS services created by Kubernetes are still there after kube-proxy started in nftables mode`);
+  } else if (from === 'nftables') {
+    // kube-proxy in iptables/IPVS mode deletes the nftables tables when it starts; remove any it missed.
+    for (const t of kubeProxyNftTables(h)) { if (!dry) h.nftTables.delete(t); removed.nftTables++; }
+  } else if (from === 'iptables' && target === 'ipvs') {
     removed.iptablesChains = rm(h.nat, IPTABLES_ONLY_NAT) + rm(h.filter, IPTABLES_ONLY_FILTER);
     removed.iptablesRules = removed.iptablesChains > 0 ? 4 : 0; // jumps from INPUT/OUTPUT/FORWARD/PREROUTING
-  } else if (target === 'iptables') {
+  } else if (from === 'ipvs' && target === 'iptables') {
     for (const s of h.kubernetesIpvs()) { if (!dry) h.ipvs.delete(h.ipvsKey(s)); removed.ipvsServices++; }
     if (h.kubeIpvs0) { if (!dry) h.kubeIpvs0 = null; removed.kubeIpvs0 = 1; }
     removed.iptablesChains = rm(h.nat, IPVS_ONLY_NAT) + rm(h.filter, IPVS_ONLY_FILTER);
     removed.ipsets = rm(h.ipsets, /^KUBE-/);
-  } else warnings.push('kube-proxy in nftables mode removes iptables and IPVS leftovers itself; nothing to do');
+  }
   r.removed = removed;
   r.dryRun = dry;
   const foreign = h.foreignIpvs().map(vsText);
