@@ -2,7 +2,7 @@
 // cluster's kube-proxy version, node kernels, add-ons and Services in; a one-line recommendation with its reason and
 // the caveats out. It never blocks anything (checks.ts does); it says what upstream recommends and why.
 import { parse as parseYaml } from 'yaml';
-import { PlanInput, type ProxyMode } from './api.js';
+import { PlanInput, type PlanAdvice, type ProxyMode } from './api.js';
 import { configText, type ClusterFacts, type Workload } from './facts.js';
 import { nameList, ruleContext } from './rules/rule.js';
 import { below, format, parseKernel, parseKubeVersion, type MajorMinor } from './versions.js';
@@ -32,13 +32,7 @@ export interface AdviceInput {
   modeUnset?: boolean;
 }
 
-export interface Advice {
-  recommendation: { mode: ProxyMode; reason: string };
-  /** Caveats, most important first; each a sentence for the approver. */
-  warnings: string[];
-  /** How many nodes' kernels allow nftables mode (≥ 5.13), and which do not (names: the approver acts on them). */
-  nftablesKernels: { ok: number; tooOld: string[]; unknown: string[] };
-}
+export type Advice = PlanAdvice;
 
 // KEP-5495 as updated by kubernetes/enhancements #6120 (domain §7): dates are upstream's plan, not releases.
 export const IPVS_DEPRECATED = { major: 1, minor: 35 };

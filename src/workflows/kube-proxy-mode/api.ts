@@ -28,6 +28,15 @@ export interface NodeFacts {
   taints: string[]; controlPlane: boolean;
 }
 
+/** Which mode upstream would pick for this cluster and why, and the caveats (advice.ts; issue #7). */
+export interface PlanAdvice {
+  recommendation: { mode: ProxyMode; reason: string };
+  /** Caveats, most important first; each a sentence for the approver. */
+  warnings: string[];
+  /** How many nodes' kernels allow nftables mode (≥ 5.13), and which do not (names: the approver acts on them). */
+  nftablesKernels: { ok: number; tooOld: string[]; unknown: string[] };
+}
+
 export interface Plan {
   cluster: string;
   kind: 'migrate' | 'rollback';
@@ -41,6 +50,8 @@ export interface Plan {
   rollout: { canary: string; batches: string[][] };
   cleanup: { method: PlanInput['cleanup']; perNode?: Record<string, Record<string, number>> };
   risks: string[];
+  /** Recommendation and caveats shown on the card; not part of the digest (it is derived from the same facts). */
+  advice?: PlanAdvice;
   digest: string;                // sha256 over the DESIGN.md digest inputs
   /** What the digest was computed from, so a drift can be explained ("ConfigMap resourceVersion 259 → 301"). */
   basis?: { clusterUid: string; configMapResourceVersion?: string; daemonSetGeneration?: number };
@@ -86,7 +97,8 @@ export type RunEvent =
 export interface Notifier { notify(event: RunEvent): void | Promise<void> }
 
 export interface Workflows {
-  clusters(): Promise<{ name: string; mode: ProxyMode | 'unknown'; production: boolean; error?: string }[]>;
+  /** `recommendation`: "nftables — reason" (advice.ts), when the cluster could be read. */
+  clusters(): Promise<{ name: string; mode: ProxyMode | 'unknown'; production: boolean; error?: string; recommendation?: string }[]>;
   plan(cluster: string, input: PlanInput, requester: string): Promise<RunStatus>;
   approve(runId: string, approver: string, digest: string): Promise<ApproveResult>;
   reject(runId: string, user: string, reason: string): Promise<RunStatus>;

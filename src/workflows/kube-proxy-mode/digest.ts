@@ -5,7 +5,9 @@ import type { PlanInput } from './api.js';
 import { configText, type ClusterFacts } from './facts.js';
 
 /** Version of the pre-flight rules and step semantics; bump when they change what a plan means. */
-export const POLICY_VERSION = 'kube-proxy-mode/1';
+// 2: prep checks what the target mode needs (nftables: kernel ≥ 5.13 + nft; iptables: no IPVS modules); IPVS on
+// ≥ 1.40 depends on the KubeProxyIPVS gate.
+export const POLICY_VERSION = 'kube-proxy-mode/2';
 export const BOT_VERSION = '0.1.0';
 
 export interface ApprovalPolicy {

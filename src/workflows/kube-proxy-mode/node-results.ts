@@ -28,6 +28,8 @@ export const VerifyResult = Base.extend({
   tcp: z.looseObject({ target: z.string().optional(), ok: z.boolean() }).optional(),
   dns: z.looseObject({ name: z.string().optional(), ok: z.boolean() }).optional(),
   ping: z.looseObject({ target: z.string().optional(), replies: z.number() }).optional(),
+  /** kube-proxy's nftables tables ("ip kube-proxy"), null when nft was not available to the Job. */
+  nftTables: z.array(z.string()).nullable().optional(),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
 
@@ -71,6 +73,10 @@ export function verifyProblems(r: VerifyResult, want: VerifyExpectation): string
       p.push(`${r.kubernetesIpvsServices} IPVS virtual servers created by Kubernetes are still there`);
     }
     if (r.ping && r.ping.replies > 0) p.push(`ClusterIP ${r.ping.target ?? ''} answers ping in ${want.mode} mode: a leftover kube-ipvs0 owns it`.replace('  ', ' '));
+  }
+  if (Array.isArray(r.nftTables)) {
+    if (want.mode === 'nftables' && r.nftTables.length === 0) p.push("kube-proxy's nftables table (ip kube-proxy) does not exist");
+    if (want.mode !== 'nftables' && r.nftTables.length > 0) p.push(`kube-proxy's nftables tables are still there (${r.nftTables.join(' ')}): an nftables leftover`);
   }
   if (r.tcp && !r.tcp.ok) p.push(`TCP connect to ${r.tcp.target ?? 'the kubernetes Service'} failed`);
   if (r.dns && !r.dns.ok) p.push(`DNS lookup of ${r.dns.name ?? 'the cluster DNS name'} failed`);

@@ -9,6 +9,7 @@ import { isBlocked, runChecks } from './checks.js';
 import { migrateTarget, planDigest, rollbackTarget, type ApprovalPolicy } from './digest.js';
 import { configText, type ClusterFacts } from './facts.js';
 import { readKubeProxySettings } from '../../k8s/kube-proxy-config.js';
+import { adviseFromFacts } from './advice.js';
 
 export interface PlanPolicy extends ApprovalPolicy { name: string; approvalTtlMs: number }
 export interface PlanClock { now(): number }
@@ -48,6 +49,7 @@ export function assemblePlan(facts: ClusterFacts, input: PlanInput, policy: Plan
     rollout: rolloutOrder(facts.nodes, input.batch),
     cleanup: { method: input.cleanup },
     risks: risks(checks, input, currentModeOf(text)),
+    advice: adviseFromFacts(facts, input.targetMode),
     digest: planDigest(facts, migrateTarget(input), policy),
     basis: basisOf(facts),
     createdAt: new Date(now).toISOString(),
@@ -81,7 +83,7 @@ export function assembleRollbackPlan(facts: ClusterFacts, src: RollbackSource, p
     cleanup: { method: 'targeted' },
     risks: [
       `Restores config.conf exactly as it was before run ${src.parentRunId}.`,
-      'Each node\'s kube-proxy restarts once; kube-ipvs0 and the IPVS services Kubernetes created are removed after it.',
+      `Each node's kube-proxy restarts once; ${leavingText(currentModeOf(text), targetMode)}`,
       ...checks.filter((c) => c.verdict === 'warn').map((c) => c.message),
     ],
     digest: planDigest(facts, rollbackTarget(src.parentRunId, src.snapshotText), policy),
@@ -89,6 +91,14 @@ export function assembleRollbackPlan(facts: ClusterFacts, src: RollbackSource, p
     createdAt: new Date(now).toISOString(),
     expiresAt: new Date(now + policy.approvalTtlMs).toISOString(),
   };
+}
+
+/** What a rollback removes after each restart, by the mode it leaves. */
+function leavingText(from: ProxyMode, to: ProxyMode): string {
+  if (from === to) return 'nothing of another mode should be left; a Job checks.';
+  if (from === 'ipvs') return 'kube-ipvs0 and the IPVS services Kubernetes created are removed after it.';
+  if (from === 'nftables') return 'kube-proxy deletes its nftables tables when it starts; a Job removes any it missed.';
+  return to === 'nftables' ? 'kube-proxy in nftables mode removes the iptables rules itself; a Job checks.' : 'the iptables mode\'s chains are removed after it.';
 }
 
 function basisOf(facts: ClusterFacts): NonNullable<Plan['basis']> {
@@ -132,7 +142,12 @@ function risks(checks: Check[], input: PlanInput, current: ProxyMode): string[] 
   const out = [
     'Each node\'s kube-proxy restarts once: established connections keep flowing, Service changes on that node wait for its first sync (seconds).',
   ];
-  if (input.cleanup === 'targeted') out.push(`After each node switches, a Job removes only the ${current} mode's leftovers from it.`);
+  if (input.cleanup === 'targeted') {
+    // kube-proxy cleans across nftables and the other modes by itself (domain §6.6); the Job checks or finishes it.
+    if (input.targetMode === 'nftables') out.push(`kube-proxy in nftables mode removes the ${current} mode's rules itself; after each node switches, a Job checks that it did.`);
+    else if (current === 'nftables') out.push(`kube-proxy in ${input.targetMode} mode deletes the nftables mode's tables when it starts; after each node switches, a Job removes any it missed.`);
+    else out.push(`After each node switches, a Job removes only the ${current} mode's leftovers from it.`);
+  }
   out.push(...checks.filter((c) => c.verdict === 'warn').map((c) => c.message));
   return out;
 }

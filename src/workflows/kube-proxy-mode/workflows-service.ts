@@ -5,6 +5,7 @@ import type { ClusterConfig } from '../../config.js';
 import type { Cluster } from '../../k8s/cluster.js';
 import { K8sError } from '../../k8s/errors.js';
 import { readProxyMode } from '../../k8s/kube-proxy-config.js';
+import { adviseFromFacts } from './advice.js';
 import { RolloutError } from '../../k8s/rollout.js';
 import { getSnapshot, type RunDb } from '../../db/run-store.js';
 import type { Engine } from '../engine/engine.js';
@@ -14,7 +15,7 @@ import {
   PlanInput, WorkflowError, type ApproveResult, type Plan, type ProxyMode, type RunStatus, type Workflows,
 } from './api.js';
 import { blockers } from './checks.js';
-import { KUBE_PROXY_CONFIG_KEY, KUBE_PROXY_NAME, KUBE_PROXY_NAMESPACE } from './facts.js';
+import { configText } from './facts.js';
 import { gatherFacts } from './gather-facts.js';
 import { assemblePlan, assembleRollbackPlan, planBlocked, policyOf } from './plan.js';
 
@@ -73,11 +74,14 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
     async clusters() {
       return Promise.all(o.config.clusters.map(async (c) => {
         try {
-          const cm = await o.clusterFor(c.name).getConfigMap(KUBE_PROXY_NAMESPACE, KUBE_PROXY_NAME);
-          const text = cm.data[KUBE_PROXY_CONFIG_KEY];
-          const m = text === undefined ? undefined : readProxyMode(text);
+          // The same read-only facts a plan gathers, so the recommendation matches what a plan card would say.
+          const f = await gatherFacts(o.clusterFor(c.name), c.name);
+          const text = configText(f);
+          let m: ReturnType<typeof readProxyMode> | undefined;
+          try { m = text === undefined ? undefined : readProxyMode(text); } catch { m = undefined; }
           const mode: ProxyMode | 'unknown' = m === undefined ? 'unknown' : m === '' ? 'iptables' : m;
-          return { name: c.name, mode, production: c.production };
+          const a = adviseFromFacts(f);
+          return { name: c.name, mode, production: c.production, recommendation: `${a.recommendation.mode} — ${a.recommendation.reason.replace(/\.$/, '')}` };
         } catch (e) {
           return { name: c.name, mode: 'unknown' as const, production: c.production, error: toWorkflowError(e, c.name, log).message };
         }

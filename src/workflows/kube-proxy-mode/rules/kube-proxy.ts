@@ -1,5 +1,7 @@
 // Rules about kube-proxy itself: is there a kubeadm-style DaemonSet + ConfigMap, can config.conf be read, is the
 // target different from today, is kube-proxy healthy now, and what upstream says about the target mode (domain §7).
+import { configExtras } from '../advice.js';
+import { configText } from '../facts.js';
 import { below, format } from '../versions.js';
 import type { Rule } from './rule.js';
 
@@ -52,13 +54,26 @@ export const updateStrategy: Rule = ({ facts }) => {
   return undefined;
 };
 
-export const ipvsDeprecation: Rule = ({ input, kubeProxyVersion: v }) => {
+export const ipvsDeprecation: Rule = ({ facts, input, kubeProxyVersion: v }) => {
   if (input.targetMode !== 'ipvs') return undefined;
   if (!v) return { id: 'ipvs-deprecated', verdict: 'warn', message: 'kube-proxy version unknown. IPVS mode is deprecated upstream from 1.35; nftables is the recommended target.' };
-  if (!below(v, 1, 40)) {
+  if (!below(v, 1, 43)) {
     return {
       id: 'ipvs-deprecated', verdict: 'block',
-      message: `kube-proxy ${format(v)}: IPVS mode is off by default from 1.40 (feature gate KubeProxyIPVS) and removed in 1.43. Use nftables instead.`,
+      message: `kube-proxy ${format(v)}: the IPVS proxier is planned to be removed in 1.43 (feature gate KubeProxyIPVS locked off). Use nftables, or iptables on kernels older than 5.13.`,
+    };
+  }
+  if (!below(v, 1, 40)) {
+    // KEP-5495 plan: KubeProxyIPVS defaults to false from 1.40; kube-proxy in ipvs mode then exits unless re-enabled.
+    if (configExtras(configText(facts)).ipvsFeatureGate === true) {
+      return {
+        id: 'ipvs-deprecated', verdict: 'warn',
+        message: `kube-proxy ${format(v)}: IPVS mode is off by default from 1.40; config.conf re-enables it (featureGates KubeProxyIPVS: true) until its planned removal in 1.43. Upstream recommends nftables.`,
+      };
+    }
+    return {
+      id: 'ipvs-deprecated', verdict: 'block',
+      message: `kube-proxy ${format(v)}: IPVS mode is off by default from 1.40 (feature gate KubeProxyIPVS), so kube-proxy would exit; the bot does not enable the gate. Add featureGates: {KubeProxyIPVS: true} to config.conf first, or use nftables instead.`,
     };
   }
   if (!below(v, 1, 35)) {

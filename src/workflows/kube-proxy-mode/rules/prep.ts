@@ -19,7 +19,7 @@ export function prepChecks(results: Record<string, PrepResult>, input: PlanInput
   if (missing.length > 0) {
     out.push({
       id: 'prep-modules', verdict: 'block', nodes: missing,
-      message: `IPVS kernel modules could not be loaded on ${nameList(missing)}; kube-proxy would crash-loop there.`,
+      message: `${input.targetMode === 'ipvs' ? 'IPVS kernel modules' : `Kernel modules for ${input.targetMode} mode`} could not be loaded on ${nameList(missing)}; kube-proxy would crash-loop there.`,
     });
   }
   if (failed.length > 0) {
