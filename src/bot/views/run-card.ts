@@ -4,6 +4,7 @@ import type { Check, NodeFacts, RunState, RunStatus } from '../../workflows/kube
 import { ACTION, type RunRef } from './ids.js';
 import { capBlocks, codeBlock, context, esc, fields, header, section, slackDate, truncate, type Block } from './text.js';
 import { progressBlocks } from './progress.js';
+import { adviceBlock } from './advice-view.js';
 
 export const NODE_ROWS = 15;
 
@@ -50,6 +51,8 @@ export function nodeTable(nodes: NodeFacts[], max = NODE_ROWS): string {
 
 export function warnings(s: RunStatus): string[] {
   const w = [...s.plan.risks];
+  // Plans with advice say this (and more) in their Advice section.
+  if (s.plan.advice) return w;
   if (s.plan.targetMode === 'ipvs' && versionAtLeast(s.plan.version, 1, 35)) {
     w.unshift(`IPVS mode is deprecated upstream from Kubernetes v1.35 (this cluster runs ${s.plan.version}); nftables is the upstream direction.`);
   } else if (s.plan.targetMode === 'ipvs') {
@@ -89,6 +92,7 @@ function planBlocks(s: RunStatus): Block[] {
   for (const counts of Object.values(per)) for (const [k, v] of Object.entries(counts)) totals[k] = (totals[k] ?? 0) + v;
   const totalText = Object.entries(totals).map(([k, v]) => `${v} ${esc(k)}`).join(', ');
   blocks.push(section(`*Cleanup*: ${p.cleanup.method}${totalText ? ` — will remove ${totalText} across ${Object.keys(per).length} node(s)` : ''}`));
+  if (p.advice) blocks.push(adviceBlock(p.advice, p.targetMode));
   const w = warnings(s);
   if (w.length) blocks.push(section(truncate(`*Warnings*\n${w.map((x) => `:warning: ${esc(x)}`).join('\n')}`, 3000)));
   return blocks;

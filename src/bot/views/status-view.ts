@@ -33,8 +33,8 @@ export function statusView(runs: RunStatus[], target?: string, timeline?: Timeli
   return { text: `${runs.length} run(s)`, blocks: capBlocks(blocks) };
 }
 
-export function clustersView(list: { name: string; mode: ProxyMode | 'unknown'; production: boolean; error?: string }[]): { text: string; blocks: Block[] } {
+export function clustersView(list: { name: string; mode: ProxyMode | 'unknown'; production: boolean; error?: string; recommendation?: string }[]): { text: string; blocks: Block[] } {
   if (list.length === 0) return { text: 'No clusters configured.', blocks: [section('No clusters configured.')] };
-  const lines = list.map((c) => `• *${esc(c.name)}*${c.production ? ' (production)' : ''}: ${c.error ? `:warning: unreachable (${esc(c.error)})` : `kube-proxy mode \`${c.mode}\``}`);
+  const lines = list.map((c) => `• *${esc(c.name)}*${c.production ? ' (production)' : ''}: ${c.error ? `:warning: unreachable (${esc(c.error)})` : `kube-proxy mode \`${c.mode}\`${c.recommendation ? ` · recommended: ${esc(c.recommendation)}` : ''}`}`);
   return { text: lines.join('\n').replace(/[*`]/g, ''), blocks: [section(truncate(lines.join('\n'), 3000))] };
 }
