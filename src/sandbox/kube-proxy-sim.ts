@@ -135,8 +135,9 @@ export function startKubeProxy(inp: StartInput): KubeProxyStart {
 export function program(host: HostState, mode: ProxyMode, scheduler: string, strictARP: boolean, services: ServicePort[]): void {
   host.proxyMode = mode;
   if (mode === 'nftables') {
-    // Starting in nftables mode cleans up iptables and IPVS leftovers (platformCleanup).
-    for (const s of host.kubernetesIpvs()) host.ipvs.delete(host.ipvsKey(s));
+    // Starting in nftables mode cleans up iptables and IPVS leftovers (platformCleanup). The IPVS part
+    // (ipvs.CleanupLeftovers) flushes the WHOLE table, non-Kubernetes services included, whenever ip_vs loads.
+    if (host.modprobe('ip_vs')) host.ipvs.clear();
     host.kubeIpvs0 = null;
     for (const c of [...host.nat]) if (c.startsWith('KUBE-')) host.nat.delete(c);
     for (const c of [...host.filter]) if (c.startsWith('KUBE-')) host.filter.delete(c);

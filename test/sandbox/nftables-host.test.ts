@@ -34,6 +34,14 @@ describe('sandbox nftables mode', () => {
     expect(h.kubernetesIpvs()).toEqual([]);
   });
 
+  it('starting in nftables mode flushes the whole IPVS table (upstream ipvs.CleanupLeftovers), foreign services too', () => {
+    const h = new HostState('n1', '6.1.0-27-amd64', true);
+    program(h, 'iptables', 'rr', false, SERVICES);
+    h.addIpvs({ proto: 'TCP', address: '192.168.10.5', port: 80, scheduler: 'wlc' });
+    startKubeProxy({ host: h, version: 'v1.33.4', configText: conf('nftables'), services: SERVICES });
+    expect(h.ipvs.size).toBe(0);
+  });
+
   it('kernel 5.10: kube-proxy exits with "requires kernel 5.13 or later" and serves no /proxyMode', () => {
     const h = new HostState('n1', '5.10.0-28-amd64', true);
     const r = startKubeProxy({ host: h, version: 'v1.33.4', configText: conf('nftables'), services: SERVICES });

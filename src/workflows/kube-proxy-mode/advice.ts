@@ -128,6 +128,7 @@ export function advise(inp: AdviceInput): Advice {
     warnings.push('NodePorts on 127.0.0.1 work only in iptables mode; IPVS and nftables drop them. Before switching, check kubeproxy_iptables_localhost_nodeports_accepted_packets_total on each node: non-zero means something uses localhost:<nodePort> and will break.');
   }
   if (target === 'nftables') {
+    warnings.push('kube-proxy flushes the whole IPVS table each time it starts in nftables mode (its cleanup of IPVS mode), including services Kubernetes did not create (keepalived/LVS); the prep Jobs stop the run on nodes that have such services.');
     warnings.push('nftables mode serves NodePorts only on the node\'s primary IP (nodePortAddresses: primary) and has no conntrack invalid-packet drop (set conntrack.tcpBeLiberal if you relied on it).');
   }
   // externalTrafficPolicy: Local LoadBalancers behave differently in IPVS (domain §6.4).

@@ -57,6 +57,9 @@ describe('issue #7 plan side', () => {
     expect(nft.find((c) => c.id === 'prep-modules')?.message).toMatch(/^Kernel modules for nftables mode could not be loaded on worker-2/);
     expect(nft.find((c) => c.id === 'prep-failed')?.nodes).toEqual(['worker-1']);
     expect(nft.find((c) => c.id === 'prep-details')?.message).toMatch(/worker-1: kernel 5\.10\.0-28-amd64 is older than 5\.13/);
+    const foreign = prepChecks({ 'worker-3': r({ ok: true, errors: [], modules: { nf_tables: 'loaded' }, foreignIpvsServicesCount: 1 }) }, anInput({ targetMode: 'nftables' }));
+    expect(foreign.find((c) => c.id === 'prep-foreign-ipvs')).toMatchObject({ verdict: 'block', nodes: ['worker-3'], message: expect.stringMatching(/flushes the whole IPVS table/) });
+    expect(prepChecks({ 'worker-3': r({ ok: true, errors: [], modules: {}, foreignIpvsServicesCount: 1 }) }, anInput({ targetMode: 'ipvs' })).find((c) => c.id === 'prep-foreign-ipvs')?.verdict).toBe('warn');
     const ipt = prepChecks({ 'worker-1': r({ ok: true, errors: [], modules: { nf_conntrack: 'loaded' } }) }, anInput({ targetMode: 'iptables' }));
     expect(ipt.map((c) => c.verdict)).toEqual(['pass']);
   });

@@ -219,6 +219,19 @@ describe('nftables as a kube-proxy-mode target, against the sandbox', () => {
     for (const [node, log] of await kubeProxyLogs(cluster)) expect(log, node).toContain('Using nftables Proxier');
   });
 
+  it('non-Kubernetes IPVS services (keepalived) stop an nftables run before the switch: nftables kube-proxy would flush them', async () => {
+    const { sb, cluster, h } = await setup({ foreignIpvsServices: [{ node: 'k8s-worker-1', address: '192.168.10.5', port: 80 }] });
+    const run = await h.planAndRun(PlanInput.parse({ targetMode: 'nftables' }));
+    expect(['failed', 'rolled_back']).toContain(run.state);
+    expect(run.reason).toMatch(/k8s-worker-1.*flushes the whole IPVS table each time it starts in nftables mode/);
+    expect(await modeOf(cluster)).toBe('');
+    expect(sb.cluster.host('k8s-worker-1').foreignIpvs().map((s) => `${s.address}:${s.port}`)).toEqual(['192.168.10.5:80']);
+    // The same node may move to IPVS: targeted cleanup keeps the service (a warning, not a block).
+    const ipvs = await h.planAndRun(PlanInput.parse({}));
+    expect(ipvs.state, ipvs.reason).toBe('succeeded');
+    expect(sb.cluster.host('k8s-worker-1').foreignIpvs().map((s) => `${s.address}:${s.port}`)).toEqual(['192.168.10.5:80']);
+  });
+
   it('the prep Job stops the run before the switch when a host kernel turns out older than 5.13', async () => {
     const { sb, cluster, h } = await setup();
     // The Node object still says 6.1 (so the plan passes); the host itself runs 5.10 (what uname -r reports).

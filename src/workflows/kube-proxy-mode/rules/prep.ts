@@ -25,7 +25,14 @@ export function prepChecks(results: Record<string, PrepResult>, input: PlanInput
   if (failed.length > 0) {
     out.push({ id: 'prep-failed', verdict: 'block', nodes: failed, message: `Node preparation failed on ${nameList(failed)}.` });
   }
-  if (foreign.length > 0) {
+  if (foreign.length > 0 && input.targetMode === 'nftables') {
+    // kube-proxy's own start-up cleanup in nftables mode (platformCleanup → ipvs.CleanupLeftovers) flushes the whole
+    // IPVS table whenever ip_vs loads, on every start: such services cannot coexist with nftables mode.
+    out.push({
+      id: 'prep-foreign-ipvs', verdict: 'block', nodes: foreign,
+      message: `IPVS services not created by Kubernetes (keepalived/LVS?) exist on ${nameList(foreign)}; kube-proxy flushes the whole IPVS table each time it starts in nftables mode. Move them off these nodes first, or stay on iptables or IPVS.`,
+    });
+  } else if (foreign.length > 0) {
     out.push({
       id: 'prep-foreign-ipvs', verdict: input.cleanup === 'kube-proxy' ? 'block' : 'warn', nodes: foreign,
       message: input.cleanup === 'kube-proxy'
