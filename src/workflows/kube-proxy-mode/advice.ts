@@ -30,6 +30,8 @@ export interface AdviceInput {
   localhostNodePorts?: boolean;
   /** config.conf says `mode: ""`: kube-proxy picks its default (iptables on Linux today). */
   modeUnset?: boolean;
+  /** false: no kube-system/kube-proxy DaemonSet (embedded, static pod, or replaced by the CNI). */
+  kubeProxyPresent?: boolean;
 }
 
 export type Advice = PlanAdvice;
@@ -105,6 +107,9 @@ export function advise(inp: AdviceInput): Advice {
   const kernels = nftablesKernels(inp.nodes);
   const target = inp.targetMode;
   const warnings: string[] = [];
+  if (inp.kubeProxyPresent === false) {
+    warnings.push('No kube-system/kube-proxy DaemonSet: kube-proxy is embedded (k3s), a static pod (RKE2) or replaced by the CNI; this advice only applies where kube-proxy itself handles Services.');
+  }
   const ipvsRelevant = target === 'ipvs' || inp.currentMode === 'ipvs';
   warnings.push(...ipvsTimeline(v, inp.ipvsFeatureGate, ipvsRelevant));
 
@@ -179,6 +184,7 @@ export function adviseFromFacts(facts: ClusterFacts, targetMode?: ProxyMode): Ad
     version: ctx.kubeProxyVersion ? `v${format(ctx.kubeProxyVersion)}` : facts.version.gitVersion,
     currentMode: ctx.currentMode ?? 'iptables',
     ...('mode' in ctx.settings && ctx.settings.mode === '' ? { modeUnset: true } : {}),
+    kubeProxyPresent: facts.daemonSet !== undefined,
     ...(targetMode ? { targetMode } : {}),
     nodes: facts.nodes.map((nd) => ({ name: nd.name, kernelVersion: nd.kernelVersion })),
     workloads: facts.workloads,

@@ -101,6 +101,11 @@ describe('src/workflows/kube-proxy-mode/advice', () => {
     expect(joined(adviseFromFacts(aCluster()).warnings)).toMatch(/sets no mode/);
   });
 
+  it('says when there is no kube-proxy DaemonSet to apply the advice to', () => {
+    expect(adviseFromFacts(aCluster({ daemonSet: null })).warnings[0]).toMatch(/^No kube-system\/kube-proxy DaemonSet/);
+    expect(joined(adviseFromFacts(aCluster()).warnings)).not.toMatch(/No kube-system\/kube-proxy DaemonSet/);
+  });
+
   it('reads the kube-proxy version from the DaemonSet image and the feature gate from config.conf', () => {
     const withGate = `${setProxyMode(KUBEADM_CONFIG_CONF, { mode: 'ipvs' })}\nfeatureGates:\n  KubeProxyIPVS: true\n`;
     expect(configExtras(withGate)).toEqual({ ipvsFeatureGate: true });
