@@ -76,12 +76,14 @@ describe('e2e: migrate and roll back through Slack', () => {
     setModeBehindBotsBack(e.sandbox().store, 'nftables');
     const n = e.slack.ephemeralsFor(ALICE).length;
     await e.command(ALICE, 'clusters');
-    const clusters = await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(n).find((x) => JSON.stringify(x.blocks ?? x.text).includes('nftables')), 15_000, 'the clusters answer with nftables');
+    // The recommendation names nftables on every cluster, so look for the mode itself, not for the word.
+    const modeShown = (x: { text: string; blocks?: unknown }, mode: string) => JSON.stringify(x.blocks ?? x.text).includes('kube-proxy mode `' + mode + '`');
+    const clusters = await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(n).find((x) => modeShown(x, 'nftables')), 15_000, 'the clusters answer with nftables');
     expect(JSON.stringify(clusters.blocks ?? clusters.text)).toContain('sandbox');
     setModeBehindBotsBack(e.sandbox().store, 'ipvs');
     const m = e.slack.ephemeralsFor(ALICE).length;
     await e.command(ALICE, 'clusters');
-    await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(m).find((x) => /ipvs/.test(JSON.stringify(x.blocks ?? x.text)) && !JSON.stringify(x.blocks ?? x.text).includes('nftables')), 15_000, 'the clusters answer with ipvs');
+    await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(m).find((x) => modeShown(x, 'ipvs')), 15_000, 'the clusters answer with ipvs');
   });
 
   it('rollback is approval-gated and brings every node back to iptables', async () => {

@@ -100,8 +100,14 @@ export function batchJobSelector(specs: NodeJobSpec[]): string | undefined {
 /** Ensures every Job, then waits for all of them with one watch (not one per node). */
 export async function runJobs(ctx: Ctx, specs: NodeJobSpec[]): Promise<JobResult[]> {
   if (specs.length === 0) return [];
+  await Promise.all(specs.map((s) => ctx.deps.cluster.ensureJob(s)));
+  return awaitJobs(ctx, specs);
+}
+
+/** Waits, with one watch, for Jobs that were all ensured already. */
+async function awaitJobs(ctx: Ctx, specs: NodeJobSpec[]): Promise<JobResult[]> {
+  if (specs.length === 0) return [];
   const { cluster, jobs, timing } = ctx.deps;
-  await Promise.all(specs.map((s) => cluster.ensureJob(s)));
   const labelSelector = batchJobSelector(specs);
   const done = await cluster.waitForJobs(jobs.namespace, specs.map((s) => s.name), { timeoutMs: timing.jobTimeoutMs, ...(labelSelector ? { labelSelector } : {}) });
   const byName = new Map(done.map((j) => [j.name, j]));
@@ -125,6 +131,7 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
   const snap = snapshotResult(ctx);
   const problems = new Map<string, string[]>(targets.map((t) => [t.node, []]));
   const logs = new Map<string, string>();
+  const cleanupJobs = new Map<string, NodeJobSpec>();
   await Promise.all(targets.map(async ({ node, pod }) => {
     try {
       const log = await cluster.podLogs(KUBE_PROXY_NAMESPACE, pod.name, { tailLines: 200 });
@@ -133,12 +140,17 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
     } catch (e) {
       problems.get(node)!.push(`could not read the kube-proxy log (${e instanceof Error ? e.message : String(e)})`);
     }
+    // A node's cleanup Job starts as soon as its own log is judged, not once the whole batch's logs are read.
+    if (o.cleanup === 'targeted' && problems.get(node)!.length === 0) {
+      const spec = jobs.cleanup(node, { fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt });
+      await cluster.ensureJob(spec);
+      cleanupJobs.set(node, spec);
+    }
   }));
   const cleanups = new Map<string, CleanupResult>();
   if (o.cleanup === 'targeted') {
-    const todo = targets.filter((t) => problems.get(t.node)!.length === 0);
-    const specs = todo.map((t) => jobs.cleanup(t.node, { fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt }));
-    const results = await runJobs(ctx, specs);
+    const todo = targets.filter((t) => cleanupJobs.has(t.node));
+    const results = await awaitJobs(ctx, todo.map((t) => cleanupJobs.get(t.node)!));
     todo.forEach((t, i) => {
       const r = readResult(CleanupResult, jobResult(results[i]!));
       cleanups.set(t.node, r);
