@@ -71,6 +71,12 @@ export interface NodeJobSpec {
   name: string;
   namespace: string;
   manifest: Record<string, unknown>;
+  /**
+   * A ConfigMap the Job's pod mounts (the node scripts), created in the Job's namespace before the Job. Its name
+   * must be derived from its content (it is created immutable and never updated), so one ConfigMap serves every
+   * Job that runs the same scripts.
+   */
+  configMap?: { name: string; data: Record<string, string> };
 }
 
 export interface ServiceInfo { name: string; namespace: string; clusterIP?: string; ports: { port: number; protocol: string }[] }

@@ -33,6 +33,7 @@ export interface K8sClusterOptions {
 export interface LoadKubeConfigOptions { kubeconfig?: string; context?: string; inCluster?: boolean }
 
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=ipvs-bot';
+const CONFIGMAP_RECHECK_MS = 60_000;
 const API_GROUPS: Record<string, string> = {
   daemonsets: 'apps', deployments: 'apps', controllerrevisions: 'apps', jobs: 'batch',
   selfsubjectaccessreviews: 'authorization.k8s.io', leases: 'coordination.k8s.io',
@@ -82,6 +83,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
   private readonly watchTimeoutSeconds: number;
   private counts: RequestStats = emptyStats();
   private uid?: string;
+  private readonly jobConfigMaps = new Map<string, { at: number; done: Promise<void> }>();
 
   constructor(kc: KubeConfig, opts: K8sClusterOptions = {}) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -231,17 +233,43 @@ export class K8sCluster implements Cluster, AccessReviewer {
   // --- Jobs ------------------------------------------------------------------------------------------------------
 
   async ensureJob(spec: NodeJobSpec): Promise<void> {
-    const create = () => this.call('create', `create job ${spec.namespace}/${spec.name}`, () =>
-      this.batch.createNamespacedJob({ namespace: spec.namespace, body: spec.manifest as Obj, fieldManager: 'ipvs-bot' }, this.opts()));
+    if (spec.configMap) await this.ensureJobConfigMap(spec.namespace, spec.configMap);
+    await this.ensureInJobNamespace(spec.namespace, () => this.call('create', `create job ${spec.namespace}/${spec.name}`, () =>
+      this.batch.createNamespacedJob({ namespace: spec.namespace, body: spec.manifest as Obj, fieldManager: 'ipvs-bot' }, this.opts())));
+  }
+
+  /**
+   * The Jobs' ConfigMap is named by its content and immutable, so "exists" means "right". Ensured once per
+   * CONFIGMAP_RECHECK_MS and shared by concurrent callers: a 1,000-node batch costs one create, not 1,000, and a
+   * ConfigMap someone deleted meanwhile comes back within a minute.
+   */
+  private ensureJobConfigMap(namespace: string, cm: { name: string; data: Record<string, string> }): Promise<void> {
+    const key = `${namespace}/${cm.name}`;
+    const known = this.jobConfigMaps.get(key);
+    if (known && Date.now() - known.at < CONFIGMAP_RECHECK_MS) return known.done;
+    const body = {
+      apiVersion: 'v1', kind: 'ConfigMap', immutable: true,
+      metadata: { name: cm.name, namespace, labels: { 'app.kubernetes.io/managed-by': 'ipvs-bot' } },
+      data: cm.data,
+    };
+    const done = this.ensureInJobNamespace(namespace, () => this.call('create', `create configmap ${namespace}/${cm.name}`, () =>
+      this.core.createNamespacedConfigMap({ namespace, body, fieldManager: 'ipvs-bot' }, this.opts())));
+    this.jobConfigMaps.set(key, { at: Date.now(), done });
+    done.catch(() => { if (this.jobConfigMaps.get(key)?.done === done) this.jobConfigMaps.delete(key); });
+    return done;
+  }
+
+  /** Creates an object in the Jobs' namespace with ensure semantics (an existing one with that name is ours). */
+  private async ensureInJobNamespace(namespace: string, create: () => Promise<unknown>): Promise<void> {
     try {
       await create();
     } catch (e) {
       const err = toK8sError(e);
       if (err.alreadyExists) return; // same deterministic name: this run already created it
       if (err.kind === 'NotFound') {
-        // The namespace was missing when we tried. A concurrent ensureJob may have created it since, so its
-        // existence now is no reason to give up: create it only if still absent, then try the Job once more.
-        if (!(await this.namespaceExists(spec.namespace))) await this.ensureNamespace(spec.namespace);
+        // The namespace was missing when we tried. A concurrent call may have created it since, so its
+        // existence now is no reason to give up: create it only if still absent, then try once more.
+        if (!(await this.namespaceExists(namespace))) await this.ensureNamespace(namespace);
         try { await create(); } catch (e2) { if (!toK8sError(e2).alreadyExists) throw e2; }
         return;
       }

@@ -45,6 +45,7 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
 
   // Lets ensureJob tell "the Job namespace is missing" from other errors (it is created by deploy/namespaces.yaml).
   T({ verb: 'get', group: '', resource: 'namespaces', resourceName: JOB_NAMESPACE, why: 'check that the Job namespace exists' }),
+  T({ verb: 'create', group: '', resource: 'configmaps', namespace: JOB_NAMESPACE, why: 'store the node scripts the Jobs mount (immutable, named by their content)' }),
   T({ verb: 'create', group: 'batch', resource: 'jobs', namespace: JOB_NAMESPACE, why: 'run the per-node prep / verify / cleanup Jobs' }),
   T({ verb: 'list', group: 'batch', resource: 'jobs', namespace: JOB_NAMESPACE, why: 'start a watch on the run\'s Jobs' }),
   T({ verb: 'watch', group: 'batch', resource: 'jobs', namespace: JOB_NAMESPACE, why: 'wait for the node Jobs to finish' }),

@@ -186,6 +186,37 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     expect(api.get('jobs', 'ipvs-bot-jobs', a.name)).toBeUndefined();
   });
 
+  it('creates a Job\'s ConfigMap once, immutable, before 20 concurrent Jobs that mount it (namespace missing at first)', async () => {
+    const c = cluster();
+    const cm = { name: 'ipvs-bot-scripts-0123abcd', data: { 'prep.sh': 'echo prep\n' } };
+    const specs = Array.from({ length: 20 }, (_, i) => ({ ...nodeJobSpec({ runId: 'run1' }, { phase: 'prep', node: `n${i}`, targetMode: 'ipvs' }), configMap: cm }));
+    await Promise.all(specs.map((s) => c.ensureJob(s)));
+    await c.ensureJob(specs[0]!); // again: nothing new
+    const made = api.get('configmaps', 'ipvs-bot-jobs', cm.name)!;
+    expect(made.data).toEqual(cm.data);
+    expect(made.immutable).toBe(true);
+    expect(made.metadata.labels['app.kubernetes.io/managed-by']).toBe('ipvs-bot');
+    // One create that met the missing namespace (404) and one after creating it; the 20 Jobs waited for it.
+    expect(api.requests.filter((r) => r === 'POST /api/v1/namespaces/ipvs-bot-jobs/configmaps')).toHaveLength(2);
+    expect(api.requests.filter((r) => r === 'POST /api/v1/namespaces')).toHaveLength(1);
+    const firstJob = api.requests.indexOf('POST /apis/batch/v1/namespaces/ipvs-bot-jobs/jobs');
+    expect(firstJob).toBeGreaterThan(api.requests.lastIndexOf('POST /api/v1/namespaces/ipvs-bot-jobs/configmaps'));
+    for (const s of specs) expect(api.get('jobs', 'ipvs-bot-jobs', s.name)).toBeDefined();
+  });
+
+  it('does not remember a ConfigMap whose create failed: the next Job tries again', async () => {
+    const c = cluster();
+    api.put('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipvs-bot-jobs' } });
+    const cm = { name: 'ipvs-bot-scripts-feedbeef', data: { 'verify.sh': 'echo verify\n' } };
+    const spec = (n: string) => ({ ...nodeJobSpec({ runId: 'run1' }, { phase: 'prep', node: n, targetMode: 'ipvs' }), configMap: cm });
+    api.faults.failNext = 99;
+    await expect(c.ensureJob(spec('n1'))).rejects.toBeInstanceOf(K8sError);
+    api.faults.failNext = 0;
+    await c.ensureJob(spec('n2'));
+    expect(api.get('configmaps', 'ipvs-bot-jobs', cm.name)).toBeDefined();
+    expect(api.get('jobs', 'ipvs-bot-jobs', spec('n2').name)).toBeDefined();
+  });
+
   it('reports unfinished Jobs as running at the timeout and missing ones as failed', async () => {
     const c = cluster();
     const s = nodeJobSpec({ runId: 'run1' }, { phase: 'verify', node: 'k8s-cp-1', targetMode: 'ipvs', verify: { servicePorts: 1, dnsName: 'kubernetes.default.svc.cluster.local' }, attempt: '1' });

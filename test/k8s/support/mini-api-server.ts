@@ -70,6 +70,7 @@ export async function startMiniApi(): Promise<MiniApi> {
     ['POST', /^\/api\/v1\/namespaces$/, 'create:namespaces:cluster'],
     ['GET', /^\/api\/v1\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/, 'get:configmaps'],
     ['PATCH', /^\/api\/v1\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/, 'patch:configmaps'],
+    ['POST', /^\/api\/v1\/namespaces\/([^/]+)\/configmaps$/, 'create:configmaps'],
     ['GET', /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/daemonsets\/([^/]+)$/, 'get:daemonsets'],
     ['PATCH', /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/daemonsets\/([^/]+)$/, 'patch:daemonsets'],
     ['GET', /^\/api\/v1\/namespaces\/([^/]+)\/pods$/, 'list:pods'],
