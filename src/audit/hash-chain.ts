@@ -1,7 +1,7 @@
 // The chain rule, shared by the writer and the verifier:
 //   hash = sha256(prev_hash ‖ canonical JSON of {seq, ts, actor, cluster, runId, type, payload})
 // seq is inside the hashed content, so a deleted or reordered row breaks the chain as surely as an edited one.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -18,6 +18,7 @@ export function chainedContent(r: ChainedFields): string {
   return `{"actor":${JSON.stringify(r.actor)},"cluster":${JSON.stringify(r.cluster)},"payload":${JSON.stringify(r.payload)},"runId":${JSON.stringify(r.runId)},"seq":${r.seq},"ts":${JSON.stringify(r.ts)},"type":${JSON.stringify(r.type)}}`;
 }
 
+/** One-shot crypto.hash (Node ≥ 20.12): about twice as fast as a Hash object per row, which verify makes a million of. */
 export function rowHash(prevHash: string, row: ChainedFields): string {
-  return createHash('sha256').update(prevHash + chainedContent(row)).digest('hex');
+  return hash('sha256', prevHash + chainedContent(row), 'hex');
 }
