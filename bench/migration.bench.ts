@@ -85,6 +85,10 @@ async function calibrate(sb: Sandbox, nodes: string[], reps: number): Promise<Ca
     const t0 = performance.now();
     for (const node of nodes) {
       const spec = factory.verify(node, { targetMode: 'iptables', targets: { servicePorts: 0, dnsName: 'kubernetes.default.svc.cluster.local' }, attempt: `c${rep}` });
+      // The scripts' ConfigMap the Jobs mount, as ensureJob creates it before the first Job.
+      if (spec.configMap && !sb.store.peek('configmaps', JOB_NS, spec.configMap.name)) {
+        sb.store.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: spec.configMap.name, namespace: JOB_NS }, data: { ...spec.configMap.data } });
+      }
       const o = structuredClone(spec.manifest) as K8sObject;
       const uid = randomUUID();
       applyCreateDefaults('jobs', o, uid);

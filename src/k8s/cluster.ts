@@ -66,6 +66,10 @@ export interface JobResult {
   result?: Record<string, unknown>;
 }
 
+export interface PodWaitTarget { node: string; notUid?: string }
+/** A node's pod wait: the pod it settled on (Ready, or failed: check `ready`), or why there is none (Timeout). */
+export type PodWaitOutcome = { node: string; pod: PodInfo; error?: undefined } | { node: string; pod?: undefined; error: Error };
+
 export interface NodeJobSpec {
   /** Deterministic per run, node and phase, so that a re-run after a crash finds the same Job. */
   name: string;
@@ -101,6 +105,14 @@ export interface Cluster {
   deletePod(namespace: string, name: string, uid?: string): Promise<void>;
   /** Waits (with a watch, not polling) until a pod matching the selector on the node, other than `notUid`, is Ready or fails. */
   waitForPodOnNode(namespace: string, labelSelector: string, node: string, opts: { notUid?: string; timeoutMs: number }): Promise<PodInfo>;
+  /**
+   * waitForPodOnNode for many nodes with one list + one watch (a batch of restarts costs two requests, not two per
+   * node). Each node settles on its own: a Ready or failed (crash-looping, …) pod other than its `notUid`, or a
+   * Timeout naming the node. `onSettled` hears each node as it settles (must not throw); the promise resolves with
+   * every node's outcome, in `targets` order, once all settled.
+   */
+  waitForPodsOnNodes(namespace: string, labelSelector: string, targets: readonly PodWaitTarget[],
+    opts: { timeoutMs: number; onSettled?: (outcome: PodWaitOutcome) => void }): Promise<PodWaitOutcome[]>;
   podLogs(namespace: string, name: string, opts?: { tailLines?: number; previous?: boolean }): Promise<string>;
 
   /** Create the Job unless one with that name exists (ensure semantics). */
@@ -110,7 +122,11 @@ export interface Cluster {
    * `labelSelector` narrows the watch and the result lookup to these Jobs' labels (e.g. run and phase): finished
    * Jobs stay for their TTL (an hour), so on a big cluster the unnarrowed list holds thousands of them.
    */
-  waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number; labelSelector?: string }): Promise<JobResult[]>;
+  /**
+   * `onResult` hears each Job as soon as it finished and its result was read (results are then read in small groups
+   * while the others still run, instead of all at the end), so callers can act per node without waiting for the batch.
+   */
+  waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number; labelSelector?: string; onResult?: (r: JobResult) => void }): Promise<JobResult[]>;
   deleteJob(namespace: string, name: string): Promise<void>;
 }
 

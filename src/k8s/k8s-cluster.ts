@@ -5,9 +5,11 @@ import {
   ApiException, AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, KubeConfig, Observable, PatchStrategy,
   VersionApi, Watch, setHeaderOptions,
 } from '@kubernetes/client-node';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type {
-  AccessReviewer, Cluster, ConfigMapInfo, DaemonSetInfo, JobResult, NodeInfo, NodeJobSpec, PodInfo, RequestStats,
-  RequestVerb, ServiceInfo,
+  AccessReviewer, Cluster, ConfigMapInfo, DaemonSetInfo, JobResult, NodeInfo, NodeJobSpec, PodInfo, PodWaitOutcome,
+  PodWaitTarget, RequestStats, RequestVerb, ServiceInfo,
 } from './cluster.js';
 import { K8sError, fromHttp, toK8sError } from './errors.js';
 import {
@@ -84,6 +86,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
   private counts: RequestStats = emptyStats();
   private uid?: string;
   private readonly jobConfigMaps = new Map<string, { at: number; done: Promise<void> }>();
+  private readonly agents = new Map<string, HttpAgent>();
 
   constructor(kc: KubeConfig, opts: K8sClusterOptions = {}) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -204,25 +207,48 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   async waitForPodOnNode(namespace: string, labelSelector: string, node: string, opts: { notUid?: string; timeoutMs: number }): Promise<PodInfo> {
-    let last: PodInfo | undefined;
-    const what = `pods ${labelSelector} on ${node}`;
-    const found = await watchUntil<PodInfo>(this.watchDeps(what, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      () => this.core.listNamespacedPod({ namespace, labelSelector, fieldSelector: `spec.nodeName=${node}` }, this.opts())), {
-      what,
-      query: { labelSelector, fieldSelector: `spec.nodeName=${node}` },
-      timeoutMs: opts.timeoutMs,
-      handle: (type, o) => {
-        if (type === 'DELETED' || o?.spec?.nodeName !== node || o?.metadata?.uid === opts.notUid) return undefined;
-        const p = toPodInfo(o);
-        if (p.deleting) return undefined;
-        last = p;
-        return p.ready || podFailed(p) ? p : undefined;
-      },
-    });
-    if (found) return found;
-    const seen = last ? ` (last seen: ${last.name} ${last.phase}${last.reason ? `, ${last.reason}` : ''})` : ' (no new pod seen)';
-    throw new K8sError(`no Ready pod matching ${labelSelector} on node ${node} within ${Math.round(opts.timeoutMs / 1000)} s${seen}`,
-      { kind: 'Timeout', status: 0, reason: 'WaitTimeout', retryable: false });
+    const [o] = await this.waitForPodsOnNodes(namespace, labelSelector, [{ node, ...(opts.notUid ? { notUid: opts.notUid } : {}) }], { timeoutMs: opts.timeoutMs });
+    if (o?.pod) return o.pod;
+    throw o?.error ?? new Error(`no outcome for node ${node}`);
+  }
+
+  async waitForPodsOnNodes(namespace: string, labelSelector: string, targets: readonly PodWaitTarget[],
+    opts: { timeoutMs: number; onSettled?: (outcome: PodWaitOutcome) => void }): Promise<PodWaitOutcome[]> {
+    const pending = new Map<string, string | undefined>(targets.map((t) => [t.node, t.notUid]));
+    const last = new Map<string, PodInfo>();
+    const out = new Map<string, PodWaitOutcome>();
+    const settle = (o: PodWaitOutcome) => { pending.delete(o.node); out.set(o.node, o); opts.onSettled?.(o); };
+    if (pending.size > 0) {
+      // One node: the server filters by node. Many: field selectors have no set form, so the watch takes the
+      // selector's pods on every node and keeps the batch's.
+      const only = pending.size === 1 ? [...pending.keys()][0]! : undefined;
+      const query = { labelSelector, ...(only !== undefined ? { fieldSelector: `spec.nodeName=${only}` } : {}) };
+      const what = only !== undefined ? `pods ${labelSelector} on ${only}` : `pods ${labelSelector} on ${pending.size} nodes`;
+      await watchUntil<true>(this.watchDeps(what, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+        () => this.core.listNamespacedPod({ namespace, ...query }, this.opts())), {
+        what,
+        query,
+        timeoutMs: opts.timeoutMs,
+        handle: (type, o) => {
+          const node: string | undefined = o?.spec?.nodeName;
+          if (type !== 'DELETED' && node !== undefined && pending.has(node) && o?.metadata?.uid !== pending.get(node)) {
+            const p = toPodInfo(o);
+            if (!p.deleting) {
+              last.set(node, p);
+              if (p.ready || podFailed(p)) settle({ node, pod: p });
+            }
+          }
+          return pending.size === 0 ? true : undefined;
+        },
+      });
+    }
+    for (const node of [...pending.keys()]) {
+      const seen = last.get(node);
+      const text = seen ? ` (last seen: ${seen.name} ${seen.phase}${seen.reason ? `, ${seen.reason}` : ''})` : ' (no new pod seen)';
+      settle({ node, error: new K8sError(`no Ready pod matching ${labelSelector} on node ${node} within ${Math.round(opts.timeoutMs / 1000)} s${text}`,
+        { kind: 'Timeout', status: 0, reason: 'WaitTimeout', retryable: false }) });
+    }
+    return targets.map((t) => out.get(t.node)!);
   }
 
   async podLogs(namespace: string, name: string, opts: { tailLines?: number; previous?: boolean } = {}): Promise<string> {
@@ -277,12 +303,21 @@ export class K8sCluster implements Cluster, AccessReviewer {
     }
   }
 
-  async waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number; labelSelector?: string }): Promise<JobResult[]> {
+  async waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number; labelSelector?: string; onResult?: (r: JobResult) => void }): Promise<JobResult[]> {
     const selector = opts.labelSelector ? `${MANAGED_SELECTOR},${opts.labelSelector}` : MANAGED_SELECTOR;
     const wanted = new Set(names);
     const done = new Map<string, JobResult>();
     const runs = new Set<string>();
     const seen = new Set<string>();
+    const nodeOf = new Map<string, string>();
+    const results = opts.onResult ? new ResultReader((batch) => this.attachResults(namespace, batch, runs, groupSelector(batch)), opts.onResult) : undefined;
+    // With onResult, each group of finished Jobs has its results read at once (one pod list for the group's nodes).
+    const groupSelector = (batch: JobResult[]) => {
+      const nodes = batch.map((r) => nodeOf.get(r.name));
+      if (!opts.labelSelector || nodes.some((n) => n === undefined)) return opts.labelSelector ? selector : undefined;
+      return `${selector},ipvs-bot/node in (${[...new Set(nodes)].sort().join(',')})`;
+    };
+    const finish = (r: JobResult) => { done.set(r.name, r); results?.add(r); };
     if (wanted.size > 0) {
       await watchUntil<true>(this.watchDeps(`jobs in ${namespace}`, `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`,
         () => this.batch.listNamespacedJob({ namespace, labelSelector: selector }, this.opts())), {
@@ -293,24 +328,28 @@ export class K8sCluster implements Cluster, AccessReviewer {
           const name: string | undefined = o?.metadata?.name;
           if (initial === 'listed') {
             // After a (re-)list, Jobs that are not there any more (TTL, someone deleted them) cannot finish.
-            for (const n of wanted) if (!done.has(n) && !seen.has(n)) done.set(n, { name: n, outcome: 'failed', reason: 'NotFound' });
+            for (const n of wanted) if (!done.has(n) && !seen.has(n)) finish({ name: n, outcome: 'failed', reason: 'NotFound' });
             return done.size === wanted.size ? true : undefined;
           }
           if (!name || !wanted.has(name)) return undefined;
           seen.add(name);
           const run = o.metadata?.labels?.['ipvs-bot/run'];
           if (run) runs.add(run);
-          if (type === 'DELETED') { if (!done.has(name)) done.set(name, { name, outcome: 'failed', reason: 'Deleted' }); }
+          const node = o.metadata?.labels?.['ipvs-bot/node'];
+          if (node) nodeOf.set(name, node);
+          if (done.has(name)) return undefined;
+          if (type === 'DELETED') finish({ name, outcome: 'failed', reason: 'Deleted' });
           else {
             const oc = jobOutcome(o);
-            if (oc.outcome !== 'running') done.set(name, { name, ...oc });
+            if (oc.outcome !== 'running') finish({ name, ...oc });
           }
           return done.size === wanted.size ? true : undefined;
         },
         resetOnList: () => seen.clear(),
       });
     }
-    await this.attachResults(namespace, [...done.values()], runs, opts.labelSelector ? selector : undefined);
+    if (results) await results.drained();
+    else await this.attachResults(namespace, [...done.values()], runs, opts.labelSelector ? selector : undefined);
     return names.map((n) => done.get(n) ?? { name: n, outcome: 'running' as const });
   }
 
@@ -403,15 +442,40 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return withRetry(this.retry, what, attempt, () => { this.counts.retries++; });
   }
 
-  /** Per-request options: a timeout signal, and for patches the patch content type. */
+  /** Per-request options: a timeout signal, a kept-alive connection, and for patches the patch content type. */
   private opts(patchType?: string) {
     const ms = this.requestTimeoutMs;
     const timeout = {
-      pre: (ctx: Obj) => { ctx.setSignal(AbortSignal.timeout(ms)); return new Observable(Promise.resolve(ctx)); },
+      pre: (ctx: Obj) => {
+        ctx.setSignal(AbortSignal.timeout(ms));
+        const agent = this.keepAlive(ctx.getAgent());
+        if (agent) ctx.setAgent(agent);
+        return new Observable(Promise.resolve(ctx));
+      },
       post: (resp: Obj) => new Observable(Promise.resolve(resp)),
     };
     const base = { middleware: [timeout], middlewareMergeStrategy: 'append' as const };
     return (patchType ? setHeaderOptions('Content-Type', patchType, base as Obj) : base) as Obj;
+  }
+
+  /**
+   * client-node gives every request a new Agent, i.e. a new connection (and TLS handshake): a batch of 100 deletes
+   * opened 100 connections. Requests share one keep-alive Agent per set of TLS options instead (plain http(s) Agents
+   * only; proxy agents are left as they are). Keyed by the options, so changed client credentials get a new Agent.
+   */
+  private keepAlive(given: unknown): HttpAgent | undefined {
+    const ctor: unknown = (given as { constructor?: unknown } | undefined)?.constructor;
+    if (ctor !== HttpAgent && ctor !== HttpsAgent) return undefined;
+    const o = (given as { options: Record<string, unknown> }).options;
+    const tls = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => String(o[k] ?? '')).join('\0');
+    const key = `${ctor === HttpsAgent ? 'https' : 'http'}\0${tls}`;
+    let shared = this.agents.get(key);
+    if (!shared) {
+      const opts = { ...o, keepAlive: true };
+      shared = ctor === HttpsAgent ? new HttpsAgent(opts) : new HttpAgent(opts);
+      this.agents.set(key, shared);
+    }
+    return shared;
   }
 
   private watchDeps(what: string, path: string, list: () => Promise<{ items: unknown[]; metadata?: { resourceVersion?: string } }>): WatchDeps {
@@ -450,6 +514,50 @@ export class K8sCluster implements Cluster, AccessReviewer {
         end({ error: code ? new ApiException(code, String((err as Error).message), undefined, {}) : err });
       }).then((c) => { controller = c; if (settled) c.abort(); }, (e: unknown) => end({ error: e }));
     });
+  }
+}
+
+/**
+ * Reads finished Jobs' results in groups: the first finished Job is read at once, the ones finishing meanwhile wait for
+ * that read (and READ_SPACING_MS) and go together in the next, so a batch costs a few pod lists and no Job waits for
+ * the whole batch.
+ */
+const READ_SPACING_MS = 40;
+class ResultReader {
+  private queue: JobResult[] = [];
+  private reading: Promise<void> | undefined;
+  private failure: unknown;
+  private lastRead = 0;
+
+  constructor(private readonly read: (batch: JobResult[]) => Promise<void>, private readonly onResult: (r: JobResult) => void) {}
+
+  add(r: JobResult): void {
+    this.queue.push(r);
+    // After the current event's handler: the Jobs finishing in the same chunk of watch events share the read.
+    if (!this.reading) this.reading = Promise.resolve().then(() => this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    while (this.queue.length > 0) {
+      // Reads start at least READ_SPACING_MS apart, so Jobs finishing one by one still share reads.
+      const wait = this.lastRead + READ_SPACING_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.lastRead = Date.now();
+      const batch = this.queue;
+      this.queue = [];
+      // A group whose read failed is not reported: the wait rejects with the failure instead (the step retries).
+      try {
+        await this.read(batch);
+        for (const r of batch) this.onResult(r);
+      } catch (e) { this.failure ??= e; }
+    }
+    this.reading = undefined;
+  }
+
+  /** Resolves once every added Job was read and reported; rejects with the first read failure. */
+  async drained(): Promise<void> {
+    while (this.reading) await this.reading;
+    if (this.failure) throw this.failure;
   }
 }
 

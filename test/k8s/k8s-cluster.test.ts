@@ -91,6 +91,40 @@ describe('src/k8s/k8s-cluster against the sandbox', () => {
     for (const s of [...noise, ...specs]) await k.deleteJob(s.namespace, s.name);
   });
 
+  it('reports each Job\'s result as soon as it finished (onResult), before the whole wait resolves', async () => {
+    const jobs = createNodeJobFactory({ runId: 'run-stream-1' });
+    const specs = ['k8s-cp-1', 'k8s-worker-1', 'k8s-worker-2'].map((n) => jobs.prep(n, { scheduler: 'rr', targetMode: 'ipvs' }));
+    for (const s of specs) await k.ensureJob(s);
+    const { batchJobSelector } = await import('../../src/workflows/kube-proxy-mode/steps/node-ops.js');
+    const heard: { name: string; node?: unknown; settledYet: boolean }[] = [];
+    let settled = false;
+    const wait = k.waitForJobs(jobs.namespace, specs.map((s) => s.name), {
+      timeoutMs: 60_000, labelSelector: batchJobSelector(specs)!,
+      onResult: (r) => heard.push({ name: r.name, node: (r.result as { node?: unknown } | undefined)?.node, settledYet: settled }),
+    });
+    const results = await wait.finally(() => { settled = true; });
+    // Every Job was heard once, with its result read, before the wait resolved.
+    expect(heard.map((h) => h.name).sort()).toEqual(specs.map((s) => s.name).sort());
+    expect(heard.every((h) => !h.settledYet)).toBe(true);
+    expect(Object.fromEntries(heard.map((h) => [h.name, h.node]))).toEqual(Object.fromEntries(specs.map((s, i) => [s.name, ['k8s-cp-1', 'k8s-worker-1', 'k8s-worker-2'][i]])));
+    expect(results.map((r) => (r.result as { node?: string }).node)).toEqual(['k8s-cp-1', 'k8s-worker-1', 'k8s-worker-2']);
+    for (const s of specs) await k.deleteJob(s.namespace, s.name);
+  });
+
+  it('restarts kube-proxy on several nodes with one list and one watch for the batch', async () => {
+    const pods = (await k.listPods('kube-system', 'k8s-app=kube-proxy')).filter((p) => !p.deleting);
+    const targets = ['k8s-worker-1', 'k8s-worker-2'].map((n) => pods.find((p) => p.nodeName === n)!);
+    const before = k.stats().requests;
+    for (const p of targets) await k.deletePod('kube-system', p.name, p.uid);
+    const out = await k.waitForPodsOnNodes('kube-system', 'k8s-app=kube-proxy', targets.map((p) => ({ node: p.nodeName!, notUid: p.uid })), { timeoutMs: 30_000 });
+    expect(out.map((o) => [o.node, o.pod?.ready])).toEqual([['k8s-worker-1', true], ['k8s-worker-2', true]]);
+    expect(out.map((o) => o.pod!.uid)).not.toContain(targets[0]!.uid);
+    expect(out.map((o) => o.pod!.uid)).not.toContain(targets[1]!.uid);
+    const after = k.stats().requests;
+    expect(after.list - before.list).toBe(1);
+    expect(after.watch - before.watch).toBeLessThanOrEqual(2);
+  });
+
   it('retries injected 500s and dropped connections', async () => {
     const errors: string[] = [];
     const c = new K8sCluster(loadKubeConfig({ kubeconfig: sb.kubeconfigPath }), {

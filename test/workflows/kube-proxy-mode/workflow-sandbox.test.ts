@@ -70,8 +70,17 @@ describe('src/workflows/kube-proxy-mode against the sandbox', () => {
   it('migrates a 50-node cluster in batches of 20% and back', async () => {
     const { sb, cluster, h } = await setup({ nodes: 50 });
     const original = await configText(cluster);
+    const before = cluster.stats();
     const run = await h.planAndRun(PlanInput.parse({ batch: '20%' }));
     expect(run.state, run.reason).toBe('succeeded');
+    // Waits are per batch, not per node: prep chunks of 10 (one Job watch each), then per batch one pod watch for the
+    // restarts and one Job watch each for cleanup and verify; no per-node list of kube-proxy pods.
+    const after = cluster.stats();
+    const batches = 1 + run.plan!.rollout.batches.length;
+    const waits = Math.ceil(50 / 10) + 3 * batches;
+    expect(after.requests.watch - before.requests.watch).toBeLessThanOrEqual(waits + (after.watchReconnects - before.watchReconnects));
+    // Each wait lists once; Job waits also read results in shared pod lists: fewer lists than the run's 150 Jobs.
+    expect(after.requests.list - before.requests.list).toBeLessThan(3 * 50);
     const logs = await kubeProxyLogs(cluster);
     expect(logs.size).toBe(50);
     for (const [node, log] of logs) expect(log, node).toContain('Using ipvs Proxier');

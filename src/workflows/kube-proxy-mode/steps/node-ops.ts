@@ -1,6 +1,6 @@
 // Per-node operations the rollout, verify and restore steps are made of. Each is safe to repeat: pods are deleted
 // by name + uid (gone is fine), new pods are awaited with a watch, Jobs are ensured under deterministic names.
-import type { Cluster, JobResult, NodeJobSpec, PodInfo } from '../../../k8s/cluster.js';
+import type { Cluster, JobResult, NodeJobSpec, PodInfo, PodWaitTarget } from '../../../k8s/cluster.js';
 import { K8sError } from '../../../k8s/errors.js';
 import type { ProxyMode } from '../api.js';
 import { KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR } from '../facts.js';
@@ -30,43 +30,91 @@ async function deleteQuietly(cluster: Cluster, ns: string, pod: PodRef): Promise
   }
 }
 
-/** Deletes the node's kube-proxy pod (if `old` is known) and waits for its replacement to be Ready. */
-export async function restartKubeProxy(ctx: Ctx, node: string, old: PodRef | undefined): Promise<PodInfo> {
+/** A node whose kube-proxy is to restart, with its current pod when known. */
+export interface RestartTarget { node: string; old?: PodRef | undefined }
+export type RestartOutcome = { node: string; pod: PodInfo; error?: undefined } | { node: string; pod?: undefined; error: Error };
+
+/**
+ * Deletes each node's kube-proxy pod and waits, with one watch for the whole batch, for each replacement to be Ready.
+ * Per node: the new Ready pod, or a NodeFailure (crash loop with its log excerpt, timeout naming the node).
+ * `onReady` hears each node as soon as its pod is Ready, while the others still start.
+ */
+export async function restartKubeProxies(ctx: Ctx, targets: RestartTarget[], hooks: {
+  /** Called right before the node's pod is deleted (to record that the node is being touched). */
+  beforeDelete?: (node: string) => void;
+  onReady?: (node: string, pod: PodInfo) => void;
+} = {}): Promise<RestartOutcome[]> {
   const { cluster, timing } = ctx.deps;
-  let current = old;
-  if (!current) {
-    const found = (await cluster.listPods(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR)).find((p) => p.nodeName === node && !p.deleting);
-    if (found) current = { name: found.name, uid: found.uid };
+  const current = new Map(targets.map((t) => [t.node, t.old]));
+  if (targets.some((t) => !t.old)) {
+    // Unknown old pod (no snapshot entry): the node's current one, if any, is the one to replace.
+    const pods = await cluster.listPods(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR);
+    for (const t of targets) {
+      const found = t.old ? undefined : pods.find((p) => p.nodeName === t.node && !p.deleting);
+      if (found) current.set(t.node, { name: found.name, uid: found.uid });
+    }
   }
-  if (current) await deleteQuietly(cluster, KUBE_PROXY_NAMESPACE, current);
-  let pod: PodInfo;
-  try {
-    pod = await cluster.waitForPodOnNode(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR, node, {
-      ...(current ? { notUid: current.uid } : {}), timeoutMs: timing.podReadyTimeoutMs,
-    });
-  } catch (e) {
-    throw new NodeFailure(node, `the new kube-proxy pod did not become Ready (${e instanceof Error ? e.message : String(e)})`);
+  const out = new Map<string, RestartOutcome>();
+  const deleting: Promise<void>[] = [];
+  for (const [i, t] of targets.entries()) {
+    hooks.beforeDelete?.(t.node);
+    const old = current.get(t.node);
+    deleting.push(old ? deleteQuietly(cluster, KUBE_PROXY_NAMESPACE, old) : Promise.resolve());
+    // Let the deletes issued so far go out while the next nodes are recorded (each record is a DB write).
+    if (hooks.beforeDelete && i % 10 === 9) await new Promise<void>((r) => setImmediate(r));
   }
-  if (!pod.ready) {
+  const deleted = await Promise.allSettled(deleting);
+  const waiting: PodWaitTarget[] = [];
+  targets.forEach((t, i) => {
+    const d = deleted[i]!;
+    if (d.status === 'rejected') { out.set(t.node, { node: t.node, error: d.reason instanceof Error ? d.reason : new Error(String(d.reason)) }); return; }
+    const old = current.get(t.node);
+    waiting.push({ node: t.node, ...(old ? { notUid: old.uid } : {}) });
+  });
+  const settled = await cluster.waitForPodsOnNodes(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR, waiting, {
+    timeoutMs: timing.podReadyTimeoutMs,
+    onSettled: (o) => { if (o.pod?.ready) hooks.onReady?.(o.node, o.pod); },
+  });
+  await Promise.all(settled.map(async (o) => {
+    if (o.error) {
+      out.set(o.node, { node: o.node, error: new NodeFailure(o.node, `the new kube-proxy pod did not become Ready (${o.error.message})`) });
+      return;
+    }
+    const pod = o.pod;
+    if (pod.ready) { out.set(o.node, { node: o.node, pod }); return; }
     let log = '';
     // The crashed container's log is "previous" once it restarted; fall back to the current one when there is none.
     for (const previous of pod.restartCount > 0 ? [true, false] : [false]) {
       try { log = await cluster.podLogs(KUBE_PROXY_NAMESPACE, pod.name, { previous, tailLines: 50 }); break; } catch { /* the reason below is enough */ }
     }
-    throw new NodeFailure(node, `kube-proxy is not Ready (${pod.reason ?? pod.phase})${log ? `: ${logExcerpt(log) || log.split('\n').slice(-3).join(' ')}` : ''}`,
-      { pod: { name: pod.name, uid: pod.uid }, reason: pod.reason ?? pod.phase, restarts: pod.restartCount });
-  }
-  return pod;
+    out.set(o.node, { node: o.node, error: new NodeFailure(o.node, `kube-proxy is not Ready (${pod.reason ?? pod.phase})${log ? `: ${logExcerpt(log) || log.split('\n').slice(-3).join(' ')}` : ''}`,
+      { pod: { name: pod.name, uid: pod.uid }, reason: pod.reason ?? pod.phase, restarts: pod.restartCount }) });
+  }));
+  return targets.map((t) => out.get(t.node)!);
 }
 
-/** Restarts calico-node on the node so that Felix sees the new mode (it only checks at start-up). */
-export async function restartCalico(ctx: Ctx, node: string, calico: NonNullable<SnapshotResult['calico']>, known?: PodRef): Promise<PodRef | undefined> {
-  const old = known ?? calico.pods[node];
-  if (!old) return undefined;
-  await deleteQuietly(ctx.deps.cluster, calico.namespace, old);
-  const pod = await ctx.deps.cluster.waitForPodOnNode(calico.namespace, 'k8s-app=calico-node', node, { notUid: old.uid, timeoutMs: ctx.deps.timing.podReadyTimeoutMs });
-  if (!pod.ready) throw new NodeFailure(node, `calico-node did not become Ready after the restart (${pod.reason ?? pod.phase})`);
-  return { name: pod.name, uid: pod.uid };
+/**
+ * Restarts calico-node on each node so that Felix sees the new mode (it only checks at start-up): deletes the pods,
+ * then one watch for the batch. Per node: the new pod, undefined when the node had none, or a NodeFailure.
+ */
+export async function restartCalicos(ctx: Ctx, calico: NonNullable<SnapshotResult['calico']>, targets: { node: string; known?: PodRef | undefined }[]):
+  Promise<Map<string, PodRef | undefined | Error>> {
+  const { cluster, timing } = ctx.deps;
+  const out = new Map<string, PodRef | undefined | Error>();
+  const todo = targets.flatMap((t) => { const old = t.known ?? calico.pods[t.node]; if (!old) out.set(t.node, undefined); return old ? [{ node: t.node, old }] : []; });
+  const deleted = await Promise.allSettled(todo.map((t) => deleteQuietly(cluster, calico.namespace, t.old)));
+  const waiting: PodWaitTarget[] = [];
+  todo.forEach((t, i) => {
+    const d = deleted[i]!;
+    if (d.status === 'rejected') out.set(t.node, d.reason instanceof Error ? d.reason : new Error(String(d.reason)));
+    else waiting.push({ node: t.node, notUid: t.old.uid });
+  });
+  for (const o of await cluster.waitForPodsOnNodes(calico.namespace, 'k8s-app=calico-node', waiting, { timeoutMs: timing.podReadyTimeoutMs })) {
+    if (o.error) out.set(o.node, new NodeFailure(o.node, `calico-node did not become Ready after the restart (${o.error.message})`));
+    else if (!o.pod.ready) out.set(o.node, new NodeFailure(o.node, `calico-node did not become Ready after the restart (${o.pod.reason ?? o.pod.phase})`));
+    else out.set(o.node, { name: o.pod.name, uid: o.pod.uid });
+  }
+  return out;
 }
 
 export async function runJob(ctx: Ctx, spec: NodeJobSpec): Promise<JobResult> {
@@ -97,19 +145,23 @@ export function batchJobSelector(specs: NodeJobSpec[]): string | undefined {
   return `${shared},ipvs-bot/node in (${[...nodes].sort().join(',')})`;
 }
 
-/** Ensures every Job, then waits for all of them with one watch (not one per node). */
-export async function runJobs(ctx: Ctx, specs: NodeJobSpec[]): Promise<JobResult[]> {
+/** Ensures every Job, then waits for all of them with one watch (not one per node); `onResult` hears each as it finishes. */
+export async function runJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: NodeJobSpec, r: JobResult) => void): Promise<JobResult[]> {
   if (specs.length === 0) return [];
   await Promise.all(specs.map((s) => ctx.deps.cluster.ensureJob(s)));
-  return awaitJobs(ctx, specs);
+  return awaitJobs(ctx, specs, onResult);
 }
 
 /** Waits, with one watch, for Jobs that were all ensured already. */
-async function awaitJobs(ctx: Ctx, specs: NodeJobSpec[]): Promise<JobResult[]> {
+async function awaitJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: NodeJobSpec, r: JobResult) => void): Promise<JobResult[]> {
   if (specs.length === 0) return [];
   const { cluster, jobs, timing } = ctx.deps;
   const labelSelector = batchJobSelector(specs);
-  const done = await cluster.waitForJobs(jobs.namespace, specs.map((s) => s.name), { timeoutMs: timing.jobTimeoutMs, ...(labelSelector ? { labelSelector } : {}) });
+  const specOf = new Map(specs.map((s) => [s.name, s]));
+  const done = await cluster.waitForJobs(jobs.namespace, specs.map((s) => s.name), {
+    timeoutMs: timing.jobTimeoutMs, ...(labelSelector ? { labelSelector } : {}),
+    ...(onResult ? { onResult: (r: JobResult) => { const spec = specOf.get(r.name); if (spec) onResult(spec, r); } } : {}),
+  });
   const byName = new Map(done.map((j) => [j.name, j]));
   return specs.map((s) => byName.get(s.name) ?? { name: s.name, outcome: 'failed', reason: 'the Job disappeared' });
 }
@@ -119,12 +171,17 @@ function jobResult(j: JobResult): unknown {
 }
 
 export interface NodeCheck { ok: boolean; problems: string[]; log: string; cleanup?: CleanupResult; verify: VerifyResult }
-export interface CheckOptions { mode: ProxyMode; fromMode: ProxyMode; cleanup: 'targeted' | 'none' | 'done'; attempt: string }
+export interface CheckOptions {
+  mode: ProxyMode; fromMode: ProxyMode; cleanup: 'targeted' | 'none' | 'done'; attempt: string;
+  /** Hears each node's check as soon as its verify Job's result is in (to record it while the others still run). */
+  onNode?: (node: string, check: NodeCheck) => void;
+}
 
 /**
  * After kube-proxy restarted in `mode` (coming from `fromMode`) on each node: read its log, remove the old mode's
  * leftovers (unless cleanup is 'none' or was done before the restart), then run the verify Jobs and judge them.
- * Jobs of the whole batch are awaited together, so a batch costs two watches, not two per node.
+ * Each node moves on by itself (its cleanup Job starts once its log is judged, its verify Job once its cleanup
+ * finished), while the Jobs of each phase are awaited with one watch for the batch: two watches per batch, not per node.
  */
 export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef }[], o: CheckOptions): Promise<Map<string, NodeCheck>> {
   const { cluster, jobs } = ctx.deps;
@@ -132,6 +189,14 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
   const problems = new Map<string, string[]>(targets.map((t) => [t.node, []]));
   const logs = new Map<string, string>();
   const cleanupJobs = new Map<string, NodeJobSpec>();
+  const cleanups = new Map<string, CleanupResult>();
+  const vspecs = new Map(targets.map((t) => [t.node, jobs.verify(t.node, { targetMode: o.mode, targets: snap.targets, attempt: o.attempt })]));
+  const verifyEnsured: Promise<void>[] = [];
+  const startVerify = (node: string) => {
+    const p = cluster.ensureJob(vspecs.get(node)!);
+    p.catch(() => { /* awaited below */ });
+    verifyEnsured.push(p);
+  };
   await Promise.all(targets.map(async ({ node, pod }) => {
     try {
       const log = await cluster.podLogs(KUBE_PROXY_NAMESPACE, pod.name, { tailLines: 200 });
@@ -145,32 +210,48 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
       const spec = jobs.cleanup(node, { fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt });
       await cluster.ensureJob(spec);
       cleanupJobs.set(node, spec);
-    }
+    } else startVerify(node);
   }));
-  const cleanups = new Map<string, CleanupResult>();
-  if (o.cleanup === 'targeted') {
-    const todo = targets.filter((t) => cleanupJobs.has(t.node));
-    const results = await awaitJobs(ctx, todo.map((t) => cleanupJobs.get(t.node)!));
-    todo.forEach((t, i) => {
-      const r = readResult(CleanupResult, jobResult(results[i]!));
-      cleanups.set(t.node, r);
-      if (!r.ok) problems.get(t.node)!.push(`cleanup of ${o.fromMode} leftovers failed: ${r.errors.join('; ') || 'no detail'}`);
-    });
+  if (cleanupJobs.size > 0) {
+    const nodeOfJob = new Map([...cleanupJobs].map(([node, spec]) => [spec.name, node]));
+    const judged = new Set<string>();
+    const judge = (spec: NodeJobSpec, j: JobResult) => {
+      const node = nodeOfJob.get(spec.name)!;
+      if (judged.has(node)) return;
+      judged.add(node);
+      const r = readResult(CleanupResult, jobResult(j));
+      cleanups.set(node, r);
+      if (!r.ok) problems.get(node)!.push(`cleanup of ${o.fromMode} leftovers failed: ${r.errors.join('; ') || 'no detail'}`);
+      // The node's verify Job starts as soon as its own cleanup finished.
+      startVerify(node);
+    };
+    const specs = [...cleanupJobs.values()];
+    const results = await awaitJobs(ctx, specs, judge);
+    // Jobs that did not finish in time are judged from the wait's answer (outcome 'running': no result).
+    specs.forEach((spec, i) => judge(spec, results[i]!));
   }
-  const vspecs = targets.map((t) => jobs.verify(t.node, { targetMode: o.mode, targets: snap.targets, attempt: o.attempt }));
-  const vres = await runJobs(ctx, vspecs);
+  await Promise.all(verifyEnsured);
   const out = new Map<string, NodeCheck>();
-  targets.forEach((t, i) => {
-    const verify = readResult(VerifyResult, jobResult(vres[i]!));
+  const nodeOfVerify = new Map([...vspecs].map(([node, spec]) => [spec.name, node]));
+  const finish = (spec: NodeJobSpec, j: JobResult) => {
+    const node = nodeOfVerify.get(spec.name)!;
+    if (out.has(node)) return;
+    const verify = readResult(VerifyResult, jobResult(j));
     let vp = verifyProblems(verify, { mode: o.mode, servicePorts: snap.targets.servicePorts });
     // Without cleanup, IPVS leftovers are expected after leaving IPVS; they are reported, not failed.
     if (o.cleanup === 'none' && o.mode !== 'ipvs') vp = vp.filter((p) => !/kube-ipvs0|answers ping|IPVS virtual servers created by Kubernetes/.test(p));
     if (o.cleanup === 'none' && o.mode !== 'nftables') vp = vp.filter((p) => !/an nftables leftover/.test(p));
-    const p = [...problems.get(t.node)!, ...vp];
-    const cleanup = cleanups.get(t.node);
-    out.set(t.node, { ok: p.length === 0, problems: p, log: logExcerpt(logs.get(t.node) ?? ''), ...(cleanup ? { cleanup } : {}), verify });
-  });
-  return out;
+    const p = [...problems.get(node)!, ...vp];
+    const cleanup = cleanups.get(node);
+    const chk: NodeCheck = { ok: p.length === 0, problems: p, log: logExcerpt(logs.get(node) ?? ''), ...(cleanup ? { cleanup } : {}), verify };
+    out.set(node, chk);
+    o.onNode?.(node, chk);
+  };
+  const specs = targets.map((t) => vspecs.get(t.node)!);
+  const vres = await awaitJobs(ctx, specs, finish);
+  specs.forEach((spec, i) => finish(spec, vres[i]!));
+  // In the order of `targets`, as before.
+  return new Map(targets.map((t) => [t.node, out.get(t.node)!]));
 }
 
 export function podRefOf(p: { name: string; uid: string }): PodRef {

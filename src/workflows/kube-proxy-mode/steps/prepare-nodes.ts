@@ -1,13 +1,18 @@
 // Step 3 of DESIGN.md: one prep Job per node (bounded concurrency), each node's JSON result saved to the step
-// results, the audit log and the thread as soon as its chunk finishes (long before the Job's TTL). Any node that
+// results, the audit log and the thread as soon as its Job finished (long before the Job's TTL). Any node that
 // is not ready for the target mode stops the run here, before anything changed.
 import { StepError } from '../../engine/errors.js';
 import type { JsonObject } from '../../engine/define.js';
 import { prepChecks } from '../rules/prep.js';
 import { PrepResult, readResult } from '../node-results.js';
+import type { JobResult, NodeJobSpec } from '../../../k8s/cluster.js';
 import { runJobs } from './node-ops.js';
 import { blockers } from '../checks.js';
 import type { Ctx, Step } from './step-types.js';
+
+// Lanes are worth their extra watch only for big chunks: 100 → 4 lanes of 25, 10 → one lane of 10.
+const LANES = 4;
+const MIN_LANE = 20;
 
 export function prepareNodes(): Step {
   return {
@@ -19,17 +24,35 @@ export function prepareNodes(): Step {
       const results: Record<string, PrepResult> = {};
       for (const [node, r] of Object.entries(done)) results[node] = readResult(PrepResult, r.result);
       const todo = ctx.plan.nodes.map((n) => n.name).filter((n) => !(n in done));
-      for (let i = 0; i < todo.length; i += timing.jobConcurrency) {
-        const chunk = todo.slice(i, i + timing.jobConcurrency);
-        const specs = chunk.map((node) => jobs.prep(node, { scheduler: ctx.input.scheduler, targetMode: ctx.input.targetMode }));
-        const finished = await runJobs(ctx, specs);
-        chunk.forEach((node, k) => {
-          const job = finished.find((j) => j.name === specs[k]!.name);
-          const r = readResult(PrepResult, job?.result ?? (job ? { ok: false, errors: [`prep Job ${job.outcome}${job.reason ? `: ${job.reason}` : ''}`] } : undefined));
-          results[node] = r;
-          ctx.saveNodeResult(node, 'prep', r.ok, { ...(r as JsonObject), job: specs[k]!.name });
-        });
-      }
+      const save = (node: string, spec: NodeJobSpec, job: JobResult | undefined) => {
+        if (node in results) return;
+        const r = readResult(PrepResult, job?.result ?? (job ? { ok: false, errors: [`prep Job ${job.outcome}${job.reason ? `: ${job.reason}` : ''}`] } : undefined));
+        results[node] = r;
+        ctx.saveNodeResult(node, 'prep', r.ok, { ...(r as JsonObject), job: spec.name });
+      };
+      // LANES lanes of jobConcurrency / LANES Jobs each: when a lane's Jobs finish it starts its next ones while the
+      // other lanes' Jobs still run, so the concurrency stays near its bound instead of draining at every chunk's end.
+      const lanes = Math.max(1, Math.min(LANES, Math.floor(timing.jobConcurrency / MIN_LANE)));
+      const size = Math.max(1, Math.floor(timing.jobConcurrency / lanes)); // lanes × size ≤ jobConcurrency
+      let next = 0;
+      let failure: { e: unknown } | undefined;
+      const lane = async () => {
+        while (next < todo.length && !failure) {
+          const chunk = todo.slice(next, next + size);
+          next += chunk.length;
+          const specs = chunk.map((node) => jobs.prep(node, { scheduler: ctx.input.scheduler, targetMode: ctx.input.targetMode }));
+          const nodeOf = new Map(specs.map((sp, k) => [sp.name, chunk[k]!]));
+          try {
+            // Each node's result is recorded as soon as its Job finished.
+            const finished = await runJobs(ctx, specs, (spec, j) => save(nodeOf.get(spec.name)!, spec, j));
+            specs.forEach((spec, k) => save(chunk[k]!, spec, finished.find((j) => j.name === spec.name)));
+          } catch (e) {
+            failure ??= { e };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(lanes, Math.ceil(todo.length / size)) }, lane));
+      if (failure) throw failure.e;
       return judge(ctx, results);
     },
     // Prep Jobs only load modules and write node files; after a crash re-running ensures the same Jobs.

@@ -1,9 +1,10 @@
 // Step 6a: one rollout batch (the canary is batch 0). Per node: optional `kube-proxy --cleanup` first, delete the
 // kube-proxy pod, wait (watch) for the new one to be Ready, restart calico-node if Calico runs. Compensation
 // puts every node this batch touched back in the old mode and verifies it (restore-nodes.ts).
+import type { PodInfo } from '../../../k8s/cluster.js';
 import type { JsonObject } from '../../engine/define.js';
 import { CleanupResult, readResult } from '../node-results.js';
-import { NodeFailure, restartCalico, restartKubeProxy, runJob, snapshotResult, podRefOf } from './node-ops.js';
+import { NodeFailure, restartCalicos, restartKubeProxies, runJobs, snapshotResult, podRefOf, type RestartTarget } from './node-ops.js';
 import { restoreNodes } from './restore-nodes.js';
 import { batchOutcome, errorText, type Ctx, type PodRef, type Step } from './step-types.js';
 
@@ -19,23 +20,50 @@ export function restartNodes(index: number): Step {
       const nodes = batchNodes(ctx, index);
       const snap = snapshotResult(ctx);
       const done = ctx.nodeResults();
-      const settled = await Promise.allSettled(nodes.map(async (node) => {
+      const failures = new Map<string, unknown>();
+      const fail = (node: string, e: unknown) => {
+        failures.set(node, e);
+        const detail = e instanceof NodeFailure ? e.detail : {};
+        ctx.saveNodeResult(node, 'restarted', false, { errors: [errorText(e)], ...(detail as JsonObject) });
+      };
+      let todo: RestartTarget[] = [];
+      for (const node of nodes) {
         const prev = done[node];
-        if (prev?.phase === 'restarted' && prev.ok) return;
-        const old = (prev?.result['oldPod'] as PodRef | undefined) ?? snap.pods[node];
+        if (prev?.phase === 'restarted' && prev.ok) continue;
+        todo.push({ node, old: (prev?.result['oldPod'] as PodRef | undefined) ?? snap.pods[node] });
+      }
+      // Recorded before anything happens to the node, so that compensation after a crash knows it was touched.
+      const oldPods = new Map(todo.map((t) => [t.node, t.old]));
+      const touching = (node: string) => {
+        const old = oldPods.get(node);
         ctx.saveNodeResult(node, 'restarting', true, { oldPod: old ? { ...old } : null, mode: ctx.input.targetMode });
-        try {
-          if (ctx.input.cleanup === 'kube-proxy') await cleanupBeforeStart(ctx, node, snap.kubeProxyImage);
-          const pod = await restartKubeProxy(ctx, node, old);
-          const calicoPod = snap.calico ? await restartCalico(ctx, node, snap.calico) : undefined;
-          ctx.saveNodeResult(node, 'restarted', true, { pod: { ...podRefOf(pod) }, ...(calicoPod ? { calicoPod: { ...calicoPod } } : {}) });
-        } catch (e) {
-          const detail = e instanceof NodeFailure ? e.detail : {};
-          ctx.saveNodeResult(node, 'restarted', false, { errors: [errorText(e)], ...(detail as JsonObject) });
-          throw e;
+      };
+      if (ctx.input.cleanup === 'kube-proxy') {
+        for (const t of todo) touching(t.node);
+        const cleaned = await cleanupBeforeStart(ctx, todo.map((t) => t.node), snap.kubeProxyImage);
+        todo = todo.filter((t) => { const e = cleaned.get(t.node); if (e) fail(t.node, e); return !e; });
+      }
+      // Without Calico a node is done once its kube-proxy is Ready: recorded at once, while the others still start.
+      const restarted = (node: string, pod: PodRef, calicoPod?: PodRef) =>
+        ctx.saveNodeResult(node, 'restarted', true, { pod: { ...podRefOf(pod) }, ...(calicoPod ? { calicoPod: { ...calicoPod } } : {}) });
+      const recorded = new Set<string>();
+      const outcomes = await restartKubeProxies(ctx, todo, {
+        ...(ctx.input.cleanup === 'kube-proxy' ? {} : { beforeDelete: touching }),
+        ...(snap.calico ? {} : { onReady: (node: string, pod: PodInfo) => { recorded.add(node); restarted(node, pod); } }),
+      });
+      const up: { node: string; pod: PodRef }[] = [];
+      for (const o of outcomes) {
+        if (o.error) fail(o.node, o.error);
+        else if (!recorded.has(o.node)) up.push({ node: o.node, pod: podRefOf(o.pod) });
+      }
+      if (snap.calico && up.length > 0) {
+        const calico = await restartCalicos(ctx, snap.calico, up);
+        for (const u of up) {
+          const c = calico.get(u.node);
+          if (c instanceof Error) fail(u.node, c); else restarted(u.node, u.pod, c);
         }
-      }));
-      batchOutcome(settled, `kube-proxy did not come up in ${ctx.input.targetMode} mode`);
+      } else for (const u of up) restarted(u.node, u.pod);
+      batchOutcome([...failures.values()].map((reason) => ({ status: 'rejected', reason })), `kube-proxy did not come up in ${ctx.input.targetMode} mode`);
       return { batch: index, nodes: nodes.length };
     },
     async compensate(ctx) {
@@ -47,10 +75,14 @@ export function restartNodes(index: number): Step {
 }
 
 // `kube-proxy --cleanup` removes both modes' rules, so it runs while the old kube-proxy is still up and right
-// before the new one starts (domain §6.6, the Gardener pattern without the init container).
-async function cleanupBeforeStart(ctx: Ctx, node: string, image: string): Promise<void> {
-  const spec = ctx.deps.jobs.cleanup(node, { fromMode: ctx.plan.currentMode, targetMode: ctx.input.targetMode, method: 'kube-proxy', kubeProxyImage: image, attempt: 'fwd' });
-  const j = await runJob(ctx, spec);
-  const r = readResult(CleanupResult, j.result ?? { ok: j.outcome === 'succeeded', errors: j.outcome === 'succeeded' ? [] : [`kube-proxy --cleanup Job ${j.outcome}${j.reason ? `: ${j.reason}` : ''}`] });
-  if (!r.ok) throw new NodeFailure(node, `kube-proxy --cleanup failed: ${r.errors.join('; ')}`);
+// before the new one starts (domain §6.6, the Gardener pattern without the init container). The batch's Jobs run
+// together (one watch); per node: undefined when the cleanup succeeded, else the NodeFailure.
+async function cleanupBeforeStart(ctx: Ctx, nodes: string[], image: string): Promise<Map<string, NodeFailure | undefined>> {
+  const specs = nodes.map((node) => ctx.deps.jobs.cleanup(node, { fromMode: ctx.plan.currentMode, targetMode: ctx.input.targetMode, method: 'kube-proxy', kubeProxyImage: image, attempt: 'fwd' }));
+  const results = await runJobs(ctx, specs);
+  return new Map(nodes.map((node, i) => {
+    const j = results[i]!;
+    const r = readResult(CleanupResult, j.result ?? { ok: j.outcome === 'succeeded', errors: j.outcome === 'succeeded' ? [] : [`kube-proxy --cleanup Job ${j.outcome}${j.reason ? `: ${j.reason}` : ''}`] });
+    return [node, r.ok ? undefined : new NodeFailure(node, `kube-proxy --cleanup failed: ${r.errors.join('; ')}`)];
+  }));
 }

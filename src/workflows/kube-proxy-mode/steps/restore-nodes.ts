@@ -1,7 +1,7 @@
 // Undo for switched nodes (auto-rollback): config.conf back to the snapshot, then per node restart kube-proxy in the
 // old mode, wait one sync, remove the new mode's leftovers and verify the old mode (log, /proxyMode, no kube-ipvs0).
 import type { JsonObject } from '../../engine/define.js';
-import { NodeFailure, checkNodes, restartCalico, restartKubeProxy, snapshotResult, podRefOf } from './node-ops.js';
+import { NodeFailure, checkNodes, restartCalicos, restartKubeProxies, snapshotResult, podRefOf } from './node-ops.js';
 import { ensureConfigText } from './ensure-config.js';
 import { requireSnapshot } from './switch-mode.js';
 import { batchOutcome, errorText, type Ctx, type PodRef } from './step-types.js';
@@ -12,27 +12,32 @@ export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
   await ensureConfigText(ctx.deps.cluster, snap.configmapText);
   const records = ctx.nodeResults();
   const todo = nodes.filter((n) => !(records[n]?.phase === 'rolled-back' && records[n]!.ok));
-  const restarted: { node: string; pod: PodRef }[] = [];
-  const settled: PromiseSettledResult<unknown>[] = await Promise.allSettled(todo.map(async (node) => {
-    const rec = records[node];
-    try {
-      const pod = rec?.result['pod'] as PodRef | undefined;
-      const fresh = await restartKubeProxy(ctx, node, pod?.name ? pod : undefined);
-      const s = snapshotResult(ctx);
-      if (s.calico) await restartCalico(ctx, node, s.calico, rec?.result['calicoPod'] as PodRef | undefined);
-      restarted.push({ node, pod: podRefOf(fresh) });
-    } catch (e) {
-      ctx.saveNodeResult(node, 'rolled-back', false, { errors: [errorText(e)] });
-      throw e;
-    }
+  const settled: PromiseSettledResult<unknown>[] = [];
+  const fail = (node: string, e: unknown) => {
+    ctx.saveNodeResult(node, 'rolled-back', false, { errors: [errorText(e)] });
+    settled.push({ status: 'rejected', reason: e });
+  };
+  const outcomes = await restartKubeProxies(ctx, todo.map((node) => {
+    const pod = records[node]?.result['pod'] as PodRef | undefined;
+    return { node, old: pod?.name ? pod : undefined };
   }));
+  let restarted: { node: string; pod: PodRef }[] = [];
+  for (const o of outcomes) { if (o.error) fail(o.node, o.error); else restarted.push({ node: o.node, pod: podRefOf(o.pod) }); }
+  const s = snapshotResult(ctx);
+  if (s.calico && restarted.length > 0) {
+    const calico = await restartCalicos(ctx, s.calico, restarted.map((r) => ({ node: r.node, known: records[r.node]?.result['calicoPod'] as PodRef | undefined })));
+    restarted = restarted.filter((r) => { const c = calico.get(r.node); if (c instanceof Error) fail(r.node, c); return !(c instanceof Error); });
+  }
   if (restarted.length > 0) {
     await ctx.sleep(ctx.deps.timing.syncWaitMs);
-    const checks = await checkNodes(ctx, restarted, { mode: ctx.plan.currentMode, fromMode: ctx.plan.targetMode, cleanup: 'targeted', attempt: 'undo' });
-    for (const [node, chk] of checks) {
-      ctx.saveNodeResult(node, 'rolled-back', chk.ok, { mode: ctx.plan.currentMode, errors: chk.problems, log: chk.log, verify: chk.verify as JsonObject });
-      if (!chk.ok) settled.push({ status: 'rejected', reason: new NodeFailure(node, chk.problems.join('; ')) });
-    }
+    await checkNodes(ctx, restarted, {
+      mode: ctx.plan.currentMode, fromMode: ctx.plan.targetMode, cleanup: 'targeted', attempt: 'undo',
+      // Each node is recorded as soon as it is judged.
+      onNode: (node, chk) => {
+        ctx.saveNodeResult(node, 'rolled-back', chk.ok, { mode: ctx.plan.currentMode, errors: chk.problems, log: chk.log, verify: chk.verify as JsonObject });
+        if (!chk.ok) settled.push({ status: 'rejected', reason: new NodeFailure(node, chk.problems.join('; ')) });
+      },
+    });
   }
   batchOutcome(settled, 'Rollback did not verify');
 }

@@ -20,15 +20,18 @@ export function verifyNodes(index: number): Step {
         const pod = restarted[node]?.result['pod'] as PodRef | undefined;
         if (pod) todo.push({ node, pod }); else missing.push(node);
       }
-      const checks = await checkNodes(ctx, todo, { mode: ctx.plan.targetMode, fromMode: ctx.plan.currentMode, cleanup, attempt: 'fwd' });
       const settled: PromiseSettledResult<unknown>[] = missing.map((node) => ({ status: 'rejected', reason: new Error(`${node}: no restarted kube-proxy pod on record`) }));
-      for (const [node, chk] of checks) {
-        ctx.saveNodeResult(node, 'verified', chk.ok, {
-          mode: ctx.plan.targetMode, errors: chk.problems, log: chk.log, verify: chk.verify as JsonObject,
-          ...(chk.cleanup ? { removed: { ...(chk.cleanup.removed ?? {}) } } : {}),
-        });
-        settled.push(chk.ok ? { status: 'fulfilled', value: node } : { status: 'rejected', reason: new Error(`${node}: ${chk.problems.join('; ')}`) });
-      }
+      await checkNodes(ctx, todo, {
+        mode: ctx.plan.targetMode, fromMode: ctx.plan.currentMode, cleanup, attempt: 'fwd',
+        // Each node is recorded as soon as its verify Job is judged, not once the whole batch is.
+        onNode: (node, chk) => {
+          ctx.saveNodeResult(node, 'verified', chk.ok, {
+            mode: ctx.plan.targetMode, errors: chk.problems, log: chk.log, verify: chk.verify as JsonObject,
+            ...(chk.cleanup ? { removed: { ...(chk.cleanup.removed ?? {}) } } : {}),
+          });
+          settled.push(chk.ok ? { status: 'fulfilled', value: node } : { status: 'rejected', reason: new Error(`${node}: ${chk.problems.join('; ')}`) });
+        },
+      });
       batchOutcome(settled, 'Verification failed');
       return { batch: index, verified: nodes.length };
     },
