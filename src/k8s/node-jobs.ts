@@ -1,6 +1,6 @@
 // Job manifests for the per-node phases (domain §9.3, DESIGN.md "node Jobs"). The script is fixed text from
-// node-scripts/; everything variable reaches it as validated IPVS_BOT_* env values, and the node name appears
-// only as the pin (nodeName), a label/annotation and the downward-API env.
+// node-scripts/, mounted from one content-named ConfigMap; everything variable reaches it as validated IPVS_BOT_*
+// env values, and the node name appears only as the pin (nodeName), a label/annotation and the downward-API env.
 import { createHash } from 'node:crypto';
 import type { NodeJobSpec } from './cluster.js';
 import { NODE_SCRIPTS } from './node-scripts/scripts.js';
@@ -77,6 +77,24 @@ const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/;
 
 const short = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
 
+/** Where a node Job's pod finds the scripts: `<dir>/<phase>.sh` (each already holds lib.sh, see generate.ts). */
+export const NODE_SCRIPTS_DIR = '/ipvs-bot';
+const SCRIPTS_VOLUME = 'ipvs-bot-scripts';
+
+/**
+ * The node scripts as one immutable ConfigMap, named by a hash of its content, in the Jobs' namespace (K8sCluster
+ * creates it before the first Job). Inlined, each Job, its pod and every watch event and list of them carried the
+ * ~16 KB script: at 1,250 nodes per batch that was most of the bot's memory churn. A bot with other scripts uses
+ * another name, so Jobs of a run that outlived an upgrade keep the scripts they were made with.
+ */
+export const NODE_SCRIPTS_CONFIG_MAP: NonNullable<NodeJobSpec['configMap']> = (() => {
+  const data: Record<string, string> = {};
+  for (const phase of Object.keys(NODE_SCRIPTS).sort() as (keyof typeof NODE_SCRIPTS)[]) data[`${phase}.sh`] = NODE_SCRIPTS[phase];
+  const h = createHash('sha256');
+  for (const [k, v] of Object.entries(data)) h.update(k).update('\0').update(v).update('\0');
+  return Object.freeze({ name: `ipvs-bot-scripts-${h.digest('hex').slice(0, 8)}`, data: Object.freeze(data) });
+})();
+
 /** Deterministic per run, phase, node (and attempt): a re-run after a crash finds the same Job. ≤ 63 chars. */
 export function nodeJobName(phase: NodePhase, runId: string, node: string, attempt?: string): string {
   return `ipvs-${phase}-${short(runId, 8)}-${short(node, 10)}${attempt ? `-${attempt}` : ''}`;
@@ -124,17 +142,21 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
   return {
     name: nodeJobName(input.phase, runId, input.node, input.attempt),
     namespace,
+    configMap: NODE_SCRIPTS_CONFIG_MAP,
     manifest: jobManifest({
       name: nodeJobName(input.phase, runId, input.node, input.attempt), namespace, labels, node: input.node, runId, opts,
       backoffLimit: 1,
+      // 0444: bash reads the file, nothing executes or changes it.
+      volumes: [{ name: SCRIPTS_VOLUME, configMap: { name: NODE_SCRIPTS_CONFIG_MAP.name, defaultMode: 0o444 } }],
       container: {
         name: input.phase,
         image,
         imagePullPolicy: 'IfNotPresent',
-        command: ['/bin/bash', '-c', NODE_SCRIPTS[input.phase], `ipvs-bot-${input.phase}`],
+        command: ['/bin/bash', `${NODE_SCRIPTS_DIR}/${input.phase}.sh`],
         env,
         securityContext: { privileged: true },
         terminationMessagePolicy: 'FallbackToLogsOnError',
+        volumeMounts: [{ name: SCRIPTS_VOLUME, mountPath: NODE_SCRIPTS_DIR, readOnly: true }],
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
       },
     }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_JOB_IMAGE, NodeJobError, createNodeJobFactory, kubeProxyCleanupJobSpec, nodeJobName, nodeJobSpec,
+  DEFAULT_JOB_IMAGE, NODE_SCRIPTS_CONFIG_MAP, NodeJobError, createNodeJobFactory, kubeProxyCleanupJobSpec, nodeJobName, nodeJobSpec,
 } from '../../src/k8s/node-jobs.js';
 import { NODE_SCRIPTS } from '../../src/k8s/node-scripts/scripts.js';
 
@@ -30,7 +30,10 @@ describe('src/k8s/node-jobs', () => {
     expect(job.spec.template.metadata.labels).toEqual(job.metadata.labels);
     const c = pod.containers[0];
     expect(c).toMatchObject({ image: DEFAULT_JOB_IMAGE, securityContext: { privileged: true }, terminationMessagePolicy: 'FallbackToLogsOnError' });
-    expect(c.command).toEqual(['/bin/bash', '-c', NODE_SCRIPTS.prep, 'ipvs-bot-prep']);
+    expect(c.command).toEqual(['/bin/bash', '/ipvs-bot/prep.sh']);
+    expect(c.volumeMounts).toEqual([{ name: 'ipvs-bot-scripts', mountPath: '/ipvs-bot', readOnly: true }]);
+    expect(pod.volumes).toEqual([{ name: 'ipvs-bot-scripts', configMap: { name: NODE_SCRIPTS_CONFIG_MAP.name, defaultMode: 0o444 } }]);
+    expect(spec.configMap).toBe(NODE_SCRIPTS_CONFIG_MAP);
     expect(c.env).toEqual([
       { name: 'IPVS_BOT_PHASE', value: 'prep' },
       { name: 'IPVS_BOT_TARGET_MODE', value: 'ipvs' },
@@ -90,15 +93,34 @@ describe('src/k8s/node-jobs', () => {
   it('builds targeted and kube-proxy cleanup Jobs through the per-run factory', () => {
     const f = createNodeJobFactory({ runId: RUN });
     const targeted = f.cleanup('n1', { fromMode: 'ipvs', targetMode: 'iptables', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' });
-    expect((targeted.manifest as AnyObj).spec.template.spec.containers[0].command[2]).toBe(NODE_SCRIPTS.cleanup);
+    expect((targeted.manifest as AnyObj).spec.template.spec.containers[0].command).toEqual(['/bin/bash', '/ipvs-bot/cleanup.sh']);
+    expect(targeted.configMap).toBe(NODE_SCRIPTS_CONFIG_MAP);
     const kp = f.cleanup('n1', { fromMode: 'ipvs', targetMode: 'iptables', method: 'kube-proxy', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' });
     const job = kp.manifest as AnyObj;
     expect(kp.name).not.toBe(targeted.name);
     expect(job.spec.backoffLimit).toBe(0);
+    expect(kp.configMap).toBeUndefined(); // kube-proxy's own image and binary: no scripts to mount
+    expect(JSON.stringify(job)).not.toContain('ipvs-bot-scripts');
     expect(job.spec.template.spec.containers[0]).toMatchObject({ image: 'registry.k8s.io/kube-proxy:v1.28.7', command: ['/usr/local/bin/kube-proxy', '--cleanup', '--v=2'] });
     expect(job.metadata.labels['ipvs-bot/phase']).toBe('cleanup');
     expect(() => kubeProxyCleanupJobSpec({ runId: RUN }, { node: 'n1', targetMode: 'iptables', kubeProxyImage: 'a b' })).toThrow(NodeJobError);
     expect(f.prep('n1', { scheduler: 'rr', targetMode: 'ipvs' }).name).toBe(nodeJobName('prep', RUN, 'n1'));
     expect(f.namespace).toBe('ipvs-bot-jobs');
+  });
+
+  it('mounts the scripts from one immutable ConfigMap named by their content, so a Job manifest stays small', () => {
+    const { name, data } = NODE_SCRIPTS_CONFIG_MAP;
+    expect(name).toMatch(/^ipvs-bot-scripts-[0-9a-f]{8}$/);
+    // The files the Jobs run are exactly the generated scripts (lib.sh + <phase>.sh), which the script tests run.
+    expect(data).toEqual({ 'cleanup.sh': NODE_SCRIPTS.cleanup, 'prep.sh': NODE_SCRIPTS.prep, 'verify.sh': NODE_SCRIPTS.verify });
+    expect(JSON.stringify(data).length).toBeLessThan(1024 * 1024); // a ConfigMap holds at most 1 MiB
+    const f = createNodeJobFactory({ runId: RUN, annotations: { 'ipvs-bot/requested-by': 'U0ALICE' } });
+    const specs = [f.prep('k8s-worker-1', { scheduler: 'rr', targetMode: 'ipvs' }), f.verify('k8s-worker-1', { targetMode: 'ipvs', targets, attempt: '1' }),
+      f.cleanup('k8s-worker-1', { fromMode: 'iptables', targetMode: 'ipvs', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' })];
+    for (const s of specs) {
+      expect(s.configMap?.name).toBe(name);
+      expect(JSON.stringify(s.manifest).length).toBeLessThan(2500);
+      expect(JSON.stringify(s.manifest)).not.toContain('json_str'); // no script text inline
+    }
   });
 });

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ObjectStore, type K8sObject } from '../../src/sandbox/object-store.js';
 import { SimCluster } from '../../src/sandbox/cluster-sim.js';
-import { nodeJobSpec } from '../../src/k8s/node-jobs.js';
+import { NODE_SCRIPTS_CONFIG_MAP, nodeJobSpec } from '../../src/k8s/node-jobs.js';
+import { createScriptsConfigMap } from './support/create-node-job.js';
 import FX from './contract-controllers.fixtures.json' with { type: 'json' };
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -18,6 +19,7 @@ function start(o: Record<string, unknown> = {}) {
   store.subscribe((e) => events.push({ type: e.type, resource: e.resource, object: structuredClone(e.object) as Any }));
   cluster = new SimCluster(store, { nodes: 3, mirrorFixtureNodes: true, stepMs: 20, jobBackoffMs: 30, ...o });
   cluster.start();
+  createScriptsConfigMap(store, 'kube-system', NODE_SCRIPTS_CONFIG_MAP); // what the bot creates before its Jobs
   return { store, c: cluster, events };
 }
 

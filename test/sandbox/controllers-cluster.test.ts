@@ -6,6 +6,7 @@ import { SimCluster } from '../../src/sandbox/cluster-sim.js';
 import type { ClusterOptionsInput } from '../../src/sandbox/cluster-options.js';
 import { nodeJobSpec } from '../../src/k8s/node-jobs.js';
 import { deleteObject } from '../../src/sandbox/api-delete.js';
+import { createNodeJob } from './support/create-node-job.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 let cluster: SimCluster | undefined;
@@ -104,7 +105,7 @@ describe('src/sandbox/controllers', () => {
     const { store, events } = start({ nodes: 3, mirrorFixtureNodes: true });
     const spec = nodeJobSpec({ runId: 'r1', namespace: 'kube-system' }, { phase: 'prep', node: 'k8s-cp-1', targetMode: 'ipvs' });
     const from = events.length;
-    store.create('jobs', spec.manifest as K8sObject);
+    createNodeJob(store, spec);
     const job = await until(() => { const j = store.get('jobs', 'kube-system', spec.name) as Any; return j?.status?.succeeded === 1 && j; });
     expect(job.status.conditions[0]).toMatchObject({ type: 'Complete', status: 'True' });
     const pod = store.list('pods', 'kube-system', { labelSelector: `job-name=${spec.name}` }).items[0] as Any;
@@ -122,7 +123,7 @@ describe('src/sandbox/controllers', () => {
     const { store, c } = start({ nodes: 2, timeScale: 0.01 });
     c.hangJobsOn('k8s-worker-1');
     const spec = nodeJobSpec({ runId: 'r2', namespace: 'kube-system', activeDeadlineSeconds: 20 }, { phase: 'prep', node: 'k8s-worker-1', targetMode: 'ipvs' });
-    store.create('jobs', spec.manifest as K8sObject);
+    createNodeJob(store, spec);
     const job = await until(() => { const j = store.get('jobs', 'kube-system', spec.name) as Any; return j?.status?.conditions && j; });
     expect(job.status).toMatchObject({ failed: 1, ready: 1, conditions: [{ type: 'Failed', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }] });
   });
@@ -156,10 +157,10 @@ describe('src/sandbox/controllers', () => {
     const { store } = start({ nodes: 2, timeScale: 0.01 });
     const ttl = nodeJobSpec({ runId: 'ttl', namespace: 'kube-system' }, { phase: 'prep', node: 'k8s-worker-1', targetMode: 'ipvs' });
     (ttl.manifest as Any).spec.ttlSecondsAfterFinished = 5;
-    store.create('jobs', ttl.manifest as K8sObject);
+    createNodeJob(store, ttl);
     await until(() => !store.get('jobs', 'kube-system', ttl.name) && store.list('pods', 'kube-system', { labelSelector: `job-name=${ttl.name}` }).items.length === 0);
     const keep = nodeJobSpec({ runId: 'orphan', namespace: 'kube-system' }, { phase: 'prep', node: 'k8s-worker-1', targetMode: 'ipvs' });
-    store.create('jobs', keep.manifest as K8sObject);
+    createNodeJob(store, keep);
     await until(() => (store.get('jobs', 'kube-system', keep.name) as Any)?.status?.succeeded === 1);
     expect(deleteObject(store, 'jobs', 'kube-system', keep.name, {}).code).toBe(200); // what the API does for a DELETE with no body
     await until(() => !store.get('jobs', 'kube-system', keep.name));

@@ -95,6 +95,9 @@ describe('sandbox + kubectl (v1.28.7, 3 nodes, k8s-worker-2 without IPVS)', () =
     const dir = mkdtempSync(join(tmpdir(), 'job-'));
     cacheDirs.push(dir);
     writeFileSync(join(dir, 'job.json'), JSON.stringify(spec.manifest));
+    // The scripts the Job mounts, as the bot creates them before its Jobs.
+    writeFileSync(join(dir, 'cm.json'), JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', immutable: true, metadata: { name: spec.configMap!.name }, data: spec.configMap!.data }));
+    await k('create', '--validate=false', '-n', 'kube-system', '-f', join(dir, 'cm.json'));
     await k('create', '--validate=false', '-f', join(dir, 'job.json')); // the sandbox serves no /openapi documents
     await k('wait', '--for=condition=complete', `job/${spec.name}`, '-n', 'kube-system', '--timeout=60s');
     const pods = JSON.parse(await k('get', 'pods', '-n', 'kube-system', '-l', `job-name=${spec.name}`, '-o', 'json')) as { items: Any[] };

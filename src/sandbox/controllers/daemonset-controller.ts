@@ -18,7 +18,10 @@ const EXTRA_TOLERATIONS = [
 export function daemonPod(ctx: ClusterContext, ds: Obj, node: string, hash: string, bound = false): Obj {
   const tpl = structuredClone(ds.spec.template) as { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> };
   const gen = String((ds.metadata.annotations as Record<string, string> | undefined)?.['deprecated.daemonset.template.generation'] ?? ds.metadata.generation ?? 1);
-  const name = `${ds.metadata.name}-${randomSuffix(ctx.rng)}`;
+  // 27^5 suffixes: at 5,000 nodes a generated name meets an existing pod's now and then. The real API server answers
+  // that create with AlreadyExists and the controller's next sync tries another name; the end state is the same.
+  let name: string;
+  do name = `${ds.metadata.name}-${randomSuffix(ctx.rng)}`; while (ctx.store.peek('pods', ds.metadata.namespace, name));
   const spec = tpl.spec as Record<string, unknown> & { volumes?: unknown[]; containers?: { volumeMounts?: unknown[] }[]; tolerations?: unknown[]; hostNetwork?: boolean; priorityClassName?: string };
   const api = `kube-api-access-${randomSuffix(ctx.rng)}`;
   spec.volumes = [...(spec.volumes ?? []), {

@@ -9,8 +9,13 @@ import { type ClusterContext, type Obj, finalDelete, isDeleting, isTerminal, iso
 import { podNode } from './daemonset-controller.js';
 import type { Informer } from './informer.js';
 import { creatingStatus, crashLoopStatus, runningStatus, scheduledStatus, terminatedStatus } from './pod-status.js';
+import { configMapFileExists, missingConfigMap } from './pod-volumes.js';
 
-interface PodRun { stage: 'binding' | 'creating' | 'running' | 'crashloop' | 'done' | 'terminating'; instance: number; restarts: number; cancel?: () => void }
+interface PodRun {
+  stage: 'binding' | 'creating' | 'running' | 'crashloop' | 'done' | 'terminating'; instance: number; restarts: number; cancel?: () => void;
+  /** FailedMount: how often the volume set-up failed, and the event counting it */
+  mountFailures?: number; mountEvent?: string;
+}
 
 export class Kubelets {
   private readonly runs = new Map<string, PodRun>();
@@ -84,7 +89,42 @@ export class Kubelets {
       const cur = this.current(p);
       if (!cur) return;
       this.ctx.store.mutate('pods', cur.metadata.namespace, cur.metadata.name, (o) => { o.status = creatingStatus(cur, this.ctx.now(), this.nodeIP(node), this.podIP()); }, { status: true });
-      this.after(run, this.ctx.opts.stepMs, () => this.startContainer(uid, p.metadata.namespace, p.metadata.name, node));
+      this.after(run, this.ctx.opts.stepMs, () => this.mountVolumes(uid, p.metadata.namespace, p.metadata.name, node));
+    });
+  }
+
+  /**
+   * The volume manager before the container starts: while a ConfigMap volume's ConfigMap is missing the pod stays
+   * ContainerCreating, a FailedMount warning is recorded (one event, its count raised per retry, as the event
+   * recorder aggregates) and the mount is retried with back-off, so the pod starts once the ConfigMap appears.
+   */
+  private mountVolumes(uid: string, ns: string | undefined, name: string, node: string): void {
+    const run = this.runs.get(uid);
+    const cur = this.ctx.store.peek('pods', ns, name) as Obj | undefined;
+    if (!run || !cur || cur.metadata.uid !== uid || isDeleting(cur)) return;
+    const missing = missingConfigMap(this.ctx.store, cur);
+    if (!missing) { this.startContainer(uid, ns, name, node); return; }
+    run.mountFailures = (run.mountFailures ?? 0) + 1;
+    this.failedMountEvent(run, cur, node, `MountVolume.SetUp failed for volume "${missing.volume}" : configmap "${missing.configMap}" not found`);
+    const backoff = Math.max(1, this.ctx.opts.stepMs) * 2 ** Math.min(run.mountFailures, 6);
+    this.after(run, backoff, () => this.mountVolumes(uid, ns, name, node));
+  }
+
+  private failedMountEvent(run: PodRun, pod: Obj, node: string, message: string): void {
+    const t = isoNow(this.ctx.now());
+    const ns = pod.metadata.namespace;
+    if (run.mountEvent && this.ctx.store.mutate('events', ns, run.mountEvent, (e) => {
+      (e as Obj & { count?: number }).count = ((e as Obj & { count?: number }).count ?? 1) + 1;
+      (e as Obj & { lastTimestamp?: string }).lastTimestamp = t;
+    })) return;
+    run.mountEvent = `${pod.metadata.name}.${randomSuffix(this.ctx.rng, 16)}`;
+    this.ctx.store.create('events', {
+      apiVersion: 'v1', kind: 'Event',
+      metadata: { name: run.mountEvent, namespace: ns },
+      involvedObject: { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid, apiVersion: 'v1', resourceVersion: pod.metadata.resourceVersion },
+      reason: 'FailedMount', message, source: { component: 'kubelet', host: node },
+      firstTimestamp: t, lastTimestamp: t, count: 1, type: 'Warning', eventTime: null,
+      reportingComponent: 'kubelet', reportingInstance: node,
     });
   }
 
@@ -156,11 +196,21 @@ export class Kubelets {
     this.after(run, this.ctx.opts.stepMs, () => {
       const again = this.current(cur);
       if (!again) return;
-      const out = runNodeJob(host, again, { services: this.ctx.services(), resync: () => this.resync(node) });
+      const out = this.scriptNotFound(again) ?? runNodeJob(host, again, { services: this.ctx.services(), resync: () => this.resync(node) });
       this.ctx.logs.append(uid, container, out.log);
       run.stage = 'done';
       setStatus(terminatedStatus(again, this.ctx.now(), this.ctx.faults.jobsFail.has(node) ? 1 : out.exitCode, out.message, run.instance));
     });
+  }
+
+  /** `bash <file>` where the file should come from a mounted ConfigMap that has no such key: bash exits 127. */
+  private scriptNotFound(pod: Obj): { exitCode: number; message: string; log: string[] } | undefined {
+    const c = (pod.spec?.containers ?? [])[0] as { command?: string[]; volumeMounts?: { name: string; mountPath: string }[] } | undefined;
+    const [shell, file] = c?.command ?? [];
+    if (!shell || !/(^|\/)(ba)?sh$/.test(shell) || !file || file.startsWith('-')) return undefined;
+    if (configMapFileExists(this.ctx.store, pod, c?.volumeMounts ?? [], file) !== false) return undefined;
+    const line = `${shell}: ${file}: No such file or directory`;
+    return { exitCode: 127, message: line, log: [line] };
   }
 
   /** The running kube-proxy re-programs its mode at its next sync (after `kube-proxy --cleanup` flushed the host). */
