@@ -38,6 +38,9 @@ function buildPrepared(db: RunDb) {
   const p = (name: string) => sql.placeholder(name);
   return {
     run: db.select().from(runs).where(eq(runs.id, p('id'))).prepare(),
+    // What a commit checks and stamps. Not the whole row: plan_json is ~0.7 KB per node, and reading it for each of
+    // a 5,000-node run's ~15,000 node results was most of the bot's allocation (GBs of short-lived strings).
+    runHead: db.select({ state: runs.state, cluster: runs.cluster }).from(runs).where(eq(runs.id, p('id'))).prepare(),
     runSteps: db.select().from(stepResults).where(and(eq(stepResults.runId, p('runId')), eq(stepResults.node, ''))).prepare(),
     stepRows: db.select().from(stepResults).where(and(eq(stepResults.runId, p('runId')), eq(stepResults.stepId, p('stepId'))))
       .orderBy(asc(stepResults.startedAt)).prepare(),
@@ -151,38 +154,53 @@ export interface Commit {
 export function commit(db: RunDb, c: Commit, nowMs: number): RunRow | undefined {
   const now = new Date(nowMs).toISOString();
   return db.transaction((tx) => {
-    const q = prepared(db);
-    const cur = q.run.get({ id: c.runId });
-    if (!cur) return undefined;
-    if (c.expectState !== undefined) {
-      const ok = typeof c.expectState === 'string' ? [c.expectState] : c.expectState;
-      if (!ok.includes(cur.state as RunState)) return undefined;
-    }
-    if (c.run) tx.update(runs).set({ ...c.run, updatedAt: now }).where(eq(runs.id, c.runId)).run();
-    for (const s of c.steps ?? []) {
-      const restart = s.finished === false;
-      upsertStep(db).run(c.runId, s.stepId, s.node ?? '', s.status, s.phase ?? null, s.attempt ?? 1, s.resultJson ?? null,
-        s.error ?? null, now, restart ? null : now, restart ? 1 : 0);
-    }
-    if (c.approval) {
-      tx.insert(approvals).values({ runId: c.runId, approver: c.approval.approver, digest: c.approval.digest, createdAt: now }).run();
-    }
-    if (c.voidApprovals) {
-      tx.update(approvals).set({ voidedAt: now }).where(and(eq(approvals.runId, c.runId), isNull(approvals.voidedAt))).run();
-    }
-    for (const e of c.audit) audit(tx, { ...e, ts: now, cluster: cur.cluster, runId: c.runId });
-    const next = c.run?.state;
-    if (next && TERMINAL.includes(next)) {
-      const released = tx.delete(clusterLocks).where(and(eq(clusterLocks.cluster, cur.cluster), eq(clusterLocks.runId, c.runId))).run();
-      if (released.changes > 0) {
-        audit(tx, { ts: now, actor: 'system', cluster: cur.cluster, runId: c.runId, type: 'lock.released', payload: { state: next } });
-      }
-    } else if (next && next !== 'awaiting_approval') {
-      // Once approved the lock no longer lapses with the approval window; it is held until a terminal state.
-      tx.update(clusterLocks).set({ expiresAtMs: null }).where(and(eq(clusterLocks.cluster, cur.cluster), eq(clusterLocks.runId, c.runId))).run();
-    }
-    return c.run || c.approval || c.voidApprovals ? q.run.get({ id: c.runId }) : { ...cur, updatedAt: now };
+    if (!apply(db, tx, c, now)) return undefined;
+    const row = prepared(db).run.get({ id: c.runId });
+    // Only a run patch writes updated_at; the row handed back is stamped with this commit's time all the same.
+    return row && !(c.run || c.approval || c.voidApprovals) ? { ...row, updatedAt: now } : row;
   });
+}
+
+/**
+ * commit() for writes whose caller needs no run row back (a node result, an audit note): the same transaction,
+ * without reading the run's plan and input. True when written, false when expectState did not hold.
+ */
+export function record(db: RunDb, c: Commit, nowMs: number): boolean {
+  const now = new Date(nowMs).toISOString();
+  return db.transaction((tx) => apply(db, tx, c, now));
+}
+
+function apply(db: RunDb, tx: Tx, c: Commit, now: string): boolean {
+  const cur = prepared(db).runHead.get({ id: c.runId });
+  if (!cur) return false;
+  if (c.expectState !== undefined) {
+    const ok = typeof c.expectState === 'string' ? [c.expectState] : c.expectState;
+    if (!ok.includes(cur.state as RunState)) return false;
+  }
+  if (c.run) tx.update(runs).set({ ...c.run, updatedAt: now }).where(eq(runs.id, c.runId)).run();
+  for (const s of c.steps ?? []) {
+    const restart = s.finished === false;
+    upsertStep(db).run(c.runId, s.stepId, s.node ?? '', s.status, s.phase ?? null, s.attempt ?? 1, s.resultJson ?? null,
+      s.error ?? null, now, restart ? null : now, restart ? 1 : 0);
+  }
+  if (c.approval) {
+    tx.insert(approvals).values({ runId: c.runId, approver: c.approval.approver, digest: c.approval.digest, createdAt: now }).run();
+  }
+  if (c.voidApprovals) {
+    tx.update(approvals).set({ voidedAt: now }).where(and(eq(approvals.runId, c.runId), isNull(approvals.voidedAt))).run();
+  }
+  for (const e of c.audit) audit(tx, { ...e, ts: now, cluster: cur.cluster, runId: c.runId });
+  const next = c.run?.state;
+  if (next && TERMINAL.includes(next)) {
+    const released = tx.delete(clusterLocks).where(and(eq(clusterLocks.cluster, cur.cluster), eq(clusterLocks.runId, c.runId))).run();
+    if (released.changes > 0) {
+      audit(tx, { ts: now, actor: 'system', cluster: cur.cluster, runId: c.runId, type: 'lock.released', payload: { state: next } });
+    }
+  } else if (next && next !== 'awaiting_approval') {
+    // Once approved the lock no longer lapses with the approval window; it is held until a terminal state.
+    tx.update(clusterLocks).set({ expiresAtMs: null }).where(and(eq(clusterLocks.cluster, cur.cluster), eq(clusterLocks.runId, c.runId))).run();
+  }
+  return true;
 }
 
 /** Stores the run's snapshot unless one exists (first one wins: it is the state before the change). */

@@ -1,7 +1,7 @@
 // Recovery on start: every unfinished run is found and resumed by the normal loop. A run whose lease
 // this owner held before a restart (or whose lease lapsed) is released so the loop can take it now;
 // a step left 'started' is re-observed by the runner, never silently re-run.
-import { commit, getSteps, listRuns, releaseLease, type RunDb } from '../../db/run-store.js';
+import { getSteps, listRuns, record, releaseLease, type RunDb } from '../../db/run-store.js';
 import type { Clock, Logger } from './ports.js';
 
 export interface RecoveryReport { resumed: string[]; waitingOperator: string[]; leasedElsewhere: string[] }
@@ -18,7 +18,7 @@ export function recoverRuns(env: { db: RunDb; clock: Clock; logger: Logger; owne
     if (r.leaseOwner !== null) {
       const inDoubt = getSteps(db, r.id).filter((s) => s.node === '' && (s.status === 'started' || s.status === 'compensating')).map((s) => s.stepId);
       // Audited so the timeline shows the crash and what was in doubt when the run was picked up again.
-      commit(db, {
+      record(db, {
         runId: r.id,
         audit: [{ actor: 'system', type: 'run.recovered', payload: { previousOwner: r.leaseOwner, newOwner: ownerId, state: r.state, inDoubt } }],
       }, t);

@@ -1,5 +1,5 @@
 // Builds the StepContext a step receives: run facts, deps, and the few durable verbs a step may use.
-import { commit, getSnapshot, getStepRows, saveSnapshot, setRunFields, type RunDb } from '../../db/run-store.js';
+import { getSnapshot, getStepRows, record, saveSnapshot, setRunFields, type RunDb } from '../../db/run-store.js';
 import type { RunEvent } from '../kube-proxy-mode/api.js';
 import type { Json, JsonObject, NodeResult, RunInfo, SnapshotData, StepContext } from './define.js';
 import type { Clock, Logger, Notifier } from './ports.js';
@@ -56,7 +56,7 @@ export function makeStepContext<I, P, D>(env: ContextEnv, run: RunInfo<I, P>, de
       return out;
     },
     saveNodeResult(node, phase, ok, result) {
-      commit(db, {
+      record(db, {
         runId: run.runId,
         steps: [{ stepId, node, status: ok ? 'ok' : 'failed', phase, resultJson: JSON.stringify(result), error: ok ? null : summarise(result) }],
         audit: [{ actor: 'system', type: `node.${phase}`, payload: { step: stepId, node, ok, result } }],
