@@ -125,8 +125,11 @@ export interface Cluster {
   /**
    * `onResult` hears each Job as soon as it finished and its result was read (results are then read in small groups
    * while the others still run, instead of all at the end), so callers can act per node without waiting for the batch.
+   * `onFinished` hears each Job the moment the watch shows it finished, before its result is read (no `result` yet).
    */
-  waitForJobs(namespace: string, names: string[], opts: { timeoutMs: number; labelSelector?: string; onResult?: (r: JobResult) => void }): Promise<JobResult[]>;
+  waitForJobs(namespace: string, names: string[], opts: {
+    timeoutMs: number; labelSelector?: string; onResult?: (r: JobResult) => void; onFinished?: (r: JobResult) => void;
+  }): Promise<JobResult[]>;
   deleteJob(namespace: string, name: string): Promise<void>;
 }
 

@@ -177,6 +177,17 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     expect(watches).toHaveLength(1);
   });
 
+  it('keeps connections alive: a burst of 30 requests does not open 30 connections', async () => {
+    const c = cluster();
+    await c.listNodes();
+    const first = api.connections();
+    await Promise.all(Array.from({ length: 10 }, () => c.getConfigMap('kube-system', 'kube-proxy')));
+    for (let i = 0; i < 20; i++) await c.listNodes();
+    // The concurrent ten may each need a socket; the sequential twenty reuse them.
+    expect(api.connections() - first).toBeLessThanOrEqual(10);
+    expect(c.stats().requests.get + c.stats().requests.list).toBe(31);
+  });
+
   it('times out a pod wait with a non-retryable Timeout that names the node', async () => {
     const c = cluster();
     const e = await c.waitForPodOnNode('kube-system', 'k8s-app=kube-proxy', 'k8s-worker-1', { timeoutMs: 300 }).catch((x: unknown) => x);

@@ -97,10 +97,12 @@ describe('src/k8s/k8s-cluster against the sandbox', () => {
     for (const s of specs) await k.ensureJob(s);
     const { batchJobSelector } = await import('../../src/workflows/kube-proxy-mode/steps/node-ops.js');
     const heard: { name: string; node?: unknown; settledYet: boolean }[] = [];
+    const order: string[] = [];
     let settled = false;
     const wait = k.waitForJobs(jobs.namespace, specs.map((s) => s.name), {
       timeoutMs: 60_000, labelSelector: batchJobSelector(specs)!,
-      onResult: (r) => heard.push({ name: r.name, node: (r.result as { node?: unknown } | undefined)?.node, settledYet: settled }),
+      onFinished: (r) => order.push(`finished ${r.name} ${r.outcome} ${r.result === undefined ? 'unread' : 'read'}`),
+      onResult: (r) => { order.push(`result ${r.name}`); heard.push({ name: r.name, node: (r.result as { node?: unknown } | undefined)?.node, settledYet: settled }); },
     });
     const results = await wait.finally(() => { settled = true; });
     // Every Job was heard once, with its result read, before the wait resolved.
@@ -108,6 +110,11 @@ describe('src/k8s/k8s-cluster against the sandbox', () => {
     expect(heard.every((h) => !h.settledYet)).toBe(true);
     expect(Object.fromEntries(heard.map((h) => [h.name, h.node]))).toEqual(Object.fromEntries(specs.map((s, i) => [s.name, ['k8s-cp-1', 'k8s-worker-1', 'k8s-worker-2'][i]])));
     expect(results.map((r) => (r.result as { node?: string }).node)).toEqual(['k8s-cp-1', 'k8s-worker-1', 'k8s-worker-2']);
+    // onFinished hears each Job first, the moment it finished and before its result is read.
+    for (const s of specs) {
+      expect(order.indexOf(`finished ${s.name} succeeded unread`)).toBeGreaterThanOrEqual(0);
+      expect(order.indexOf(`finished ${s.name} succeeded unread`)).toBeLessThan(order.indexOf(`result ${s.name}`));
+    }
     for (const s of specs) await k.deleteJob(s.namespace, s.name);
   });
 

@@ -18,6 +18,8 @@ export interface MiniApi {
   requests: string[];
   unexpected: string[];
   rv(): number;
+  /** TCP connections accepted so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -177,6 +179,8 @@ export async function startMiniApi(): Promise<MiniApi> {
     send(404, status(404, 'NotFound', 'not found'));
   }
 
+  let connections = 0;
+  server.on('connection', () => { connections++; });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   put('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } });
@@ -190,6 +194,7 @@ export async function startMiniApi(): Promise<MiniApi> {
     requests,
     unexpected,
     rv: () => rv,
+    connections: () => connections,
     close: () => new Promise((r) => { for (const w of watchers) w.res.end(); server.closeAllConnections(); server.close(() => r()); }),
   };
 }

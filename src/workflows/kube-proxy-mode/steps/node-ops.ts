@@ -153,7 +153,8 @@ export async function runJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: 
 }
 
 /** Waits, with one watch, for Jobs that were all ensured already. */
-async function awaitJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: NodeJobSpec, r: JobResult) => void): Promise<JobResult[]> {
+async function awaitJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: NodeJobSpec, r: JobResult) => void,
+  onFinished?: (spec: NodeJobSpec) => void): Promise<JobResult[]> {
   if (specs.length === 0) return [];
   const { cluster, jobs, timing } = ctx.deps;
   const labelSelector = batchJobSelector(specs);
@@ -161,6 +162,7 @@ async function awaitJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: NodeJ
   const done = await cluster.waitForJobs(jobs.namespace, specs.map((s) => s.name), {
     timeoutMs: timing.jobTimeoutMs, ...(labelSelector ? { labelSelector } : {}),
     ...(onResult ? { onResult: (r: JobResult) => { const spec = specOf.get(r.name); if (spec) onResult(spec, r); } } : {}),
+    ...(onFinished ? { onFinished: (r: JobResult) => { const spec = specOf.get(r.name); if (spec) onFinished(spec); } } : {}),
   });
   const byName = new Map(done.map((j) => [j.name, j]));
   return specs.map((s) => byName.get(s.name) ?? { name: s.name, outcome: 'failed', reason: 'the Job disappeared' });
@@ -222,11 +224,16 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
       const r = readResult(CleanupResult, jobResult(j));
       cleanups.set(node, r);
       if (!r.ok) problems.get(node)!.push(`cleanup of ${o.fromMode} leftovers failed: ${r.errors.join('; ') || 'no detail'}`);
-      // The node's verify Job starts as soon as its own cleanup finished.
-      startVerify(node);
+      if (!verifying.has(node)) { verifying.add(node); startVerify(node); }
+    };
+    // The node's verify Job starts the moment its own cleanup Job finished (its result is read meanwhile).
+    const verifying = new Set<string>();
+    const finished = (spec: NodeJobSpec) => {
+      const node = nodeOfJob.get(spec.name)!;
+      if (!verifying.has(node)) { verifying.add(node); startVerify(node); }
     };
     const specs = [...cleanupJobs.values()];
-    const results = await awaitJobs(ctx, specs, judge);
+    const results = await awaitJobs(ctx, specs, judge, finished);
     // Jobs that did not finish in time are judged from the wait's answer (outcome 'running': no result).
     specs.forEach((spec, i) => judge(spec, results[i]!));
   }
