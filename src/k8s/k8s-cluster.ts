@@ -36,6 +36,7 @@ export interface LoadKubeConfigOptions { kubeconfig?: string; context?: string; 
 
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=ipvs-bot';
 const CONFIGMAP_RECHECK_MS = 60_000;
+const EMPTY_LIST = '{"items":[]}';
 const API_GROUPS: Record<string, string> = {
   daemonsets: 'apps', deployments: 'apps', controllerrevisions: 'apps', jobs: 'batch',
   selfsubjectaccessreviews: 'authorization.k8s.io', leases: 'coordination.k8s.io',
@@ -225,7 +226,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
       const query = { labelSelector, ...(only !== undefined ? { fieldSelector: `spec.nodeName=${only}` } : {}) };
       const what = only !== undefined ? `pods ${labelSelector} on ${only}` : `pods ${labelSelector} on ${pending.size} nodes`;
       await watchUntil<true>(this.watchDeps(what, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-        () => this.core.listNamespacedPod({ namespace, ...query }, this.opts())), {
+        () => this.plainList((o) => this.core.listNamespacedPod({ namespace, ...query }, o))), {
         what,
         query,
         timeoutMs: opts.timeoutMs,
@@ -322,7 +323,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
     const finish = (r: JobResult) => { done.set(r.name, r); opts.onFinished?.({ ...r }); results?.add(r); };
     if (wanted.size > 0) {
       await watchUntil<true>(this.watchDeps(`jobs in ${namespace}`, `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`,
-        () => this.batch.listNamespacedJob({ namespace, labelSelector: selector }, this.opts())), {
+        () => this.plainList((o) => this.batch.listNamespacedJob({ namespace, labelSelector: selector }, o))), {
         what: `jobs in ${namespace}`,
         query: { labelSelector: selector },
         timeoutMs: opts.timeoutMs,
@@ -408,7 +409,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
     // A Job's pods carry its template labels, which are the Job's own (node-jobs.ts): the wait's selector finds just
     // these Jobs' pods, where the run's selector would list every pod the run's Jobs left behind (an hour's worth).
     const selector = jobSelector ?? (runs.size > 0 ? `${MANAGED_SELECTOR},ipvs-bot/run in (${[...runs].join(',')})` : MANAGED_SELECTOR);
-    const pods = await this.call('list', `list job pods in ${namespace}`, () => this.core.listNamespacedPod({ namespace, labelSelector: selector }, this.opts()));
+    const pods = await this.call('list', `list job pods in ${namespace}`, () => this.plainList((o) => this.core.listNamespacedPod({ namespace, labelSelector: selector }, o)));
     const byJob = new Map<string, Obj[]>();
     for (const p of pods.items as Obj[]) {
       const job = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name']
@@ -445,7 +446,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   /** Per-request options: a timeout signal, a kept-alive connection, and for patches the patch content type. */
-  private opts(patchType?: string, o: { discardBody?: boolean } = {}) {
+  private opts(patchType?: string, o: { discardBody?: boolean; capture?: (text: string) => void } = {}) {
     const ms = this.requestTimeoutMs;
     const timeout = {
       pre: (ctx: Obj) => {
@@ -460,11 +461,31 @@ export class K8sCluster implements Cluster, AccessReviewer {
           const body = resp.body;
           resp.body = { text: async () => { await body.binary(); return '{}'; }, binary: async () => { await body.binary(); return Buffer.from('{}'); } };
         }
+        // A list we read as plain JSON: the text goes to `capture`, the model layer gets an empty list.
+        if (o.capture && resp.httpStatusCode >= 200 && resp.httpStatusCode < 300) {
+          const body = resp.body;
+          const capture = o.capture;
+          resp.body = {
+            text: async () => { capture(await body.text()); return EMPTY_LIST; },
+            binary: async () => { capture(String(await body.binary())); return Buffer.from(EMPTY_LIST); },
+          };
+        }
         return new Observable(Promise.resolve(resp));
       },
     };
     const base = { middleware: [timeout], middlewareMergeStrategy: 'append' as const };
     return (patchType ? setHeaderOptions('Content-Type', patchType, base as Obj) : base) as Obj;
+  }
+
+  /**
+   * A list as the plain JSON the server sent, parsed once (as watch events are), not turned into client-node models:
+   * a batch's 1,000-pod kube-proxy list cost ~100 ms of CPU as models.
+   */
+  private async plainList(fn: (opts: Obj) => Promise<unknown>): Promise<{ items: Obj[]; metadata?: { resourceVersion?: string } }> {
+    let text: string | undefined;
+    await fn(this.opts(undefined, { capture: (t) => { text = t; } }));
+    const l = JSON.parse(text ?? EMPTY_LIST) as { items?: Obj[] | null; metadata?: { resourceVersion?: string } };
+    return { items: l.items ?? [], ...(l.metadata ? { metadata: l.metadata } : {}) };
   }
 
   /**
