@@ -16,7 +16,10 @@ RUN npm run build \
 
 # ---- runtime: no compiler, no dev dependencies, no sources ----
 FROM node:20-bookworm-slim AS runtime
+# NODE_OPTIONS: a V8 old-space cap, so garbage is collected long before the container's memory limit (the value
+# deploy/deployment.yaml sets for its 512Mi limit; override it with the limit, e.g. `docker run -m`).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=192 \
     IPVS_BOT_DB=/data/ipvs-bot.db \
     IPVS_BOT_CONFIG=/etc/ipvs-bot/ipvs-bot.yaml \
     PORT=3000

@@ -3,6 +3,8 @@
 //   idle: 3-node sandbox, bot ready, 5 s without work → VmRSS (and VmHWM so far).
 //   1,000-node migration: plan (--batch 25%) → approve → succeeded, with the default timing of `npm start`
 //   (10 s settle per batch); peak = VmHWM of the bot process read from /proc/<pid>/status just before it stops.
+// The bot gets the NODE_OPTIONS that deploy/deployment.yaml gives it (the V8 heap cap sized to the container's
+// memory limit), so the figures are those of the bot as deployed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,15 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** BENCH_BOT_ENTRY=dist runs the compiled bot (`npm run build` first) like `npm start`, without tsx's loader. */
 const BOT_ARGS = process.env.BENCH_BOT_ENTRY === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+
+/** NODE_OPTIONS of the bot's container in deploy/deployment.yaml ('' when it sets none). */
+function deployedNodeOptions(): string {
+  const doc = parse(readFileSync(join(ROOT, 'deploy/deployment.yaml'), 'utf8')) as
+    { spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } } } };
+  const c = doc.spec.template.spec.containers.find((x) => x.name === 'ipvs-bot');
+  return c?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+const NODE_OPTIONS = deployedNodeOptions();
 
 function status(pid: number): { rss: number; hwm: number } {
   const t = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -80,7 +91,7 @@ async function startBot(dir: string, kubeconfig: string, slack: SlackStandIn): P
   writeFileSync(cfg, stringify({ logLevel: 'warn', clusters: [{ name: 'bench', kubeconfig, approvers: { users: [BOB] } }] }));
   const bot = start(BOT_ARGS, {
     SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
-    IPVS_BOT_CONFIG: cfg, IPVS_BOT_DB: join(dir, `bot-${port}.db`), PORT: String(port),
+    IPVS_BOT_CONFIG: cfg, IPVS_BOT_DB: join(dir, `bot-${port}.db`), PORT: String(port), ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}),
   });
   const end = Date.now() + 60_000;
   for (;;) {
@@ -104,7 +115,7 @@ try {
   const idleStatus = status(idle.bot.pid!);
   await stop(idle.bot);
   await stop(small);
-  console.log(`bot: node ${BOT_ARGS.join(' ')}`);
+  console.log(`bot: node ${BOT_ARGS.join(' ')}${NODE_OPTIONS ? ` with NODE_OPTIONS=${NODE_OPTIONS} (deploy/deployment.yaml)` : ''}`);
   console.log(`bot idle (3-node sandbox, 5 s after ready): VmRSS ${mb(idleStatus.rss)} (VmHWM so far ${mb(idleStatus.hwm)})`);
 
   // --- 1,000-node migration (BENCH_NODES=0: idle only) ---
@@ -131,7 +142,8 @@ try {
       if (rss > peakSampled) { peakSampled = rss; peakStep = stepNow(); }
     } catch { /* exited */ }
   }, 250);
-  const result = await slack.waitFor(() => slack.replies(CH, card.ts).find((m) => m.reply_broadcast), 900_000, 'the run result');
+  // 5,000 nodes took 6-10 min here; 0.6 s per node leaves room for a loaded box before the bench gives up.
+  const result = await slack.waitFor(() => slack.replies(CH, card.ts).find((m) => m.reply_broadcast), Math.max(900_000, NODES * 600), 'the run result');
   clearInterval(sampler);
   const seconds = (performance.now() - t0) / 1000;
   const after = status(bot.pid!);

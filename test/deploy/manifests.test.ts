@@ -98,6 +98,20 @@ describe('deploy/', () => {
     expect(Object.keys(cm.data)).toContain(configFile.slice(configDir.length + 1));
   });
 
+  it('caps the V8 old space well inside the memory limit, the same way in the Deployment and the image', () => {
+    const c = one('Deployment', 'ipvs-bot').spec.template.spec.containers[0];
+    const opts = (c.env as Obj[]).find((e) => e.name === 'NODE_OPTIONS')?.value as string;
+    const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(opts ?? '')?.[1]);
+    const limit = /^(\d+)(Mi|Gi)$/.exec(c.resources.limits.memory as string)!;
+    const limitMiB = Number(limit[1]) * (limit[2] === 'Gi' ? 1024 : 1);
+    // Room beside the heap for young space, buffers, SQLite and code: at most half the limit. And well above the
+    // live heap measured at 5,000 nodes (~60-110 MB after a full GC, bench/rss.bench.ts), or the bot would crash.
+    expect(heapMiB).toBeLessThanOrEqual(limitMiB / 2);
+    expect(heapMiB).toBeGreaterThanOrEqual(160);
+    const env = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').split(/^FROM /m).at(-1)!;
+    expect(/NODE_OPTIONS=(\S+)/.exec(env)?.[1]).toBe(opts);
+  });
+
   it('ships an ipvs-bot.yaml that the real config loader accepts, for the in-cluster cluster and the Job namespace', () => {
     const cm = one('ConfigMap', 'ipvs-bot-config');
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-test' }, { text: cm.data['ipvs-bot.yaml'] });
