@@ -71,8 +71,21 @@ describe('src/workflows/kube-proxy-mode against the sandbox', () => {
     const { sb, cluster, h } = await setup({ nodes: 50 });
     const original = await configText(cluster);
     const before = cluster.stats();
+    // Prep Jobs in flight at once (created, not finished): a finished Job's slot is refilled, never exceeded.
+    const running = new Set<string>();
+    let most = 0;
+    const off = sb.store.subscribe((e) => {
+      const o = e.object as { kind: string; metadata: { name: string; labels?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } };
+      if (o.kind !== 'Job' || o.metadata.labels?.['ipvs-bot/phase'] !== 'prep') return;
+      const ended = e.type === 'DELETED' || (o.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      if (ended) running.delete(o.metadata.name); else running.add(o.metadata.name);
+      most = Math.max(most, running.size);
+    });
     const run = await h.planAndRun(PlanInput.parse({ batch: '20%' }));
+    off();
     expect(run.state, run.reason).toBe('succeeded');
+    expect(most).toBeLessThanOrEqual(10); // FAST.jobConcurrency
+    expect(most).toBeGreaterThanOrEqual(5);
     // Waits are per batch, not per node: prep chunks of 10 (one Job watch each), then per batch one pod watch for the
     // restarts and one Job watch each for cleanup and verify; no per-node list of kube-proxy pods.
     const after = cluster.stats();

@@ -152,8 +152,8 @@ export async function runJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: 
   return awaitJobs(ctx, specs, onResult);
 }
 
-/** Waits, with one watch, for Jobs that were all ensured already. */
-async function awaitJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: NodeJobSpec, r: JobResult) => void,
+/** Waits, with one watch, for Jobs that were all ensured already; `onFinished` hears each the moment it finished. */
+export async function awaitJobs(ctx: Ctx, specs: NodeJobSpec[], onResult?: (spec: NodeJobSpec, r: JobResult) => void,
   onFinished?: (spec: NodeJobSpec) => void): Promise<JobResult[]> {
   if (specs.length === 0) return [];
   const { cluster, jobs, timing } = ctx.deps;

@@ -6,7 +6,7 @@ import type { JsonObject } from '../../engine/define.js';
 import { prepChecks } from '../rules/prep.js';
 import { PrepResult, readResult } from '../node-results.js';
 import type { JobResult, NodeJobSpec } from '../../../k8s/cluster.js';
-import { runJobs } from './node-ops.js';
+import { awaitJobs } from './node-ops.js';
 import { blockers } from '../checks.js';
 import type { Ctx, Step } from './step-types.js';
 
@@ -19,7 +19,7 @@ export function prepareNodes(): Step {
     id: 'prepare-nodes',
     retry: { max: 3, baseMs: 2_000 },
     async run(ctx) {
-      const { jobs, timing } = ctx.deps;
+      const { cluster, jobs, timing } = ctx.deps;
       const done = ctx.nodeResults();
       const results: Record<string, PrepResult> = {};
       for (const [node, r] of Object.entries(done)) results[node] = readResult(PrepResult, r.result);
@@ -30,25 +30,44 @@ export function prepareNodes(): Step {
         results[node] = r;
         ctx.saveNodeResult(node, 'prep', r.ok, { ...(r as JsonObject), job: spec.name });
       };
-      // LANES lanes of jobConcurrency / LANES Jobs each: when a lane's Jobs finish it starts its next ones while the
-      // other lanes' Jobs still run, so the concurrency stays near its bound instead of draining at every chunk's end.
+      // Sliding windows: LANES lanes of jobConcurrency / LANES Jobs each. When one of a lane's Jobs finishes, the
+      // lane's next node starts at once (its Job joins the lane's next wait), so the concurrency stays at its bound
+      // instead of draining at every chunk's end; each wait is one watch for the lane's Jobs of that round.
       const lanes = Math.max(1, Math.min(LANES, Math.floor(timing.jobConcurrency / MIN_LANE)));
       const size = Math.max(1, Math.floor(timing.jobConcurrency / lanes)); // lanes × size ≤ jobConcurrency
       let next = 0;
       let failure: { e: unknown } | undefined;
+      type Item = { node: string; spec: NodeJobSpec };
+      const take = (): Item | undefined => {
+        if (failure || next >= todo.length) return undefined;
+        const node = todo[next++]!;
+        return { node, spec: jobs.prep(node, { scheduler: ctx.input.scheduler, targetMode: ctx.input.targetMode }) };
+      };
       const lane = async () => {
-        while (next < todo.length && !failure) {
-          const chunk = todo.slice(next, next + size);
-          next += chunk.length;
-          const specs = chunk.map((node) => jobs.prep(node, { scheduler: ctx.input.scheduler, targetMode: ctx.input.targetMode }));
-          const nodeOf = new Map(specs.map((sp, k) => [sp.name, chunk[k]!]));
+        let round: Item[] = [];
+        for (let i = 0; i < size; i++) { const it = take(); if (it) round.push(it); }
+        const ensuring: Promise<void>[] = round.map((it) => cluster.ensureJob(it.spec));
+        while (round.length > 0) {
+          const nextRound: Item[] = [];
           try {
-            // Each node's result is recorded as soon as its Job finished.
-            const finished = await runJobs(ctx, specs, (spec, j) => save(nodeOf.get(spec.name)!, spec, j));
-            specs.forEach((spec, k) => save(chunk[k]!, spec, finished.find((j) => j.name === spec.name)));
+            await Promise.all(ensuring.splice(0));
+            const nodeOf = new Map(round.map((it) => [it.spec.name, it.node]));
+            // Each node's result is recorded as soon as its Job finished and was read.
+            const finished = await awaitJobs(ctx, round.map((it) => it.spec), (spec, j) => save(nodeOf.get(spec.name)!, spec, j), () => {
+              const it = take();
+              if (!it) return;
+              nextRound.push(it);
+              const p = cluster.ensureJob(it.spec);
+              p.catch(() => { /* awaited with the next round */ });
+              ensuring.push(p);
+            });
+            round.forEach((it, k) => save(it.node, it.spec, finished[k]));
           } catch (e) {
             failure ??= { e };
+            await Promise.allSettled(ensuring.splice(0));
+            return;
           }
+          round = nextRound;
         }
       };
       await Promise.all(Array.from({ length: Math.min(lanes, Math.ceil(todo.length / size)) }, lane));
