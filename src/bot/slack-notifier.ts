@@ -1,11 +1,15 @@
 // The engine's Notifier for Slack: one queue per run. The card (run.message) is chat.update'd at most once per
 // second with the latest status (coalesced); node results and log lines become thread replies in order; the final
 // result is broadcast to the channel. A 429 pauses that run's queue for Retry-After and retries: nothing dropped.
+// Successful node results that are waiting together go out as one reply (up to NODE_RESULTS_PER_REPLY, one section
+// each): Slack takes about one message a second per channel, and a 1,000-node run has 3,000 node results. A failed
+// node always gets a reply of its own with the full detail. Queued results are kept as events and rendered when
+// sent, so a long backlog holds the small Job results, not their Block Kit.
 import type { Notifier, RunEvent, RunStatus } from '../workflows/kube-proxy-mode/api.js';
 import type { Clock, Logger, TimerHandle } from '../workflows/engine/ports.js';
 import { runCard, STATE_LABEL, TERMINAL } from './views/run-card.js';
-import { nodeResultView } from './views/node-result.js';
-import { codeBlock, section, truncate } from './views/text.js';
+import { nodeResultLine, nodeResultView } from './views/node-result.js';
+import { codeBlock, context, section, truncate } from './views/text.js';
 
 /** The Slack calls the notifier makes; a WebClient created with rejectRateLimitedCalls satisfies it. */
 export interface ChatApi {
@@ -27,7 +31,26 @@ export interface SlackNotifierOptions {
   metrics?: { slackApiError(method: string): void; slackRateLimited(method: string): void };
 }
 
-type ThreadPost = { text: string; blocks?: unknown[]; broadcast?: boolean };
+type NodeEvent = Extract<RunEvent, { type: 'node' }>;
+type ThreadPost = { text: string; blocks?: unknown[]; broadcast?: boolean } | { node: NodeEvent };
+
+export const NODE_RESULTS_PER_REPLY = 10;
+
+/** How many queued posts the next reply carries, and the reply. */
+function nextReply(posts: ThreadPost[]): { count: number; text: string; blocks?: unknown[]; broadcast?: boolean } {
+  const first = posts[0]!;
+  if (!('node' in first)) return { count: 1, ...first };
+  let count = 1;
+  if (first.node.ok) while (count < Math.min(posts.length, NODE_RESULTS_PER_REPLY) && isOkNode(posts[count]!)) count++;
+  if (count === 1) return { count, ...nodeResultView(first.node) };
+  const lines = posts.slice(0, count).map((p) => nodeResultLine((p as { node: NodeEvent }).node));
+  return {
+    count,
+    text: truncate(lines.map((l) => l.text).join('\n'), 3000),
+    blocks: [...lines.map((l) => l.block), context(`${count} node results · each Job's full JSON is in the audit log (/ipvs audit export)`)],
+  };
+}
+const isOkNode = (p: ThreadPost): boolean => 'node' in p && p.node.ok;
 
 interface RunQueue {
   loc?: { channel: string; ts: string };
@@ -70,7 +93,7 @@ export class SlackNotifier implements Notifier {
         q.posts.push({ text: truncate(text, 3000), broadcast: true });
       }
     } else if (event.type === 'node') {
-      q.posts.push(nodeResultView(event));
+      q.posts.push({ node: event });
     } else {
       q.posts.push({ text: truncate(event.text, 3000), blocks: [section(codeBlock(event.text, 2900))] });
     }
@@ -146,12 +169,12 @@ export class SlackNotifier implements Notifier {
           if (wait !== undefined) { q.cardDirty = true; q.lastCardAt = Number.NEGATIVE_INFINITY; q.blockedUntil = this.o.clock.now() + wait; }
           continue;
         }
-        const post = q.posts[0];
-        if (post) {
+        if (q.posts.length > 0) {
+          const post = nextReply(q.posts);
           const args = { channel: loc.channel, thread_ts: loc.ts, text: post.text, ...(post.blocks ? { blocks: post.blocks } : {}), ...(post.broadcast ? { reply_broadcast: true } : {}) };
           const wait = await this.send(runId, 'chat.postMessage', () => this.o.client.chat.postMessage(args));
           if (wait !== undefined) { q.blockedUntil = this.o.clock.now() + wait; continue; }
-          q.posts.shift();
+          q.posts.splice(0, post.count);
           continue;
         }
         if (q.cardDirty && q.latest) this.wakeAt(runId, q, q.lastCardAt + this.minInterval);

@@ -71,11 +71,40 @@ describe('src/bot/slack-notifier', () => {
     n.notify({ type: 'state', runId: 'r2', status: status('r2', 'succeeded', 'finish') });
     await run(2000);
     const replies = slack.replies(CH, ts);
+    // The first result goes out at once, alone; the second follows on its own, the log line is not merged into it.
     expect(replies.map((m) => m.text)).toEqual([
       expect.stringMatching(/^worker-001 prep ok: Kernel: 5.15/), expect.stringMatching(/^worker-001 verify ok: \/proxyMode: ipvs/),
       'canary done', expect.stringContaining('Succeeded: kube-proxy on *cluster-a* iptables → ipvs')]);
     expect(replies.filter((m) => m.reply_broadcast).length).toBe(1);
     expect(blocksToText(replies[1]!.blocks).join('\n')).toContain('Using ipvs Proxier');
+  });
+
+  it('a single waiting result gets the full detail; a backlog of results goes out ten to a reply, a failed node alone, in order', async () => {
+    const ts = await postCard();
+    n.attach('r5', CH, ts);
+    const verify = (i: number, ok = true) => ({ type: 'node' as const, runId: 'r5', node: `worker-${String(i).padStart(3, '0')}`, phase: 'verify', ok,
+      result: ok ? { proxyMode: 'ipvs', ipvsServices: 4, logExcerpt: 'I1207 server.go:1] "Using ipvs Proxier"' } : { proxyMode: 'iptables', errors: ['/proxyMode is iptables'] } });
+    n.notify(verify(0));
+    await n.flush();
+    const alone = slack.replies(CH, ts);
+    expect(alone).toHaveLength(1);
+    expect(blocksToText(alone[0]!.blocks).join('\n')).toContain('Result JSON');
+
+    slack.rateLimit('chat.postMessage', 1, 1); // the backlog builds up behind a 429
+    for (let i = 1; i <= 24; i++) n.notify(verify(i, i !== 13));
+    await run(1000);
+    await run(0);
+    const replies = slack.replies(CH, ts).slice(1);
+    // 1-10, 11-12, 13 alone (failed), 14-23, 24
+    expect(replies.map((m) => m.text.split('\n').length)).toEqual([10, 2, 1, 10, 1]);
+    const names = replies.flatMap((m) => [...m.text.matchAll(/worker-\d{3}/g)].map((x) => x[0]));
+    expect(names).toEqual(Array.from({ length: 24 }, (_, i) => `worker-${String(i + 1).padStart(3, '0')}`));
+    expect(replies[2]!.text).toMatch(/^worker-013 verify FAILED/);
+    expect(blocksToText(replies[2]!.blocks).join('\n')).toContain('Result JSON');
+    const merged = blocksToText(replies[0]!.blocks).join('\n');
+    expect(merged.match(/Using ipvs Proxier/g)).toHaveLength(10);
+    expect(merged).toContain('10 node results');
+    expect(n.backlog()).toBe(0);
   });
 
   it('respects 429 Retry-After without losing or reordering anything', async () => {

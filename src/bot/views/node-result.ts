@@ -4,7 +4,9 @@ import { codeBlock, esc, section, truncate, type Block } from './text.js';
 type R = Record<string, unknown>;
 const obj = (v: unknown): R | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v as R : undefined);
 
-export function nodeResultView(e: { node: string; phase: string; ok: boolean; result: R }): { text: string; blocks: Block[] } {
+type NodeEvent = { node: string; phase: string; ok: boolean; result: R };
+
+function facts(e: NodeEvent): { r: R; title: string; lines: string[]; log?: string } {
   // The engine nests the verify Job's JSON under `verify`; read its facts as if they were top-level.
   const r: R = { ...(obj(e.result.verify) ?? {}), ...e.result };
   const lines: string[] = [];
@@ -23,9 +25,29 @@ export function nodeResultView(e: { node: string; phase: string; ok: boolean; re
   const errors = Array.isArray(r.errors) ? r.errors.map(String) : [];
   if (errors.length) lines.push(`Errors: ${errors.slice(0, 5).map(esc).join('; ')}`);
   const title = `${e.ok ? ':white_check_mark:' : ':x:'} *${esc(e.node)}* ${esc(e.phase)} ${e.ok ? 'ok' : 'FAILED'}`;
-  const blocks: Block[] = [section(truncate([title, ...lines].join('\n'), 3000))];
   const log = typeof r.logExcerpt === 'string' ? r.logExcerpt : typeof r.log === 'string' ? r.log : undefined;
+  return { r, title, lines, ...(log ? { log } : {}) };
+}
+
+function plainText(e: NodeEvent, lines: string[]): string {
+  return truncate(`${e.node} ${e.phase} ${e.ok ? 'ok' : 'FAILED'}${lines.length ? `: ${lines.join('; ')}` : ''}`.replace(/:[a-z_]+:/g, '').replace(/[*`]/g, ''), 3000);
+}
+
+export function nodeResultView(e: NodeEvent): { text: string; blocks: Block[] } {
+  const { r, title, lines, log } = facts(e);
+  const blocks: Block[] = [section(truncate([title, ...lines].join('\n'), 3000))];
   if (log) blocks.push(section(`kube-proxy log\n${codeBlock(log, 2900)}`));
   blocks.push(section(`Result JSON\n${codeBlock(JSON.stringify(r, null, 1), 2900)}`));
-  return { text: truncate(`${e.node} ${e.phase} ${e.ok ? 'ok' : 'FAILED'}${lines.length ? `: ${lines.join('; ')}` : ''}`.replace(/:[a-z_]+:/g, '').replace(/[*`]/g, ''), 3000), blocks };
+  return { text: plainText(e, lines), blocks };
+}
+
+/**
+ * One node's result in one section: the facts, plus the kube-proxy log line that names the proxier. Used when
+ * several nodes' results are waiting and go out as one message; the full Job JSON stays in the audit log.
+ */
+export function nodeResultLine(e: NodeEvent): { text: string; block: Block } {
+  const { title, lines, log } = facts(e);
+  const proxier = log?.split('\n').find((l) => /Using \w+ Proxier|can't use the IPVS proxier/.test(l));
+  const body = [title, ...lines, ...(proxier ? [`kube-proxy: \`${esc(truncate(proxier.replace(/`/g, "'"), 300))}\``] : [])].join('\n');
+  return { text: plainText(e, lines), block: section(truncate(body, 3000)) };
 }
