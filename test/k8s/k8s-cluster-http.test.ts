@@ -202,6 +202,13 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     for (const s of specs) { await c.ensureJob(s); await c.ensureJob(s); }
     expect(api.get('namespaces', undefined, 'ipvs-bot-jobs')!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(api.get('jobs', 'ipvs-bot-jobs', specs[0]!.name)!.spec.template.spec.hostPID).toBe(true);
+    // The manifest is sent as its own JSON text (not through the V1Job model): the server gets it field for field.
+    for (const s of specs) {
+      const made = api.get('jobs', 'ipvs-bot-jobs', s.name)!;
+      const sent = s.manifest as AnyObj;
+      expect(made.spec).toEqual(sent.spec);
+      expect(made.metadata.labels).toEqual(sent.metadata.labels);
+    }
 
     const wait = c.waitForJobs('ipvs-bot-jobs', specs.map((s) => s.name), { timeoutMs: 10_000 });
     await until(() => api.requests.some((r) => r.includes('/jobs (watch')));
