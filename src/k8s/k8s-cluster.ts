@@ -135,14 +135,14 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   async listServices(): Promise<ServiceInfo[]> {
-    const l = await this.call('list', 'list services', () => this.core.listServiceForAllNamespaces({}, this.opts()));
+    const l = await this.call('list', 'list services', () => this.plainList((o) => this.core.listServiceForAllNamespaces({}, o)));
     return l.items.map(toServiceInfo);
   }
 
   async listWorkloadNames(): Promise<{ namespace: string; kind: string; name: string; image: string }[]> {
     const [ds, deploy] = await Promise.all([
-      this.call('list', 'list daemonsets', () => this.apps.listDaemonSetForAllNamespaces({}, this.opts())),
-      this.call('list', 'list deployments', () => this.apps.listDeploymentForAllNamespaces({}, this.opts())),
+      this.call('list', 'list daemonsets', () => this.plainList((o) => this.apps.listDaemonSetForAllNamespaces({}, o))),
+      this.call('list', 'list deployments', () => this.plainList((o) => this.apps.listDeploymentForAllNamespaces({}, o))),
     ]);
     const row = (kind: string) => (o: Obj) => ({
       namespace: o.metadata?.namespace ?? '', kind, name: o.metadata?.name ?? '',
@@ -191,7 +191,8 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<PodInfo[]> {
-    const l = await this.call('list', `list pods in ${namespace}`, () => this.core.listNamespacedPod({ namespace, labelSelector }, this.opts()));
+    // Plain JSON (see plainList): the snapshot lists every node's kube-proxy pod, 1,000 pods on a 1,000-node cluster.
+    const l = await this.call('list', `list pods in ${namespace}`, () => this.plainList((o) => this.core.listNamespacedPod({ namespace, labelSelector }, o)));
     return l.items.map(toPodInfo);
   }
 

@@ -26,6 +26,22 @@ describe('src/k8s/k8s-cluster against the sandbox', () => {
     expect(await k.clusterUid()).toMatch(/[0-9a-f-]{36}/);
   });
 
+  it('lists pods, Services and workloads as the server stored them (read as plain JSON, not client-node models)', async () => {
+    const pods = await k.listPods('kube-system', 'k8s-app=kube-proxy');
+    expect(pods.map((p) => p.nodeName).sort()).toEqual(['k8s-cp-1', 'k8s-worker-1', 'k8s-worker-2']);
+    for (const p of pods) {
+      const stored = sb.store.peek('pods', 'kube-system', p.name)!;
+      expect(p).toMatchObject({ namespace: 'kube-system', uid: stored.metadata.uid, labels: stored.metadata.labels, deleting: false });
+      // A timestamp string, as stored (models would have turned it into a Date first).
+      expect(p.createdAt).toBe(stored.metadata.creationTimestamp);
+    }
+    const kubernetes = (await k.listServices()).find((x) => x.namespace === 'default' && x.name === 'kubernetes');
+    const svc = sb.store.peek('services', 'default', 'kubernetes') as unknown as { spec: { clusterIP: string; ports: { port: number }[] } };
+    expect(kubernetes).toEqual({ name: 'kubernetes', namespace: 'default', clusterIP: svc.spec.clusterIP, ports: [{ port: svc.spec.ports[0]!.port, protocol: 'TCP' }] });
+    const kp = (await k.listWorkloadNames()).find((w) => w.name === 'kube-proxy');
+    expect(kp).toEqual({ namespace: 'kube-system', kind: 'DaemonSet', name: 'kube-proxy', image: (await k.getDaemonSet('kube-system', 'kube-proxy')).image });
+  });
+
   it('patches config.conf with a resourceVersion precondition; a stale one is a Conflict', async () => {
     const cm = await k.getConfigMap('kube-system', 'kube-proxy');
     const text = cm.data['config.conf']!;
