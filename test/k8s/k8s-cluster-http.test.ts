@@ -269,6 +269,34 @@ describe('src/k8s/k8s-cluster over HTTP', () => {
     expect(api.get('jobs', 'ipvs-bot-jobs', spec('n2').name)).toBeDefined();
   });
 
+  it('reads the results of 200 Jobs that finish together in groups whose request lines stay under 8 KB', async () => {
+    const c = cluster();
+    api.put('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipvs-bot-jobs' } });
+    // Long node names (a label value holds 63): 200 of them in one `ipvs-bot/node in (…)` would be ~11 KB.
+    const nodes = Array.from({ length: 200 }, (_, i) => `node-${String(i).padStart(3, '0')}-${'x'.repeat(44)}`);
+    const specs = nodes.map((n) => nodeJobSpec({ runId: 'run1' }, { phase: 'prep', node: n, targetMode: 'ipvs' }));
+    for (const s of specs) await c.ensureJob(s);
+    const got: { name: string; node: unknown }[] = [];
+    const wait = c.waitForJobs('ipvs-bot-jobs', specs.map((s) => s.name), {
+      timeoutMs: 10_000, labelSelector: 'ipvs-bot/run=run1,ipvs-bot/phase=prep',
+      onResult: (r) => got.push({ name: r.name, node: (r.result as { node?: unknown } | undefined)?.node }),
+    });
+    await until(() => api.requests.some((r) => r.includes('/jobs (watch')));
+    specs.forEach((s, i) => {
+      const labels = { ...(s.manifest as AnyObj).spec.template.metadata.labels, 'batch.kubernetes.io/job-name': s.name };
+      api.put('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${s.name}-p`, namespace: 'ipvs-bot-jobs', labels }, spec: { nodeName: nodes[i] },
+        status: { phase: 'Succeeded', containerStatuses: [{ name: 'prep', state: { terminated: { exitCode: 0, message: JSON.stringify({ phase: 'prep', node: nodes[i], ok: true, errors: [] }) } } }] } });
+    });
+    // All finish in one go: one chunk of watch events.
+    for (const s of specs) api.put('jobs', { ...api.get('jobs', 'ipvs-bot-jobs', s.name)!, status: { conditions: [{ type: 'Complete', status: 'True' }] } });
+    const results = await wait;
+    expect(results.map((r) => (r.result as { node?: unknown } | undefined)?.node)).toEqual(nodes);
+    expect(got.map((g) => g.node).sort()).toEqual([...nodes].sort());
+    const podLists = api.requestLines.filter((l) => l.startsWith('GET /api/v1/namespaces/ipvs-bot-jobs/pods?'));
+    expect(podLists.length).toBeGreaterThanOrEqual(2);
+    for (const l of api.requestLines) expect(l.length).toBeLessThan(8192);
+  });
+
   it('reports unfinished Jobs as running at the timeout and missing ones as failed', async () => {
     const c = cluster();
     const s = nodeJobSpec({ runId: 'run1' }, { phase: 'verify', node: 'k8s-cp-1', targetMode: 'ipvs', verify: { servicePorts: 1, dnsName: 'kubernetes.default.svc.cluster.local' }, attempt: '1' });

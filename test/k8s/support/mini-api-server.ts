@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 interface Ev { rv: number; key: string; type: 'ADDED' | 'MODIFIED' | 'DELETED'; obj: Obj }
-interface Watcher { kind: string; ns?: string; sel: [string, string][]; field: [string, string][]; res: ServerResponse }
+type Sel = [string, string | string[]][];
+interface Watcher { kind: string; ns?: string; sel: Sel; field: [string, string][]; res: ServerResponse }
 
 export interface MiniApi {
   url: string;
@@ -16,6 +17,8 @@ export interface MiniApi {
   get(kind: string, ns: string | undefined, name: string): Obj | undefined;
   faults: { failNext: number; failCode: number; expireWatchFrom?: number };
   requests: string[];
+  /** Each request line as sent (method, path and query). */
+  requestLines: string[];
   unexpected: string[];
   rv(): number;
   /** TCP connections accepted so far. */
@@ -31,6 +34,8 @@ export async function startMiniApi(): Promise<MiniApi> {
   const events: Ev[] = [];
   const watchers = new Set<Watcher>();
   const requests: string[] = [];
+  /** Each request line as sent (path and query), to check what a proxy in front of the API server would see. */
+  const requestLines: string[] = [];
   const unexpected: string[] = [];
   const faults: MiniApi['faults'] = { failNext: 0, failCode: 500 };
   const key = (kind: string, ns: string | undefined, name: string) => `${kind}/${ns ?? ''}/${name}`;
@@ -53,15 +58,19 @@ export async function startMiniApi(): Promise<MiniApi> {
     obj.metadata.creationTimestamp ??= existing?.metadata.creationTimestamp ?? new Date(Date.UTC(2026, 10, 25, 0, 0, rv % 60)).toISOString();
     return commit(kind, existing ? 'MODIFIED' : 'ADDED', obj);
   }
-  function matches(w: { kind: string; ns?: string; sel: [string, string][]; field: [string, string][] }, kind: string, o: Obj): boolean {
+  function matches(w: { kind: string; ns?: string; sel: Sel; field: [string, string][] }, kind: string, o: Obj): boolean {
     if (w.kind !== kind || (w.ns && o.metadata.namespace !== w.ns)) return false;
-    for (const [k, v] of w.sel) if (v === '*' ? !(k in (o.metadata.labels ?? {})) : o.metadata.labels?.[k] !== v) return false;
+    for (const [k, v] of w.sel) if (Array.isArray(v) ? !v.includes(o.metadata.labels?.[k]) : v === '*' ? !(k in (o.metadata.labels ?? {})) : o.metadata.labels?.[k] !== v) return false;
     for (const [k, v] of w.field) if (k === 'spec.nodeName' ? o.spec?.nodeName !== v : k === 'metadata.name' ? o.metadata.name !== v : true) return false;
     return true;
   }
-  const parseSel = (s: string | null): [string, string][] => (s ? s.split(',').map((p) => {
+  // `k=v`, `k` and `k in (a,b)`; commas inside the parentheses do not split the selector.
+  const parseSel = (s: string | null): [string, string][] => (s ? s.split(/,(?![^(]*\))/).map((p) => {
+    const [k, v] = p.split('='); return [k!, v ?? '*'] as [string, string];
+  }) : []);
+  const parseLabelSel = (s: string | null): Sel => (s ? s.split(/,(?![^(]*\))/).map((p) => {
     const m = /^([^=!]+?)\s*in\s*\((.*)\)$/.exec(p);
-    if (m) return [m[1]!.trim(), m[2]!.split(',')[0]!.trim()] as [string, string];
+    if (m) return [m[1]!.trim(), m[2]!.split(',').map((x) => x.trim())] as [string, string[]];
     const [k, v] = p.split('='); return [k!, v ?? '*'] as [string, string];
   }) : []);
 
@@ -95,6 +104,7 @@ export async function startMiniApi(): Promise<MiniApi> {
     const q = url.searchParams;
     const send = (code: number, o: unknown) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(JSON.stringify(o)); };
     const route = routes.find(([m, re]) => m === req.method && re.test(url.pathname));
+    requestLines.push(`${req.method} ${req.url ?? ''}`);
     requests.push(`${req.method} ${url.pathname}${q.get('watch') ? ` (watch from ${q.get('resourceVersion') ?? '-'})` : ''}`);
     if (!route) { unexpected.push(`${req.method} ${req.url}`); return send(404, status(404, 'NotFound', 'the server could not find the requested resource')); }
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -122,7 +132,7 @@ export async function startMiniApi(): Promise<MiniApi> {
       return void res.end(String(pod.metadata.annotations?.['test/log'] ?? ''));
     }
     if (verb === 'list') {
-      const w = { kind: kind!, ...(m[1] ? { ns: m[1] } : {}), sel: parseSel(q.get('labelSelector')), field: parseSel(q.get('fieldSelector')) };
+      const w = { kind: kind!, ...(m[1] ? { ns: m[1] } : {}), sel: parseLabelSel(q.get('labelSelector')), field: parseSel(q.get('fieldSelector')) };
       if (q.get('watch')) {
         const from = Number(q.get('resourceVersion') ?? rv);
         res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
@@ -192,6 +202,7 @@ export async function startMiniApi(): Promise<MiniApi> {
     get: (kind, ns, name) => { const o = objs.get(key(kind, ns, name)); return o ? clone(o) : undefined; },
     faults,
     requests,
+    requestLines,
     unexpected,
     rv: () => rv,
     connections: () => connections,
