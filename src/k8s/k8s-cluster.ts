@@ -37,6 +37,7 @@ export interface LoadKubeConfigOptions { kubeconfig?: string; context?: string; 
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=ipvs-bot';
 const CONFIGMAP_RECHECK_MS = 60_000;
 const EMPTY_LIST = '{"items":[]}';
+const LIST_PAGE = 500;
 const API_GROUPS: Record<string, string> = {
   daemonsets: 'apps', deployments: 'apps', controllerrevisions: 'apps', jobs: 'batch',
   selfsubjectaccessreviews: 'authorization.k8s.io', leases: 'coordination.k8s.io',
@@ -130,19 +131,20 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   async listNodes(): Promise<NodeInfo[]> {
-    const l = await this.call('list', 'list nodes', () => this.core.listNode({}, this.opts()));
-    return l.items.map(toNodeInfo);
+    // Pages mapped to NodeInfo as they come: real nodes carry their image lists, 5,000 of them are tens of MB.
+    const l = await this.call('list', 'list nodes', () => this.plainList((o, page) => this.core.listNode(page, o), toNodeInfo));
+    return l.items;
   }
 
   async listServices(): Promise<ServiceInfo[]> {
-    const l = await this.call('list', 'list services', () => this.plainList((o) => this.core.listServiceForAllNamespaces({}, o)));
+    const l = await this.call('list', 'list services', () => this.plainList((o, page) => this.core.listServiceForAllNamespaces(page, o)));
     return l.items.map(toServiceInfo);
   }
 
   async listWorkloadNames(): Promise<{ namespace: string; kind: string; name: string; image: string }[]> {
     const [ds, deploy] = await Promise.all([
-      this.call('list', 'list daemonsets', () => this.plainList((o) => this.apps.listDaemonSetForAllNamespaces({}, o))),
-      this.call('list', 'list deployments', () => this.plainList((o) => this.apps.listDeploymentForAllNamespaces({}, o))),
+      this.call('list', 'list daemonsets', () => this.plainList((o, page) => this.apps.listDaemonSetForAllNamespaces(page, o))),
+      this.call('list', 'list deployments', () => this.plainList((o, page) => this.apps.listDeploymentForAllNamespaces(page, o))),
     ]);
     const row = (kind: string) => (o: Obj) => ({
       namespace: o.metadata?.namespace ?? '', kind, name: o.metadata?.name ?? '',
@@ -192,7 +194,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
 
   async listPods(namespace: string, labelSelector: string): Promise<PodInfo[]> {
     // Plain JSON (see plainList): the snapshot lists every node's kube-proxy pod, 1,000 pods on a 1,000-node cluster.
-    const l = await this.call('list', `list pods in ${namespace}`, () => this.plainList((o) => this.core.listNamespacedPod({ namespace, labelSelector }, o)));
+    const l = await this.call('list', `list pods in ${namespace}`, () => this.plainList((o, page) => this.core.listNamespacedPod({ namespace, labelSelector, ...page }, o), slimPod));
     return l.items.map(toPodInfo);
   }
 
@@ -227,7 +229,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
       const query = { labelSelector, ...(only !== undefined ? { fieldSelector: `spec.nodeName=${only}` } : {}) };
       const what = only !== undefined ? `pods ${labelSelector} on ${only}` : `pods ${labelSelector} on ${pending.size} nodes`;
       await watchUntil<true>(this.watchDeps(what, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-        () => this.plainList((o) => this.core.listNamespacedPod({ namespace, ...query }, o))), {
+        () => this.plainList((o, page) => this.core.listNamespacedPod({ namespace, ...query, ...page }, o), slimPod)), {
         what,
         query,
         timeoutMs: opts.timeoutMs,
@@ -327,7 +329,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
     const finish = (r: JobResult) => { done.set(r.name, r); opts.onFinished?.({ ...r }); results?.add(r, done.size === wanted.size); };
     if (wanted.size > 0) {
       await watchUntil<true>(this.watchDeps(`jobs in ${namespace}`, `/apis/batch/v1/namespaces/${encodeURIComponent(namespace)}/jobs`,
-        () => this.plainList((o) => this.batch.listNamespacedJob({ namespace, labelSelector: selector }, o))), {
+        () => this.plainList((o, page) => this.batch.listNamespacedJob({ namespace, labelSelector: selector, ...page }, o))), {
         what: `jobs in ${namespace}`,
         query: { labelSelector: selector },
         timeoutMs: opts.timeoutMs,
@@ -413,7 +415,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
     // A Job's pods carry its template labels, which are the Job's own (node-jobs.ts): the wait's selector finds just
     // these Jobs' pods, where the run's selector would list every pod the run's Jobs left behind (an hour's worth).
     const selector = jobSelector ?? (runs.size > 0 ? `${MANAGED_SELECTOR},ipvs-bot/run in (${[...runs].join(',')})` : MANAGED_SELECTOR);
-    const pods = await this.call('list', `list job pods in ${namespace}`, () => this.plainList((o) => this.core.listNamespacedPod({ namespace, labelSelector: selector }, o)));
+    const pods = await this.call('list', `list job pods in ${namespace}`, () => this.plainList((o, page) => this.core.listNamespacedPod({ namespace, labelSelector: selector, ...page }, o), slimPod));
     const byJob = new Map<string, Obj[]>();
     for (const p of pods.items as Obj[]) {
       const job = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name']
@@ -485,14 +487,28 @@ export class K8sCluster implements Cluster, AccessReviewer {
 
   /**
    * A list as the plain JSON the server sent, parsed once (as watch events are), not turned into client-node models:
-   * a batch's 1,000-pod kube-proxy list cost ~100 ms of CPU as models.
+   * a batch's 1,000-pod kube-proxy list cost ~100 ms of CPU as models. Read in pages of LIST_PAGE (limit + continue,
+   * one resourceVersion for the whole list), each page mapped by `keep` before the next is read: a 5,000-node
+   * cluster's kube-proxy pods were one ~25 MB answer, the largest allocation of a run.
    */
-  private async plainList(fn: (opts: Obj) => Promise<unknown>): Promise<{ items: Obj[]; metadata?: { resourceVersion?: string } }> {
-    let text: string | undefined;
-    await fn(this.opts(undefined, { capture: (t) => { text = t; } }));
-    const l = JSON.parse(text ?? EMPTY_LIST) as { items?: Obj[] | null; metadata?: { resourceVersion?: string } };
-    return { items: l.items ?? [], ...(l.metadata ? { metadata: l.metadata } : {}) };
+  private async plainList<T = Obj>(fn: (opts: Obj, page: { limit: number; _continue?: string }) => Promise<unknown>, keep?: (o: Obj) => T):
+    Promise<{ items: T[]; metadata?: { resourceVersion?: string } }> {
+    const items: T[] = [];
+    let resourceVersion: string | undefined;
+    let cont: string | undefined;
+    let pages = 0;
+    do {
+      let text: string | undefined;
+      await fn(this.opts(undefined, { capture: (t) => { text = t; } }), { limit: LIST_PAGE, ...(cont ? { _continue: cont } : {}) });
+      const l = JSON.parse(text ?? EMPTY_LIST) as { items?: Obj[] | null; metadata?: { resourceVersion?: string; continue?: string } };
+      for (const o of l.items ?? []) items.push(keep ? keep(o) : o as T);
+      resourceVersion ??= l.metadata?.resourceVersion;
+      cont = l.metadata?.continue || undefined;
+      if (pages++ > 0) this.counts.requests.list++; // the caller's call() counted the first page
+    } while (cont);
+    return { items, ...(resourceVersion !== undefined ? { metadata: { resourceVersion } } : {}) };
   }
+
 
   /**
    * client-node gives every request a new Agent, i.e. a new connection (and TLS handshake): a batch of 100 deletes
@@ -631,4 +647,17 @@ async function forEachLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]!);
   }));
+}
+
+/** The fields of a pod the adapter reads (toPodInfo, Job results): a kube-proxy pod's spec is most of its size. */
+function slimPod(p: Obj): Obj {
+  const m = p.metadata ?? {};
+  return {
+    metadata: {
+      name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, labels: m.labels,
+      creationTimestamp: m.creationTimestamp, deletionTimestamp: m.deletionTimestamp, ownerReferences: m.ownerReferences,
+    },
+    spec: { nodeName: p.spec?.nodeName },
+    status: p.status,
+  };
 }
