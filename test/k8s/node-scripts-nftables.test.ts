@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_SCRIPTS } from '../../src/k8s/node-scripts/scripts.js';
-import { NODE_SCRIPTS_CONFIG_MAP, NODE_SCRIPTS_DIR, nodeJobSpec } from '../../src/k8s/node-jobs.js';
+import { jobCommand, mountScripts } from './support/mounted-scripts.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let root: string;
@@ -26,22 +26,10 @@ beforeAll(() => {
     if (!p) throw new Error(`${real} not found`);
     symlinkSync(p, join(bin, real));
   }
-  mountScripts();
+  mountScripts(root);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** The scripts ConfigMap as the kubelet mounts it (one read-only file per key), in place of NODE_SCRIPTS_DIR. */
-function mountScripts(): void {
-  execFileSync('mkdir', [join(root, 'mount')]);
-  for (const [key, text] of Object.entries(NODE_SCRIPTS_CONFIG_MAP.data)) writeFileSync(join(root, 'mount', key), text, { mode: 0o444 });
-}
-/** The command of the phase's real Job, pointing at the mounted files. */
-function jobCommand(phase: keyof typeof NODE_SCRIPTS): string[] {
-  const verify = { servicePorts: 0, dnsName: 'kubernetes.default.svc.cluster.local' };
-  const spec = nodeJobSpec({ runId: 'script-test' }, { phase, node: 'worker-1', targetMode: 'ipvs', ...(phase === 'verify' ? { verify } : {}) });
-  const cmd = (spec.manifest as { spec: { template: { spec: { containers: { command: string[] }[] } } } }).spec.template.spec.containers[0]!.command;
-  return cmd.map((a) => (a.startsWith(`${NODE_SCRIPTS_DIR}/`) ? join(root, 'mount', a.slice(NODE_SCRIPTS_DIR.length + 1)) : a));
-}
 
 let n = 0;
 function node(): Node {
@@ -57,7 +45,7 @@ function node(): Node {
 
 function run(phase: keyof typeof NODE_SCRIPTS, nd: Node, env: Record<string, string>): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const [shell, ...args] = jobCommand(phase);
+    const [shell, ...args] = jobCommand(root, phase);
     execFile(shell!, args, {
       env: {
         PATH: bin, STUB_DIR: nd.dir, IPVS_BOT_PHASE: phase, IPVS_BOT_NODE: 'worker-1',

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderScriptsModule } from '../../src/k8s/node-scripts/generate.js';
 import { NODE_SCRIPTS } from '../../src/k8s/node-scripts/scripts.js';
-import { NODE_SCRIPTS_CONFIG_MAP, NODE_SCRIPTS_DIR, nodeJobSpec } from '../../src/k8s/node-jobs.js';
+import { jobCommand, mountScripts } from './support/mounted-scripts.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const fixtures = fileURLToPath(new URL('../fixtures/k8s/node/', import.meta.url));
@@ -31,7 +31,7 @@ beforeAll(async () => {
   execFileSync('mkdir', [bin]);
   for (const f of readdirSync(stubs)) { copyFileSync(join(stubs, f), join(bin, f)); chmodSync(join(bin, f), 0o755); }
   for (const real of ['bash', 'timeout', 'mkdir', 'mv']) symlinkSync(findReal(real), join(bin, real));
-  mountScripts();
+  mountScripts(root);
   tcpServer = createServer((s) => s.end());
   await new Promise<void>((r) => tcpServer.listen(0, '127.0.0.1', r));
   openPort = (tcpServer.address() as { port: number }).port;
@@ -51,18 +51,6 @@ function findReal(name: string): string {
   throw new Error(`${name} not found`);
 }
 
-/** The scripts ConfigMap as the kubelet mounts it (one read-only file per key), in place of NODE_SCRIPTS_DIR. */
-function mountScripts(): void {
-  execFileSync('mkdir', [join(root, 'mount')]);
-  for (const [key, text] of Object.entries(NODE_SCRIPTS_CONFIG_MAP.data)) writeFileSync(join(root, 'mount', key), text, { mode: 0o444 });
-}
-/** The command of the phase's real Job, pointing at the mounted files. */
-function jobCommand(phase: keyof typeof NODE_SCRIPTS): string[] {
-  const verify = { servicePorts: 0, dnsName: 'kubernetes.default.svc.cluster.local' };
-  const spec = nodeJobSpec({ runId: 'script-test' }, { phase, node: 'worker-1', targetMode: 'ipvs', ...(phase === 'verify' ? { verify } : {}) });
-  const cmd = (spec.manifest as { spec: { template: { spec: { containers: { command: string[] }[] } } } }).spec.template.spec.containers[0]!.command;
-  return cmd.map((a) => (a.startsWith(`${NODE_SCRIPTS_DIR}/`) ? join(root, 'mount', a.slice(NODE_SCRIPTS_DIR.length + 1)) : a));
-}
 
 let n = 0;
 function node(): Node {
@@ -80,7 +68,7 @@ function node(): Node {
 function run(phase: Phase, nd: Node, env: Record<string, string> = {}): Promise<Result> {
   const termlog = join(nd.dir, 'termination-log');
   return new Promise((resolve, reject) => {
-    const [shell, ...args] = jobCommand(phase);
+    const [shell, ...args] = jobCommand(root, phase);
     execFile(shell!, args, {
       env: {
         PATH: bin, STUB_DIR: nd.dir, IPVS_BOT_PHASE: phase, IPVS_BOT_NODE: 'worker-1', IPVS_BOT_TARGET_MODE: 'ipvs',
