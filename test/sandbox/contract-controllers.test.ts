@@ -6,6 +6,7 @@ import { ObjectStore, type K8sObject } from '../../src/sandbox/object-store.js';
 import { SimCluster } from '../../src/sandbox/cluster-sim.js';
 import { NODE_SCRIPTS_CONFIG_MAP, nodeJobSpec } from '../../src/k8s/node-jobs.js';
 import { createScriptsConfigMap } from './support/create-node-job.js';
+import { until as untilIn } from './support/until.js';
 import FX from './contract-controllers.fixtures.json' with { type: 'json' };
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,15 +24,7 @@ function start(o: Record<string, unknown> = {}) {
   return { store, c: cluster, events };
 }
 
-async function until<T>(fn: () => T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = <T>(fn: () => T | undefined | false, ms = 15_000): Promise<T> => untilIn(fn, ms);
 const settle = (ms = 300) => new Promise((r) => setTimeout(r, ms));
 
 /** Node names become n1, n2, … in order of appearance (which node goes first is the controller's choice). */

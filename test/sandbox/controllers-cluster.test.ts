@@ -7,6 +7,7 @@ import type { ClusterOptionsInput } from '../../src/sandbox/cluster-options.js';
 import { nodeJobSpec } from '../../src/k8s/node-jobs.js';
 import { deleteObject } from '../../src/sandbox/api-delete.js';
 import { createNodeJob } from './support/create-node-job.js';
+import { until } from './support/until.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 let cluster: SimCluster | undefined;
@@ -21,15 +22,6 @@ function start(o: ClusterOptionsInput = {}) {
   return { store, c: cluster, events };
 }
 
-async function until<T>(fn: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const proxyPods = (store: ObjectStore) => store.list('pods', 'kube-system', { labelSelector: 'k8s-app=kube-proxy' }).items as Any[];
 const ready = (p: Any) => (p.status?.conditions ?? []).some((c: Any) => c.type === 'Ready' && c.status === 'True');

@@ -8,6 +8,7 @@ import { SimCluster } from '../../src/sandbox/cluster-sim.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ObjectStore, type K8sObject } from '../../src/sandbox/object-store.js';
 import { createScriptsConfigMap } from './support/create-node-job.js';
+import { until } from './support/until.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 let cluster: SimCluster | undefined;
@@ -21,15 +22,6 @@ function start() {
   return store;
 }
 
-async function until<T>(fn: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const podOf = (store: ObjectStore, job: string) => store.list('pods', 'kube-system', { labelSelector: `job-name=${job}` }).items[0] as Any | undefined;
 const failedMounts = (store: ObjectStore, ns: string) => (store.list('events', ns).items as Any[]).filter((e) => e.reason === 'FailedMount');
