@@ -464,18 +464,14 @@ export class K8sCluster implements Cluster, AccessReviewer {
         return new Observable(Promise.resolve(ctx));
       },
       post: (resp: Obj) => {
-        // A success answer nobody reads (the deleted pod): drained, not parsed into a model (~1 ms of CPU each).
-        if (o.discardBody && resp.httpStatusCode >= 200 && resp.httpStatusCode < 300) {
+        // A success answer we read as plain JSON (`capture`, e.g. a list) or not at all (`discardBody`, e.g. the
+        // deleted pod): the model layer gets an empty list to parse instead (~1 ms of CPU per object saved).
+        const keep = o.capture ?? (o.discardBody ? () => {} : undefined);
+        if (keep && resp.httpStatusCode >= 200 && resp.httpStatusCode < 300) {
           const body = resp.body;
-          resp.body = { text: async () => { await body.binary(); return '{}'; }, binary: async () => { await body.binary(); return Buffer.from('{}'); } };
-        }
-        // A list we read as plain JSON: the text goes to `capture`, the model layer gets an empty list.
-        if (o.capture && resp.httpStatusCode >= 200 && resp.httpStatusCode < 300) {
-          const body = resp.body;
-          const capture = o.capture;
           resp.body = {
-            text: async () => { capture(await body.text()); return EMPTY_LIST; },
-            binary: async () => { capture(String(await body.binary())); return Buffer.from(EMPTY_LIST); },
+            text: async () => { keep(await body.text()); return EMPTY_LIST; },
+            binary: async () => { keep(String(await body.binary())); return Buffer.from(EMPTY_LIST); },
           };
         }
         return new Observable(Promise.resolve(resp));
@@ -508,7 +504,6 @@ export class K8sCluster implements Cluster, AccessReviewer {
     } while (cont);
     return { items, ...(resourceVersion !== undefined ? { metadata: { resourceVersion } } : {}) };
   }
-
 
   /**
    * client-node gives every request a new Agent, i.e. a new connection (and TLS handshake): a batch of 100 deletes
