@@ -26,6 +26,8 @@ export interface NodeInfo {
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: string }[];
   providerID?: string;
+  /** status.nodeInfo.operatingSystem ("linux", "windows"), when reported. */
+  operatingSystem?: string;
 }
 
 export interface ConfigMapInfo { name: string; namespace: string; uid: string; resourceVersion: string; data: Record<string, string> }
@@ -40,6 +42,18 @@ export interface DaemonSetInfo {
   updateStrategy: { type: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: Record<string, unknown> };
   selector: Record<string, string>;
   status: Record<string, number | undefined>;
+  /** Where the DaemonSet controller places its pods (pod template): which nodes kube-proxy runs on. */
+  placement?: DaemonSetPlacement;
+}
+
+export interface Toleration { key?: string; operator?: string; value?: string; effect?: string }
+export interface NodeSelectorRequirement { key: string; operator: string; values?: string[] }
+export interface NodeSelectorTerm { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }
+export interface DaemonSetPlacement {
+  nodeSelector?: Record<string, string>;
+  /** affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms */
+  requiredNodeAffinity?: NodeSelectorTerm[];
+  tolerations?: Toleration[];
 }
 
 export interface PodInfo {
@@ -83,7 +97,20 @@ export interface NodeJobSpec {
   configMap?: { name: string; data: Record<string, string> };
 }
 
-export interface ServiceInfo { name: string; namespace: string; clusterIP?: string; ports: { port: number; protocol: string }[] }
+export interface ServiceInfo {
+  name: string;
+  namespace: string;
+  /** spec.clusterIP: the primary family's address (absent for headless Services). */
+  clusterIP?: string;
+  /** spec.clusterIPs: every family's address, primary first (dual-stack). */
+  clusterIPs?: string[];
+  type?: string;
+  externalTrafficPolicy?: string;
+  externalIPs?: string[];
+  /** status.loadBalancer.ingress[].ip */
+  loadBalancerIPs?: string[];
+  ports: { port: number; protocol: string; nodePort?: number; name?: string }[];
+}
 
 export interface Cluster {
   /** Server version, e.g. "v1.28.7". */
@@ -101,7 +128,7 @@ export interface Cluster {
   getDaemonSet(namespace: string, name: string): Promise<DaemonSetInfo>;
   setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy']): Promise<DaemonSetInfo>;
 
-  listPods(namespace: string, labelSelector: string): Promise<PodInfo[]>;
+  listPods(namespace: string, labelSelector: string, opts?: { fieldSelector?: string }): Promise<PodInfo[]>;
   deletePod(namespace: string, name: string, uid?: string): Promise<void>;
   /** Waits (with a watch, not polling) until a pod matching the selector on the node, other than `notUid`, is Ready or fails. */
   waitForPodOnNode(namespace: string, labelSelector: string, node: string, opts: { notUid?: string; timeoutMs: number }): Promise<PodInfo>;

@@ -192,9 +192,10 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return toDaemonSetInfo(ds);
   }
 
-  async listPods(namespace: string, labelSelector: string): Promise<PodInfo[]> {
+  async listPods(namespace: string, labelSelector: string, opts: { fieldSelector?: string } = {}): Promise<PodInfo[]> {
     // Plain JSON (see plainList): the snapshot lists every node's kube-proxy pod, 1,000 pods on a 1,000-node cluster.
-    const l = await this.call('list', `list pods in ${namespace}`, () => this.plainList((o, page) => this.core.listNamespacedPod({ namespace, labelSelector, ...page }, o), slimPod));
+    const fieldSelector = opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {};
+    const l = await this.call('list', `list pods in ${namespace}`, () => this.plainList((o, page) => this.core.listNamespacedPod({ namespace, labelSelector, ...fieldSelector, ...page }, o), slimPod));
     return l.items.map(toPodInfo);
   }
 

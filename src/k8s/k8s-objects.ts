@@ -22,6 +22,7 @@ export function toNodeInfo(n: Obj): NodeInfo {
     labels: { ...(n.metadata?.labels ?? {}) },
     taints: (n.spec?.taints ?? []).map((t: Obj) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })),
     ...(n.spec?.providerID ? { providerID: n.spec.providerID } : {}),
+    ...(info.operatingSystem ? { operatingSystem: String(info.operatingSystem) } : {}),
   };
 }
 
@@ -52,6 +53,27 @@ export function toDaemonSetInfo(d: Obj): DaemonSetInfo {
     },
     selector: { ...(d.spec?.selector?.matchLabels ?? {}) },
     status,
+    placement: toPlacement(d.spec?.template?.spec ?? {}),
+  };
+}
+
+function toPlacement(ps: Obj): NonNullable<DaemonSetInfo['placement']> {
+  const req = (r: Obj) => ({ key: String(r.key ?? ''), operator: String(r.operator ?? ''), ...(Array.isArray(r.values) ? { values: r.values.map(String) } : {}) });
+  const terms = ps.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  return {
+    ...(ps.nodeSelector ? { nodeSelector: { ...ps.nodeSelector } } : {}),
+    ...(Array.isArray(terms) ? {
+      requiredNodeAffinity: terms.map((t: Obj) => ({
+        ...(Array.isArray(t.matchExpressions) ? { matchExpressions: t.matchExpressions.map(req) } : {}),
+        ...(Array.isArray(t.matchFields) ? { matchFields: t.matchFields.map(req) } : {}),
+      })),
+    } : {}),
+    ...(Array.isArray(ps.tolerations) ? {
+      tolerations: ps.tolerations.map((t: Obj) => ({
+        ...(t.key !== undefined ? { key: String(t.key) } : {}), ...(t.operator !== undefined ? { operator: String(t.operator) } : {}),
+        ...(t.value !== undefined ? { value: String(t.value) } : {}), ...(t.effect !== undefined ? { effect: String(t.effect) } : {}),
+      })),
+    } : {}),
   };
 }
 
@@ -84,11 +106,24 @@ export function podFailed(p: PodInfo): boolean {
 
 export function toServiceInfo(s: Obj): ServiceInfo {
   const ip = s.spec?.clusterIP;
+  const ips: string[] = (Array.isArray(s.spec?.clusterIPs) ? s.spec.clusterIPs : []).filter((x: unknown) => typeof x === 'string' && x !== 'None');
+  const ext: string[] = Array.isArray(s.spec?.externalIPs) ? s.spec.externalIPs.filter((x: unknown) => typeof x === 'string') : [];
+  const lb: string[] = (Array.isArray(s.status?.loadBalancer?.ingress) ? s.status.loadBalancer.ingress : [])
+    .map((i: Obj) => i?.ip).filter((x: unknown) => typeof x === 'string');
   return {
     name: s.metadata?.name ?? '',
     namespace: s.metadata?.namespace ?? '',
     ...(ip && ip !== 'None' ? { clusterIP: ip } : {}),
-    ports: (s.spec?.ports ?? []).map((p: Obj) => ({ port: p.port, protocol: p.protocol ?? 'TCP' })),
+    ...(ips.length > 0 ? { clusterIPs: ips } : {}),
+    ...(typeof s.spec?.type === 'string' ? { type: s.spec.type } : {}),
+    ...(typeof s.spec?.externalTrafficPolicy === 'string' ? { externalTrafficPolicy: s.spec.externalTrafficPolicy } : {}),
+    ...(ext.length > 0 ? { externalIPs: ext } : {}),
+    ...(lb.length > 0 ? { loadBalancerIPs: lb } : {}),
+    ports: (s.spec?.ports ?? []).map((p: Obj) => ({
+      port: p.port, protocol: p.protocol ?? 'TCP',
+      ...(typeof p.nodePort === 'number' && p.nodePort > 0 ? { nodePort: p.nodePort } : {}),
+      ...(typeof p.name === 'string' && p.name ? { name: p.name } : {}),
+    })),
   };
 }
 

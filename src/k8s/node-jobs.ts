@@ -42,6 +42,7 @@ export interface NodeJobOptions {
   ttlSecondsAfterFinished?: number;
   /** Extra annotations (e.g. requester / approvers), values are not interpreted. */
   annotations?: Record<string, string>;
+  nodeContext?: { kubeProxyMinor?: number; serviceVs?: readonly string[] };
 }
 
 export interface VerifyTargets {

@@ -35,6 +35,9 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
   T({ verb: 'list', group: 'apps', resource: 'deployments', why: 'detect MetalLB / kube-vip / managed-platform Deployments' }),
 
   T({ verb: 'get', group: '', resource: 'configmaps', namespace: KUBE_SYSTEM, resourceName: KUBE_PROXY, why: 'read the kube-proxy configuration' }),
+  // The kubelet's clusterDomain (kubeadm's kubelet-config) and CoreDNS's zone, for the DNS name the verify Job resolves.
+  T({ verb: 'get', group: '', resource: 'configmaps', namespace: KUBE_SYSTEM, resourceName: 'kubelet-config', why: 'read the cluster DNS domain (kubelet clusterDomain) for the DNS check' }),
+  T({ verb: 'get', group: '', resource: 'configmaps', namespace: KUBE_SYSTEM, resourceName: 'coredns', why: 'read the cluster DNS domain from the CoreDNS Corefile when kubelet-config is absent' }),
   T({ verb: 'patch', group: '', resource: 'configmaps', namespace: KUBE_SYSTEM, resourceName: KUBE_PROXY, why: 'switch the proxy mode in the kube-proxy ConfigMap' }),
   T({ verb: 'get', group: 'apps', resource: 'daemonsets', namespace: KUBE_SYSTEM, resourceName: KUBE_PROXY, why: 'read the kube-proxy DaemonSet and its rollout status' }),
   T({ verb: 'patch', group: 'apps', resource: 'daemonsets', namespace: KUBE_SYSTEM, resourceName: KUBE_PROXY, why: 'set the kube-proxy update strategy to OnDelete for a node-by-node rollout' }),

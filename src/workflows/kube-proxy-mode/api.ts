@@ -52,6 +52,14 @@ export interface Plan {
   risks: string[];
   /** Recommendation and caveats shown on the card; not part of the digest (it is derived from the same facts). */
   advice?: PlanAdvice;
+  /** Nodes kube-proxy's DaemonSet does not run on: no Job, no restart (node-coverage.ts). */
+  skipped?: { node: string; reason: string }[];
+  /** The cluster's DNS domain the verify Job resolves kubernetes.default.svc.<domain> in, and where it came from. */
+  clusterDomain?: { value: string; source: 'kubelet-config' | 'coredns' | 'default' };
+  /** What every node Job of the run is told about the cluster (node-jobs.ts nodeContext). */
+  jobContext?: { kubeProxyMinor?: number; serviceVs?: string[] };
+  /** Rollback: strictARP's sysctls as the parent migration's prep found them, restored when leaving IPVS. */
+  restoreSysctls?: { common: Record<string, string>; nodes?: Record<string, Record<string, string>> };
   digest: string;                // sha256 over the DESIGN.md digest inputs
   /** What the digest was computed from, so a drift can be explained ("ConfigMap resourceVersion 259 → 301"). */
   basis?: { clusterUid: string; configMapResourceVersion?: string; daemonSetGeneration?: number };

@@ -7,18 +7,18 @@ import {
   autoRollback, cleanupMethod, configReadable, ipvsDeprecation, kubeProxyHealthy, kubeProxyPresent, notAlreadyTarget,
   nftablesSupported, updateStrategy,
 } from './rules/kube-proxy.js';
-import { hasNodes, kernels, nodesReady } from './rules/nodes.js';
+import { clusterDomain, hasNodes, kernels, nodesReady, skippedNodes } from './rules/nodes.js';
 import { managedPlatform } from './rules/platform.js';
 import { ruleContext, type Rule, type RuleContext } from './rules/rule.js';
 
 const MIGRATE_RULES: Rule[] = [
-  managedPlatform, kubeProxyPresent, configReadable, notAlreadyTarget, hasNodes, nodesReady, kubeProxyHealthy,
+  managedPlatform, kubeProxyPresent, configReadable, notAlreadyTarget, hasNodes, nodesReady, skippedNodes, clusterDomain, kubeProxyHealthy,
   kernels, ipvsDeprecation, nftablesSupported, strictArp, calico, cilium, kubespray, updateStrategy, cleanupMethod, autoRollback,
 ];
 
 // A rollback must stay possible in a degraded cluster, so it skips the health and advisory rules: it only needs
 // kube-proxy's objects, readable config and Ready nodes to restart and verify.
-const ROLLBACK_RULES: Rule[] = [kubeProxyPresent, configReadable, hasNodes, nodesReady, calico];
+const ROLLBACK_RULES: Rule[] = [kubeProxyPresent, configReadable, hasNodes, nodesReady, skippedNodes, clusterDomain, calico];
 
 export function runChecks(facts: ClusterFacts, input: PlanInput, kind: 'migrate' | 'rollback' = 'migrate'): Check[] {
   return runRules(ruleContext(facts, input, kind), kind === 'migrate' ? MIGRATE_RULES : ROLLBACK_RULES);

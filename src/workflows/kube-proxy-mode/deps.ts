@@ -13,6 +13,12 @@ export interface VerifyTargets {
   dnsName: string;
   /** A ClusterIP to ping (mode fingerprint, domain §5). */
   pingTarget?: string;
+  /** A for an IPv4-primary cluster, AAAA for IPv6-primary. */
+  dnsType?: 'A' | 'AAAA';
+  /** The address dnsName must resolve to (the kubernetes Service's ClusterIP). */
+  dnsExpect?: string;
+  /** Where kube-proxy serves /proxyMode on the node (its metricsBindAddress). */
+  metricsAddress?: string;
 }
 
 /** Deterministic Job specs per run, node and phase (H3's node-jobs.ts behind a small seam). */
@@ -21,7 +27,11 @@ export interface NodeJobFactory {
   prep(node: string, opts: { scheduler: string; targetMode: ProxyMode }): NodeJobSpec;
   verify(node: string, opts: { targetMode: ProxyMode; targets: VerifyTargets; attempt: string }): NodeJobSpec;
   /** Removes `fromMode`'s leftovers (targeted) or runs `kube-proxy --cleanup` with the cluster's image. */
-  cleanup(node: string, opts: { fromMode: ProxyMode; targetMode: ProxyMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string }): NodeJobSpec;
+  cleanup(node: string, opts: {
+    fromMode: ProxyMode; targetMode: ProxyMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string;
+    /** Sysctls to put back when leaving IPVS (strictARP's arp_ignore / arp_announce as prep found them). */
+    restoreSysctls?: Record<string, string>;
+  }): NodeJobSpec;
 }
 
 export interface Timing {

@@ -7,6 +7,7 @@ import type { WorkflowDef } from '../engine/define.js';
 import { DEFAULT_TIMING, type KpmDeps, type Timing } from './deps.js';
 import { migrateWorkflow, rollbackWorkflow } from './workflow.js';
 import { policyOf } from './plan.js';
+import type { Plan } from './api.js';
 
 export interface KubeProxyModeOptions {
   clusterFor(name: string): Cluster;
@@ -17,7 +18,7 @@ export interface KubeProxyModeOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function kubeProxyModeWorkflows(o: KubeProxyModeOptions): Record<string, WorkflowDef<any, any, any>> {
   const timing: Timing = { ...DEFAULT_TIMING, ...o.timing };
-  const deps = (run: { runId: string; cluster: string }): KpmDeps => {
+  const deps = (run: { runId: string; cluster: string; plan?: Plan }): KpmDeps => {
     const cfg = o.config.clusters.find((c) => c.name === run.cluster);
     if (!cfg) throw new Error(`cluster ${run.cluster} is no longer in the configuration`);
     return {
@@ -25,6 +26,7 @@ export function kubeProxyModeWorkflows(o: KubeProxyModeOptions): Record<string, 
       jobs: createNodeJobFactory({
         runId: run.runId, namespace: cfg.jobNamespace, ...(cfg.jobImage ? { image: cfg.jobImage } : {}),
         activeDeadlineSeconds: Math.max(60, Math.ceil(timing.jobTimeoutMs / 1000)),
+        ...(run.plan?.jobContext ? { nodeContext: run.plan.jobContext } : {}),
       }),
       policy: policyOf(cfg),
       timing,

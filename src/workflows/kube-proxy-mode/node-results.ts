@@ -1,87 +1,194 @@
-// The JSON line each node Job writes (DESIGN.md "node Jobs"), read at the boundary with loose zod schemas: extra
-// fields are kept, missing optional ones are undefined. The judgement of what a result means is pure and lives here.
+// The JSON line each node Job writes (DESIGN.md "node Jobs"). Required fields (ok, errors) are read strictly and
+// decide the outcome; informational ones are read leniently: a field that does not have the expected shape is
+// dropped with a warning that names its path, and never turns a good result into a failure (issue #15: an
+// independent implementation of the contract added a string inside `leftovers`). Extra fields are kept as they came.
 import { z } from 'zod';
 import type { ProxyMode } from './api.js';
 
-const Base = z.looseObject({
+/** Numbers of a counts object; other entries dropped (reported by `lenient`). */
+const Counts = z.record(z.string(), z.number());
+
+const Required = z.looseObject({
   phase: z.string().optional(),
   node: z.string().optional(),
   ok: z.boolean(),
   errors: z.array(z.string()).default([]),
-  warnings: z.array(z.string()).optional(),
 });
 
-export const PrepResult = Base.extend({
-  kernel: z.string().optional(),
-  modules: z.record(z.string(), z.string()).default({}),
-  ipvsProbe: z.string().optional(),
-  foreignIpvsServicesCount: z.number().nullable().optional(),
-  leftovers: z.record(z.string(), z.number()).optional(),
-});
-export type PrepResult = z.infer<typeof PrepResult>;
+type Shape = Record<string, z.ZodType>;
+export type ResultOf<S extends Shape> = z.infer<typeof Required> & { warnings?: string[] } & { [K in keyof S]?: z.infer<S[K]> } & Record<string, unknown>;
+type Parsed<T> = { success: true; data: T } | { success: false; error: string };
 
-export const VerifyResult = Base.extend({
-  proxyMode: z.string().optional(),
-  kubeIpvs0: z.boolean().optional(),
-  ipvsServices: z.number().nullable().optional(),
-  kubernetesIpvsServices: z.number().nullable().optional(),
-  tcp: z.looseObject({ target: z.string().optional(), ok: z.boolean() }).optional(),
-  dns: z.looseObject({ name: z.string().optional(), ok: z.boolean() }).optional(),
-  ping: z.looseObject({ target: z.string().optional(), replies: z.number() }).optional(),
+/** A result reader: `Required` strictly, each informational field on its own; counts keep their numeric entries. */
+export class ResultSchema<S extends Shape> {
+  constructor(private readonly info: S) {}
+
+  safeParse(raw: unknown): Parsed<ResultOf<S>> {
+    const base = Required.safeParse(raw);
+    if (!base.success) return { success: false, error: issueText(base.error) };
+    const src = raw as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...src, ...base.data };
+    const dropped: string[] = [];
+    const warnings = Array.isArray(src.warnings) ? src.warnings.filter((w): w is string => typeof w === 'string') : [];
+    if (src.warnings !== undefined && (!Array.isArray(src.warnings) || warnings.length !== src.warnings.length)) dropped.push('warnings: expected a list of strings');
+    for (const [key, schema] of Object.entries(this.info)) {
+      const v = src[key];
+      if (v === undefined) continue;
+      const r = schema.safeParse(v);
+      if (r.success) { out[key] = r.data; continue; }
+      if (schema === Counts && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        const entries = Object.entries(v as Record<string, unknown>);
+        out[key] = Object.fromEntries(entries.filter(([, x]) => typeof x === 'number'));
+        for (const [k, x] of entries) if (typeof x !== 'number') dropped.push(`${key}.${k}: expected a number, got ${x === null ? 'null' : typeof x}`);
+        continue;
+      }
+      delete out[key];
+      const i = r.error.issues[0];
+      dropped.push(`${[key, ...(i?.path ?? [])].join('.')}: ${i?.message ?? 'invalid'}`);
+    }
+    out.warnings = [...warnings, ...dropped.map((d) => `ignored an unreadable field of the Job result (${d})`)];
+    return { success: true, data: out as ResultOf<S> };
+  }
+
+  /** Like safeParse, for results the bot builds itself (tests, synthesised failures); throws on a bad one. */
+  parse(raw: unknown): ResultOf<S> {
+    const r = this.safeParse(raw);
+    if (!r.success) throw new Error(`invalid Job result: ${r.error}`);
+    return r.data;
+  }
+}
+
+function issueText(e: z.ZodError): string {
+  const i = e.issues[0];
+  if (!i) return 'invalid';
+  return `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`;
+}
+
+const PREP_FIELDS = {
+  kernel: z.string(),
+  modules: z.record(z.string(), z.string()),
+  ipvsProbe: z.string(),
+  foreignIpvsServices: z.array(z.string()),
+  foreignIpvsServicesCount: z.number().nullable(),
+  leftovers: Counts,
+  sysctlsBefore: z.record(z.string(), z.string()),
+};
+export const PrepResult = new ResultSchema(PREP_FIELDS);
+export type PrepResult = ResultOf<typeof PREP_FIELDS>;
+
+const VERIFY_FIELDS = {
+  proxyMode: z.string(),
+  kubeIpvs0: z.boolean(),
+  ipvsServices: z.number().nullable(),
+  kubernetesIpvsServices: z.number().nullable(),
+  kubeSvcChains: z.number().nullable(),
+  tcp: z.looseObject({ target: z.string().optional(), ok: z.boolean() }),
+  dns: z.looseObject({ name: z.string().optional(), ok: z.boolean(), status: z.string().optional(), answers: z.array(z.string()).optional() }),
+  ping: z.looseObject({
+    target: z.string().optional(), replies: z.number(), rejected: z.number().optional(),
+    expected: z.string().optional(), outcome: z.string().optional(),
+  }),
   /** kube-proxy's nftables tables ("ip kube-proxy"), null when nft was not available to the Job. */
-  nftTables: z.array(z.string()).nullable().optional(),
-});
-export type VerifyResult = z.infer<typeof VerifyResult>;
+  nftTables: z.array(z.string()).nullable(),
+};
+export const VerifyResult = new ResultSchema(VERIFY_FIELDS);
+export type VerifyResult = ResultOf<typeof VERIFY_FIELDS>;
 
-export const CleanupResult = Base.extend({ removed: z.record(z.string(), z.number()).optional() });
-export type CleanupResult = z.infer<typeof CleanupResult>;
+const CLEANUP_FIELDS = { removed: Counts, restoredSysctls: z.record(z.string(), z.string()) };
+export const CleanupResult = new ResultSchema(CLEANUP_FIELDS);
+export type CleanupResult = ResultOf<typeof CLEANUP_FIELDS>;
 
-/** Parses a Job's JSON result; a missing or malformed one becomes a failed result that says so. */
-export function readResult<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+/** Parses a Job's JSON result; one whose required fields are missing or malformed becomes a failed result that says so. */
+export function readResult<S extends Shape>(schema: ResultSchema<S>, raw: unknown): ResultOf<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  return schema.parse({ ok: false, errors: [raw === undefined ? 'the Job wrote no result' : `unreadable Job result: ${r.error.issues[0]?.message ?? 'invalid'}`] });
+  return schema.parse({ ok: false, errors: [raw === undefined ? 'the Job wrote no result' : `unreadable Job result: ${r.error}`] });
 }
 
 /** Modules the prep Job could not load. */
 export function missingModules(r: PrepResult): string[] {
-  return Object.entries(r.modules).filter(([, state]) => state !== 'loaded').map(([m]) => m).sort();
+  return Object.entries(r.modules ?? {}).filter(([, state]) => state !== 'loaded').map(([m]) => m).sort();
 }
 
 export interface VerifyExpectation {
   mode: ProxyMode;
   /** Service ports with a ClusterIP: IPVS mode holds at least one virtual server for each. */
   servicePorts: number;
+  /** kube-proxy's minor version: what ping to a ClusterIP answers in IPVS mode depends on it (domain §5). */
+  kubeProxyMinor?: number;
+  /** How the old mode's leftovers were handled before this verify: 'none' leaves them (reported, not failed). */
+  cleanup?: 'targeted' | 'none' | 'done';
+}
+
+export type PingOutcome = 'replied' | 'rejected' | 'no-answer' | 'error';
+
+/** What a ping to a ClusterIP should get (domain §5): KUBE-IPVS-FILTER REJECTs it from v1.26 (k/k PR #108460). */
+export function expectedPing(mode: ProxyMode, minor: number | undefined): 'replied' | 'rejected' | 'replied-or-rejected' | 'no-reply' {
+  if (mode !== 'ipvs') return 'no-reply';
+  if (minor === undefined) return 'replied-or-rejected';
+  return minor >= 26 ? 'rejected' : 'replied';
+}
+
+export function pingOutcome(p: NonNullable<VerifyResult['ping']>): PingOutcome {
+  if (p.outcome === 'replied' || p.outcome === 'rejected' || p.outcome === 'no-answer' || p.outcome === 'error') return p.outcome;
+  if (p.replies > 0) return 'replied';
+  return (p.rejected ?? 0) > 0 ? 'rejected' : 'no-answer';
 }
 
 /**
  * What is wrong with a node after its kube-proxy restarted, judged from the verify Job (domain §4.3, §5): mode,
- * kube-ipvs0, the IPVS table, TCP and DNS through Services, and ping read as a mode fingerprint.
+ * kube-ipvs0, the IPVS table, the old mode's Service chains, TCP and DNS through Services, and ping read for what
+ * it means on this version. Ping alone fails a node only where an answer is certain: no reply from a kube-ipvs0
+ * address before v1.26, or a reply in iptables/nftables mode (a leftover kube-ipvs0 owns the address).
  */
 export function verifyProblems(r: VerifyResult, want: VerifyExpectation): string[] {
   const p: string[] = [];
+  const cleaned = want.cleanup !== 'none';
   if (r.proxyMode !== want.mode) p.push(`/proxyMode says ${r.proxyMode ? JSON.stringify(r.proxyMode) : 'nothing'}, expected ${want.mode}`);
+  const ping = r.ping ? { target: r.ping.target ?? 'the ClusterIP', outcome: pingOutcome(r.ping) } : undefined;
   if (want.mode === 'ipvs') {
     if (r.kubeIpvs0 !== true) p.push('kube-ipvs0 does not exist');
     if (typeof r.ipvsServices === 'number' && r.ipvsServices < want.servicePorts) {
       p.push(`${r.ipvsServices} IPVS virtual servers, expected at least ${want.servicePorts} (one per Service port)`);
     }
-    if (r.ping && r.ping.replies === 0) p.push(`ClusterIP ${r.ping.target ?? ''} does not answer ping: it is not on kube-ipvs0`.replace('  ', ' '));
+    if (ping && expectedPing(want.mode, want.kubeProxyMinor) === 'replied' && (ping.outcome === 'no-answer' || ping.outcome === 'rejected')) {
+      p.push(`ClusterIP ${ping.target} does not answer ping: it is not on kube-ipvs0 (kube-proxy before v1.26 answers from there)`);
+    }
+    // iptables mode's nat chains left behind keep DNATing to endpoints nobody updates (domain §4.3, §6.6).
+    if (cleaned && typeof r.kubeSvcChains === 'number' && r.kubeSvcChains > 0) {
+      p.push(`${r.kubeSvcChains} KUBE-SVC-* chains of iptables mode are still in the nat table: the old mode was not cleaned up`);
+    }
   } else {
-    if (r.kubeIpvs0 === true) p.push('kube-ipvs0 is still there (an IPVS leftover)');
-    if (typeof r.kubernetesIpvsServices === 'number' && r.kubernetesIpvsServices > 0) {
+    if (cleaned && r.kubeIpvs0 === true) p.push('kube-ipvs0 is still there (an IPVS leftover)');
+    if (cleaned && typeof r.kubernetesIpvsServices === 'number' && r.kubernetesIpvsServices > 0) {
       p.push(`${r.kubernetesIpvsServices} IPVS virtual servers created by Kubernetes are still there`);
     }
-    if (r.ping && r.ping.replies > 0) p.push(`ClusterIP ${r.ping.target ?? ''} answers ping in ${want.mode} mode: a leftover kube-ipvs0 owns it`.replace('  ', ' '));
+    if (cleaned && ping?.outcome === 'replied') p.push(`ClusterIP ${ping.target} answers ping in ${want.mode} mode: a leftover kube-ipvs0 owns it`);
+    if (want.mode === 'iptables' && want.servicePorts > 0 && r.kubeSvcChains === 0) p.push('iptables mode programmed no KUBE-SVC-* chains for the Services');
   }
   if (Array.isArray(r.nftTables)) {
     if (want.mode === 'nftables' && r.nftTables.length === 0) p.push("kube-proxy's nftables table (ip kube-proxy) does not exist");
-    if (want.mode !== 'nftables' && r.nftTables.length > 0) p.push(`kube-proxy's nftables tables are still there (${r.nftTables.join(' ')}): an nftables leftover`);
+    if (cleaned && want.mode !== 'nftables' && r.nftTables.length > 0) p.push(`kube-proxy's nftables tables are still there (${r.nftTables.join(' ')}): an nftables leftover`);
   }
   if (r.tcp && !r.tcp.ok) p.push(`TCP connect to ${r.tcp.target ?? 'the kubernetes Service'} failed`);
-  if (r.dns && !r.dns.ok) p.push(`DNS lookup of ${r.dns.name ?? 'the cluster DNS name'} failed`);
-  for (const e of r.errors) if (!p.includes(e)) p.push(e);
+  if (r.dns && !r.dns.ok) p.push(`DNS lookup of ${r.dns.name ?? 'the cluster DNS name'} failed${r.dns.status ? `: ${r.dns.status}` : ''}`);
+  // The Job's own errors count too, except the leftover findings that 'none' deliberately keeps.
+  for (const e of r.errors) if (!p.includes(e) && (cleaned || !LEFTOVER_ERROR.test(e))) p.push(e);
   return p;
+}
+
+const LEFTOVER_ERROR = /kube-ipvs0|answers ping|IPVS virtual servers created by Kubernetes|an nftables leftover|KUBE-SVC/;
+
+/** One line for the thread: what ping got, and whether that is what this mode and version give. */
+export function pingSummary(r: VerifyResult, want: Pick<VerifyExpectation, 'mode' | 'kubeProxyMinor'>): string | undefined {
+  if (!r.ping) return undefined;
+  const got = pingOutcome(r.ping);
+  const exp = expectedPing(want.mode, want.kubeProxyMinor);
+  const fits = exp === 'no-reply' ? got !== 'replied' : exp === 'replied-or-rejected' ? got === 'replied' || got === 'rejected' : got === exp;
+  const why = want.mode === 'ipvs'
+    ? (exp === 'rejected' ? 'KUBE-IPVS-FILTER rejects it from v1.26' : exp === 'replied' ? 'kube-ipvs0 answers before v1.26' : 'version unknown')
+    : 'nobody owns a ClusterIP';
+  return `ping ${r.ping.target ?? ''}: ${got}${fits ? ` (expected: ${why})` : ` (unexpected: ${why})`}`.replace('ping :', 'ping:');
 }
 
 const USING: Record<ProxyMode, RegExp> = {

@@ -10,6 +10,8 @@ import { migrateTarget, planDigest, rollbackTarget, type ApprovalPolicy } from '
 import { configText, type ClusterFacts } from './facts.js';
 import { readKubeProxySettings } from '../../k8s/kube-proxy-config.js';
 import { adviseFromFacts } from './advice.js';
+import { ruleContext } from './rules/rule.js';
+import { serviceVsTokens } from './verify-targets.js';
 
 export interface PlanPolicy extends ApprovalPolicy { name: string; approvalTtlMs: number }
 export interface PlanClock { now(): number }
@@ -50,6 +52,7 @@ export function assemblePlan(facts: ClusterFacts, input: PlanInput, policy: Plan
     cleanup: { method: input.cleanup },
     risks: risks(checks, input, currentModeOf(text)),
     advice: adviseFromFacts(facts, input.targetMode),
+    ...clusterParts(facts, input),
     digest: planDigest(facts, migrateTarget(input), policy),
     basis: basisOf(facts),
     createdAt: new Date(now).toISOString(),
@@ -86,6 +89,7 @@ export function assembleRollbackPlan(facts: ClusterFacts, src: RollbackSource, p
       `Each node's kube-proxy restarts once; ${leavingText(currentModeOf(text), targetMode)}`,
       ...checks.filter((c) => c.verdict === 'warn').map((c) => c.message),
     ],
+    ...clusterParts(facts, input),
     digest: planDigest(facts, rollbackTarget(src.parentRunId, src.snapshotText), policy),
     basis: basisOf(facts),
     createdAt: new Date(now).toISOString(),
@@ -99,6 +103,17 @@ function leavingText(from: ProxyMode, to: ProxyMode): string {
   if (from === 'ipvs') return 'kube-ipvs0 and the IPVS services Kubernetes created are removed after it.';
   if (from === 'nftables') return 'kube-proxy deletes its nftables tables when it starts; a Job removes any it missed.';
   return to === 'nftables' ? 'kube-proxy in nftables mode removes the iptables rules itself; a Job checks.' : 'the iptables mode\'s chains are removed after it.';
+}
+
+/** Skipped nodes, the DNS domain and what the node Jobs are told (kube-proxy version, Kubernetes' own VS). */
+function clusterParts(facts: ClusterFacts, input: PlanInput): Pick<Plan, 'skipped' | 'clusterDomain' | 'jobContext'> {
+  const minor = ruleContext(facts, input, 'migrate').kubeProxyVersion?.minor;
+  const vs = serviceVsTokens(facts.services);
+  return {
+    ...(facts.skippedNodes?.length ? { skipped: facts.skippedNodes.map((s) => ({ ...s })) } : {}),
+    ...(facts.clusterDomain ? { clusterDomain: { ...facts.clusterDomain } } : {}),
+    jobContext: { ...(minor !== undefined ? { kubeProxyMinor: minor } : {}), ...(vs.tokens.length > 0 ? { serviceVs: vs.tokens } : {}) },
+  };
 }
 
 function basisOf(facts: ClusterFacts): NonNullable<Plan['basis']> {

@@ -22,7 +22,7 @@ function rolloutSteps(plan: PlanT, syncWaitMs: number): Step[] {
 }
 
 export interface WorkflowOptions {
-  deps(run: { runId: string; cluster: string }): KpmDeps | Promise<KpmDeps>;
+  deps(run: { runId: string; cluster: string; plan?: PlanT }): KpmDeps | Promise<KpmDeps>;
   /** The durable settle time between a batch's restart and its verification (one kube-proxy sync). */
   syncWaitMs: number;
 }

@@ -7,7 +7,8 @@ import { K8sError } from '../../k8s/errors.js';
 import { readProxyMode } from '../../k8s/kube-proxy-config.js';
 import { adviseFromFacts } from './advice.js';
 import { RolloutError } from '../../k8s/rollout.js';
-import { getSnapshot, type RunDb } from '../../db/run-store.js';
+import { getSnapshot, getStepRows, type RunDb } from '../../db/run-store.js';
+import { sysctlRestoreOf, turnedOnStrictArp } from './strict-arp-restore.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/ports.js';
 import { silentLogger } from '../engine/ports.js';
@@ -127,6 +128,12 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
       refuseIfBusy(parent.cluster);
       const f = await facts(parent.cluster);
       const plan = assembleRollbackPlan(f, { parentRunId: parent.runId, parentInput: parent.plan.input, snapshotText: snap.configmapText }, policyOf(cfg), o.clock);
+      if (plan.currentMode === 'ipvs' && turnedOnStrictArp(parent.plan.input, snap.configmapText)) {
+        const prep = Object.fromEntries(getStepRows(o.db, parent.runId, 'prepare-nodes').filter((r) => r.node !== '')
+          .map((r) => [r.node, (safeJson(r.resultJson) ?? {}) as { sysctlsBefore?: unknown }]));
+        const restore = sysctlRestoreOf(prep);
+        if (restore) plan.restoreSysctls = restore;
+      }
       return create('rollback', plan, requester, cfg.rollbackRequiredApprovals ?? cfg.requiredApprovals, parent.runId);
     },
 
@@ -177,4 +184,9 @@ function toWorkflowError(e: unknown, cluster: string, log: Logger): WorkflowErro
     return new WorkflowError('unreachable', `I could not reach ${cluster}'s API server (${e.kind}${e.status ? ` ${e.status}` : ''}). Try again in a minute.`, { cause: e });
   }
   return new WorkflowError('internal', `Something went wrong while reading ${cluster}; the operator log has the details.`, { cause: e });
+}
+
+function safeJson(text: string | null): unknown {
+  if (!text) return undefined;
+  try { return JSON.parse(text) as unknown; } catch { return undefined; }
 }

@@ -64,3 +64,23 @@ export const kernels: Rule = ({ facts, input }) => {
   }
   return out;
 };
+
+/** Nodes kube-proxy's DaemonSet does not run on are left alone (node-coverage.ts); the approver sees which and why. */
+export const skippedNodes: Rule = ({ facts }) => {
+  const skipped = facts.skippedNodes ?? [];
+  if (skipped.length === 0) return undefined;
+  const first = skipped[0]!;
+  return {
+    id: 'nodes-skipped', verdict: 'warn', nodes: skipped.map((s) => s.node),
+    message: `${skipped.length} node(s) are skipped, with no Job and no restart: ${nameList(skipped.map((s) => s.node))} (${first.node}: ${first.reason}${skipped.length > 1 ? '; the plan lists each reason' : ''}).`,
+  };
+};
+
+/** The DNS check resolves kubernetes.default.svc.<clusterDomain>; say so when the domain could not be read. */
+export const clusterDomain: Rule = ({ facts }) => {
+  if (!facts.clusterDomain || facts.clusterDomain.source !== 'default') return undefined;
+  return {
+    id: 'cluster-domain', verdict: 'warn',
+    message: 'Could not read the cluster DNS domain (kube-system/kubelet-config or the CoreDNS Corefile); the DNS check assumes cluster.local. A cluster with another clusterDomain fails that check on every node.',
+  };
+};

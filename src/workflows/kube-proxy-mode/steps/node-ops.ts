@@ -6,6 +6,7 @@ import type { ProxyMode } from '../api.js';
 import { KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR } from '../facts.js';
 import { CleanupResult, logExcerpt, logProblems, readResult, VerifyResult, verifyProblems } from '../node-results.js';
 import type { Ctx, PodRef, SnapshotResult } from './step-types.js';
+import { restoreFor, type SysctlRestore } from '../strict-arp-restore.js';
 
 export class NodeFailure extends Error {
   constructor(readonly node: string, message: string, readonly detail: Record<string, unknown> = {}) {
@@ -18,6 +19,12 @@ export function snapshotResult(ctx: Ctx): SnapshotResult {
   const r = ctx.results('snapshot');
   if (!r || typeof r !== 'object') throw new Error('the snapshot step has no result');
   return r as unknown as SnapshotResult;
+}
+
+/** kube-proxy's pod selector as the snapshot took it from the DaemonSet (kubeadm's label for older snapshots). */
+function kubeProxySelectorOf(ctx: Ctx): string {
+  const r = ctx.results('snapshot') as { podSelector?: unknown } | undefined;
+  return typeof r?.podSelector === 'string' && r.podSelector ? r.podSelector : KUBE_PROXY_SELECTOR;
 }
 
 async function deleteQuietly(cluster: Cluster, ns: string, pod: PodRef): Promise<void> {
@@ -45,10 +52,11 @@ export async function restartKubeProxies(ctx: Ctx, targets: RestartTarget[], hoo
   onReady?: (node: string, pod: PodInfo) => void;
 } = {}): Promise<RestartOutcome[]> {
   const { cluster, timing } = ctx.deps;
+  const selector = kubeProxySelectorOf(ctx);
   const current = new Map(targets.map((t) => [t.node, t.old]));
   if (targets.some((t) => !t.old)) {
     // Unknown old pod (no snapshot entry): the node's current one, if any, is the one to replace.
-    const pods = await cluster.listPods(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR);
+    const pods = await cluster.listPods(KUBE_PROXY_NAMESPACE, selector);
     for (const t of targets) {
       const found = t.old ? undefined : pods.find((p) => p.nodeName === t.node && !p.deleting);
       if (found) current.set(t.node, { name: found.name, uid: found.uid });
@@ -71,7 +79,7 @@ export async function restartKubeProxies(ctx: Ctx, targets: RestartTarget[], hoo
     const old = current.get(t.node);
     waiting.push({ node: t.node, ...(old ? { notUid: old.uid } : {}) });
   });
-  const settled = await cluster.waitForPodsOnNodes(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR, waiting, {
+  const settled = await cluster.waitForPodsOnNodes(KUBE_PROXY_NAMESPACE, selector, waiting, {
     timeoutMs: timing.podReadyTimeoutMs,
     onSettled: (o) => { if (o.pod?.ready) hooks.onReady?.(o.node, o.pod); },
   });
@@ -177,6 +185,8 @@ export interface CheckOptions {
   mode: ProxyMode; fromMode: ProxyMode; cleanup: 'targeted' | 'none' | 'done'; attempt: string;
   /** Hears each node's check as soon as its verify Job's result is in (to record it while the others still run). */
   onNode?: (node: string, check: NodeCheck) => void;
+  /** Sysctls the cleanup puts back when leaving IPVS (strictARP's, as prep found them). */
+  restoreSysctls?: SysctlRestore;
 }
 
 /**
@@ -209,7 +219,11 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
     }
     // A node's cleanup Job starts as soon as its own log is judged, not once the whole batch's logs are read.
     if (o.cleanup === 'targeted' && problems.get(node)!.length === 0) {
-      const spec = jobs.cleanup(node, { fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt });
+      const restore = o.fromMode === 'ipvs' ? restoreFor(o.restoreSysctls, node) : undefined;
+      const spec = jobs.cleanup(node, {
+        fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt,
+        ...(restore ? { restoreSysctls: restore } : {}),
+      });
       await cluster.ensureJob(spec);
       cleanupJobs.set(node, spec);
     } else startVerify(node);
@@ -244,10 +258,11 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
     const node = nodeOfVerify.get(spec.name)!;
     if (out.has(node)) return;
     const verify = readResult(VerifyResult, jobResult(j));
-    let vp = verifyProblems(verify, { mode: o.mode, servicePorts: snap.targets.servicePorts });
-    // Without cleanup, IPVS leftovers are expected after leaving IPVS; they are reported, not failed.
-    if (o.cleanup === 'none' && o.mode !== 'ipvs') vp = vp.filter((p) => !/kube-ipvs0|answers ping|IPVS virtual servers created by Kubernetes/.test(p));
-    if (o.cleanup === 'none' && o.mode !== 'nftables') vp = vp.filter((p) => !/an nftables leftover/.test(p));
+    // Without cleanup, the old mode's leftovers are expected; they are reported, not failed.
+    const vp = verifyProblems(verify, {
+      mode: o.mode, servicePorts: snap.targets.servicePorts, cleanup: o.cleanup,
+      ...(ctx.plan.jobContext?.kubeProxyMinor !== undefined ? { kubeProxyMinor: ctx.plan.jobContext.kubeProxyMinor } : {}),
+    });
     const p = [...problems.get(node)!, ...vp];
     const cleanup = cleanups.get(node);
     const chk: NodeCheck = { ok: p.length === 0, problems: p, log: logExcerpt(logs.get(node) ?? ''), ...(cleanup ? { cleanup } : {}), verify };

@@ -4,6 +4,7 @@ import type { JsonObject } from '../../engine/define.js';
 import { NodeFailure, checkNodes, restartCalicos, restartKubeProxies, snapshotResult, podRefOf } from './node-ops.js';
 import { ensureConfigText } from './ensure-config.js';
 import { requireSnapshot } from './switch-mode.js';
+import { sysctlRestoreOf, turnedOnStrictArp } from '../strict-arp-restore.js';
 import { batchOutcome, errorText, type Ctx, type PodRef } from './step-types.js';
 
 export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
@@ -30,8 +31,13 @@ export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
   }
   if (restarted.length > 0) {
     await ctx.sleep(ctx.deps.timing.syncWaitMs);
+    // strictARP's sysctls go back to what prep found, when this run turned strictARP on.
+    const restore = turnedOnStrictArp(ctx.input, snap.configmapText)
+      ? sysctlRestoreOf(Object.fromEntries(Object.entries(ctx.nodeResults('prepare-nodes')).map(([n, r]) => [n, r.result])))
+      : undefined;
     await checkNodes(ctx, restarted, {
       mode: ctx.plan.currentMode, fromMode: ctx.plan.targetMode, cleanup: 'targeted', attempt: 'undo',
+      ...(restore ? { restoreSysctls: restore } : {}),
       // Each node is recorded as soon as it is judged.
       onNode: (node, chk) => {
         ctx.saveNodeResult(node, 'rolled-back', chk.ok, { mode: ctx.plan.currentMode, errors: chk.problems, log: chk.log, verify: chk.verify as JsonObject });

@@ -3,7 +3,7 @@ import { rerunIsSafe, type StepContext, type StepDef } from '../../engine/define
 import { StepError } from '../../engine/errors.js';
 import { K8sError } from '../../../k8s/errors.js';
 import type { Plan, PlanInput } from '../api.js';
-import type { KpmDeps } from '../deps.js';
+import type { KpmDeps, VerifyTargets } from '../deps.js';
 
 export type Ctx = StepContext<PlanInput, Plan, KpmDeps>;
 export type Step = StepDef<PlanInput, Plan, KpmDeps>;
@@ -14,8 +14,10 @@ export interface PodRef { name: string; uid: string }
 export interface SnapshotResult {
   [key: string]: unknown;
   pods: Record<string, PodRef>;
-  targets: { servicePorts: number; tcpTarget?: string; dnsServer?: string; dnsName: string; pingTarget?: string };
+  targets: VerifyTargets;
   kubeProxyImage: string;
+  /** The DaemonSet's pod selector (older snapshots: none, kubeadm's k8s-app=kube-proxy). */
+  podSelector?: string;
   /** calico-node pods per node when Calico runs (Felix detects the mode only at start-up, domain §3). */
   calico?: { namespace: string; pods: Record<string, PodRef> };
 }

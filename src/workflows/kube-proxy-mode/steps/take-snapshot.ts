@@ -3,7 +3,9 @@
 // addresses the verify Job checks.
 import type { JsonObject } from '../../engine/define.js';
 import { StepError } from '../../engine/errors.js';
-import { KUBE_PROXY_CONFIG_KEY, KUBE_PROXY_NAME, KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR, servicePortCount } from '../facts.js';
+import { readKubeProxySettings } from '../../../k8s/kube-proxy-config.js';
+import { KUBE_PROXY_CONFIG_KEY, KUBE_PROXY_NAME, KUBE_PROXY_NAMESPACE, kubeProxyPodSelector } from '../facts.js';
+import { verifyTargetsOf } from '../verify-targets.js';
 import type { Step, SnapshotResult, PodRef } from './step-types.js';
 
 export function takeSnapshot(): Step {
@@ -12,13 +14,15 @@ export function takeSnapshot(): Step {
     retry: { max: 4, baseMs: 1_000 },
     async run(ctx) {
       const { cluster } = ctx.deps;
-      const [cm, ds, pods, services, workloads] = await Promise.all([
+      const [cm, ds, services, workloads] = await Promise.all([
         cluster.getConfigMap(KUBE_PROXY_NAMESPACE, KUBE_PROXY_NAME),
         cluster.getDaemonSet(KUBE_PROXY_NAMESPACE, KUBE_PROXY_NAME),
-        cluster.listPods(KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR),
         cluster.listServices(),
         cluster.listWorkloadNames(),
       ]);
+      // kube-proxy's pods are found by the DaemonSet's own selector, not by kubeadm's label.
+      const podSelector = kubeProxyPodSelector(ds);
+      const pods = await cluster.listPods(KUBE_PROXY_NAMESPACE, podSelector);
       const text = cm.data[KUBE_PROXY_CONFIG_KEY];
       if (text === undefined) throw new StepError('drift', 'The kube-proxy ConfigMap lost its config.conf key since the plan.');
       const saved = ctx.saveSnapshot({
@@ -28,17 +32,13 @@ export function takeSnapshot(): Step {
       });
       const byNode: Record<string, PodRef> = {};
       for (const p of pods) if (p.nodeName && !p.deleting) byNode[p.nodeName] = { name: p.name, uid: p.uid };
-      const kubernetes = services.find((s) => s.namespace === 'default' && s.name === 'kubernetes');
-      const dns = services.find((s) => s.namespace === 'kube-system' && s.name === 'kube-dns');
+      let metrics = '';
+      try { metrics = readKubeProxySettings(text).metricsBindAddress; } catch { /* the plan's checks judged the text */ }
       const result: SnapshotResult = {
         pods: byNode,
-        targets: {
-          servicePorts: servicePortCount(services),
-          ...(kubernetes?.clusterIP ? { tcpTarget: `${kubernetes.clusterIP}:${kubernetes.ports[0]?.port ?? 443}`, pingTarget: kubernetes.clusterIP } : {}),
-          ...(dns?.clusterIP ? { dnsServer: dns.clusterIP } : {}),
-          dnsName: 'kubernetes.default.svc.cluster.local',
-        },
+        targets: verifyTargetsOf(services, ctx.plan.clusterDomain?.value ?? 'cluster.local', metrics),
         kubeProxyImage: ds.image,
+        podSelector,
       };
       const calico = workloads.find((w) => w.name === 'calico-node' && w.kind === 'DaemonSet');
       if (calico) {

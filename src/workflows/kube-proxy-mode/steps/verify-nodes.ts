@@ -23,6 +23,8 @@ export function verifyNodes(index: number): Step {
       const settled: PromiseSettledResult<unknown>[] = missing.map((node) => ({ status: 'rejected', reason: new Error(`${node}: no restarted kube-proxy pod on record`) }));
       await checkNodes(ctx, todo, {
         mode: ctx.plan.targetMode, fromMode: ctx.plan.currentMode, cleanup, attempt: 'fwd',
+        // A rollback plan carries the parent migration's strictARP values to restore (workflows-service.ts).
+        ...(ctx.plan.restoreSysctls ? { restoreSysctls: ctx.plan.restoreSysctls } : {}),
         // Each node is recorded as soon as its verify Job is judged, not once the whole batch is.
         onNode: (node, chk) => {
           ctx.saveNodeResult(node, 'verified', chk.ok, {
