@@ -47,7 +47,7 @@ function notCoveredReason(ds: DaemonSetInfo | undefined, n: NodeInfo): string | 
   }
   const tolerations = [...(p?.tolerations ?? []), ...CONTROLLER_TOLERATIONS];
   const untolerated = n.taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((tol) => tolerates(tol, t)));
-  if (ds && untolerated) {
+  if (p && untolerated) { // placement unknown (older adapters, fakes): not judged
     return `kube-proxy's DaemonSet does not tolerate the node's taint ${untolerated.key}${untolerated.value ? `=${untolerated.value}` : ''}:${untolerated.effect}`;
   }
   // Even when the DaemonSet would place a pod there, a Windows node runs the Windows kube-proxy (kernelspace mode),
