@@ -80,6 +80,11 @@ function planBlocks(s: RunStatus): Block[] {
     ]),
     section(`*Nodes*\n${codeBlock(nodeTable(p.nodes), 2900)}`),
   ];
+  // Nodes kube-proxy's DaemonSet does not run on: left alone, each with the reason (node-coverage.ts).
+  if (p.skipped?.length) {
+    const rows = p.skipped.slice(0, 10).map((x) => `• ${esc(x.node)}: ${esc(x.reason)}`);
+    blocks.push(section(truncate(`*Skipped nodes* (${p.skipped.length}, no Job and no restart)\n${rows.join('\n')}${p.skipped.length > 10 ? `\n… and ${p.skipped.length - 10} more` : ''}`, 3000)));
+  }
   const checks = p.checks.map((c) => `${VERDICT_EMOJI[c.verdict]} *${esc(c.id)}*: ${esc(c.message)}${c.nodes?.length ? ` (${c.nodes.slice(0, 5).map(esc).join(', ')}${c.nodes.length > 5 ? `, +${c.nodes.length - 5}` : ''})` : ''}`);
   const counts = (['pass', 'warn', 'block'] as const).map((v) => `${p.checks.filter((c) => c.verdict === v).length} ${v}`).join(', ');
   blocks.push(section(truncate(`*Pre-flight checks* (${counts})\n${checks.join('\n') || 'none'}`, 3000)));
