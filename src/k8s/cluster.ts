@@ -127,6 +127,11 @@ export interface Cluster {
 
   getDaemonSet(namespace: string, name: string): Promise<DaemonSetInfo>;
   setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy']): Promise<DaemonSetInfo>;
+  /**
+   * Adds (`on`) or removes ipvs-bot's `kube-proxy --cleanup` init container in the DaemonSet's pod template
+   * (kube-proxy-cleanup-init.ts); true when it wrote. With OnDelete no pod restarts because of it.
+   */
+  setKubeProxyCleanupInit(namespace: string, name: string, on: boolean): Promise<boolean>;
 
   listPods(namespace: string, labelSelector: string, opts?: { fieldSelector?: string }): Promise<PodInfo[]>;
   deletePod(namespace: string, name: string, uid?: string): Promise<void>;

@@ -17,6 +17,7 @@ import {
   toServiceInfo,
 } from './k8s-objects.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { withCleanupInit } from './kube-proxy-cleanup-init.js';
 import { watchUntil, type WatchDeps, type WatchEnd } from './watch-until.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -190,6 +191,21 @@ export class K8sCluster implements Cluster, AccessReviewer {
     const ds = await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>
       this.apps.patchNamespacedDaemonSet({ namespace, name, body: { spec: { updateStrategy } }, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
     return toDaemonSetInfo(ds);
+  }
+
+  async setKubeProxyCleanupInit(namespace: string, name: string, on: boolean): Promise<boolean> {
+    const ds = await this.call('get', `read daemonset ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({ namespace, name }, this.opts())) as Obj;
+    const plainDs = JSON.parse(JSON.stringify(ds)) as Obj;
+    const next = withCleanupInit(plainDs.spec?.template?.spec, on);
+    if (next === undefined) return false; // idempotent: no write
+    // JSON patch with a resourceVersion test: a concurrent edit of the template fails with 409 instead of being lost.
+    const body = [
+      { op: 'test', path: '/metadata/resourceVersion', value: plainDs.metadata?.resourceVersion },
+      { op: 'add', path: '/spec/template/spec/initContainers', value: next },
+    ];
+    await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>
+      this.apps.patchNamespacedDaemonSet({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.JsonPatch)));
+    return true;
   }
 
   async listPods(namespace: string, labelSelector: string, opts: { fieldSelector?: string } = {}): Promise<PodInfo[]> {

@@ -100,7 +100,7 @@ export const cleanupMethod: Rule = ({ input }) => {
   if (input.cleanup === 'kube-proxy') {
     return {
       id: 'cleanup-method', verdict: 'warn',
-      message: 'Cleanup with kube-proxy --cleanup flushes every IPVS virtual server on the node (including keepalived/LVS ones) and leaves a brief gap until kube-proxy resyncs.',
+      message: 'Cleanup with kube-proxy --cleanup runs as an init container of each new kube-proxy pod (after the old one is gone, before the new one syncs) and flushes every IPVS virtual server on the node, keepalived/LVS ones included. When the run ends, removing that init container makes the DaemonSet restart each kube-proxy once more (same mode).',
     };
   }
   if (input.cleanup === 'none') {

@@ -4,6 +4,7 @@ import type { DaemonSetInfo } from '../../../k8s/cluster.js';
 import { ensureUpdateStrategy } from './ensure-config.js';
 import { requireSnapshot } from './switch-mode.js';
 import type { Step } from './step-types.js';
+import { KUBE_PROXY_NAME, KUBE_PROXY_NAMESPACE } from '../facts.js';
 
 export function finishRun(from: 'self' | 'parent'): Step {
   return {
@@ -12,9 +13,13 @@ export function finishRun(from: 'self' | 'parent'): Step {
     async run(ctx) {
       const snap = requireSnapshot(ctx, from === 'parent' ? ctx.parentRunId : undefined);
       const strategy = snap.dsUpdateStrategy as unknown as DaemonSetInfo['updateStrategy'];
+      // The cleanup init container goes first, while the DaemonSet is still OnDelete. Its pods were created with it,
+      // so a RollingUpdate strategy then restarts each kube-proxy once more, in the same mode and without cleanup.
+      const initRemoved = ctx.input.cleanup === 'kube-proxy'
+        ? await ctx.deps.cluster.setKubeProxyCleanupInit(KUBE_PROXY_NAMESPACE, KUBE_PROXY_NAME, false) : false;
       await ensureUpdateStrategy(ctx.deps.cluster, strategy);
       const nodes = ctx.plan.nodes.length;
-      const summary = `kube-proxy runs in ${ctx.plan.targetMode} mode on all ${nodes} node(s) of ${ctx.cluster}; DaemonSet update strategy restored to ${strategy.type}.`;
+      const summary = `kube-proxy runs in ${ctx.plan.targetMode} mode on all ${nodes} node(s) of ${ctx.cluster}; DaemonSet update strategy restored to ${strategy.type}${initRemoved ? `, and the cleanup init container removed${strategy.type === 'RollingUpdate' ? ' (the DaemonSet now restarts each kube-proxy once more, same mode)' : ''}` : ''}.`;
       ctx.log(summary);
       return { summary, nodes, mode: ctx.plan.targetMode };
     },

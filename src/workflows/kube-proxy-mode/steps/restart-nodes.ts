@@ -1,10 +1,9 @@
-// Step 6a: one rollout batch (the canary is batch 0). Per node: optional `kube-proxy --cleanup` first, delete the
-// kube-proxy pod, wait (watch) for the new one to be Ready, restart calico-node if Calico runs. Compensation
-// puts every node this batch touched back in the old mode and verifies it (restore-nodes.ts).
+// Step 6a: one rollout batch (the canary is batch 0). Per node: delete the kube-proxy pod (with --cleanup
+// kube-proxy its replacement first runs `kube-proxy --cleanup` as an init container, switch-mode.ts), wait (watch)
+// for the new one to be Ready, restart calico-node if Calico runs. Compensation puts every node this batch touched back in the old mode and verifies it (restore-nodes.ts).
 import type { PodInfo } from '../../../k8s/cluster.js';
 import type { JsonObject } from '../../engine/define.js';
-import { CleanupResult, readResult } from '../node-results.js';
-import { NodeFailure, restartCalicos, restartKubeProxies, runJobs, snapshotResult, podRefOf, type RestartTarget } from './node-ops.js';
+import { NodeFailure, restartCalicos, restartKubeProxies, snapshotResult, podRefOf, type RestartTarget } from './node-ops.js';
 import { restoreNodes } from './restore-nodes.js';
 import { batchOutcome, errorText, type Ctx, type PodRef, type Step } from './step-types.js';
 
@@ -38,17 +37,12 @@ export function restartNodes(index: number): Step {
         const old = oldPods.get(node);
         ctx.saveNodeResult(node, 'restarting', true, { oldPod: old ? { ...old } : null, mode: ctx.input.targetMode });
       };
-      if (ctx.input.cleanup === 'kube-proxy') {
-        for (const t of todo) touching(t.node);
-        const cleaned = await cleanupBeforeStart(ctx, todo.map((t) => t.node), snap.kubeProxyImage);
-        todo = todo.filter((t) => { const e = cleaned.get(t.node); if (e) fail(t.node, e); return !e; });
-      }
       // Without Calico a node is done once its kube-proxy is Ready: recorded at once, while the others still start.
       const restarted = (node: string, pod: PodRef, calicoPod?: PodRef) =>
         ctx.saveNodeResult(node, 'restarted', true, { pod: { ...podRefOf(pod) }, ...(calicoPod ? { calicoPod: { ...calicoPod } } : {}) });
       const recorded = new Set<string>();
       const outcomes = await restartKubeProxies(ctx, todo, {
-        ...(ctx.input.cleanup === 'kube-proxy' ? {} : { beforeDelete: touching }),
+        beforeDelete: touching,
         ...(snap.calico ? {} : { onReady: (node: string, pod: PodInfo) => { recorded.add(node); restarted(node, pod); } }),
       });
       const up: { node: string; pod: PodRef }[] = [];
@@ -72,17 +66,4 @@ export function restartNodes(index: number): Step {
       return { restored: touched.length };
     },
   };
-}
-
-// `kube-proxy --cleanup` removes both modes' rules, so it runs while the old kube-proxy is still up and right
-// before the new one starts (domain §6.6, the Gardener pattern without the init container). The batch's Jobs run
-// together (one watch); per node: undefined when the cleanup succeeded, else the NodeFailure.
-async function cleanupBeforeStart(ctx: Ctx, nodes: string[], image: string): Promise<Map<string, NodeFailure | undefined>> {
-  const specs = nodes.map((node) => ctx.deps.jobs.cleanup(node, { fromMode: ctx.plan.currentMode, targetMode: ctx.input.targetMode, method: 'kube-proxy', kubeProxyImage: image, attempt: 'fwd' }));
-  const results = await runJobs(ctx, specs);
-  return new Map(nodes.map((node, i) => {
-    const j = results[i]!;
-    const r = readResult(CleanupResult, j.result ?? { ok: j.outcome === 'succeeded', errors: j.outcome === 'succeeded' ? [] : [`kube-proxy --cleanup Job ${j.outcome}${j.reason ? `: ${j.reason}` : ''}`] });
-    return [node, r.ok ? undefined : new NodeFailure(node, `kube-proxy --cleanup failed: ${r.errors.join('; ')}`)];
-  }));
 }

@@ -6,6 +6,7 @@ import { plannedConfigText } from '../plan.js';
 import type { DaemonSetInfo } from '../../../k8s/cluster.js';
 import { ensureConfigText, ensureUpdateStrategy } from './ensure-config.js';
 import type { Ctx, Step } from './step-types.js';
+import { KUBE_PROXY_NAME, KUBE_PROXY_NAMESPACE } from '../facts.js';
 
 export function switchMode(): Step {
   return {
@@ -17,13 +18,20 @@ export function switchMode(): Step {
       const wanted = plannedConfigText(snap.configmapText, ctx.input);
       if (wanted === undefined) throw new StepError('fatal', 'config.conf can no longer be edited safely; nothing was switched.');
       const dsChanged = await ensureUpdateStrategy(ctx.deps.cluster, { type: 'OnDelete' });
+      // --cleanup kube-proxy: each new kube-proxy pod first runs `kube-proxy --cleanup` as an init container, i.e.
+      // after the old pod is gone and before the new proxier syncs (domain §6.6). OnDelete: no pod restarts for it.
+      const initAdded = ctx.input.cleanup === 'kube-proxy'
+        ? await ctx.deps.cluster.setKubeProxyCleanupInit(KUBE_PROXY_NAMESPACE, KUBE_PROXY_NAME, true) : false;
       const cm = await ensureConfigText(ctx.deps.cluster, wanted, snap.configmapResourceVersion);
-      ctx.log(`config.conf now says mode ${ctx.input.targetMode} (resourceVersion ${cm.resourceVersion}); kube-proxy DaemonSet set to OnDelete.`);
-      return { configChanged: cm.changed, resourceVersion: cm.resourceVersion, daemonSetChanged: dsChanged };
+      ctx.log(`config.conf now says mode ${ctx.input.targetMode} (resourceVersion ${cm.resourceVersion}); kube-proxy DaemonSet set to OnDelete${ctx.input.cleanup === 'kube-proxy' ? ', with a `kube-proxy --cleanup` init container' : ''}.`);
+      return { configChanged: cm.changed, resourceVersion: cm.resourceVersion, daemonSetChanged: dsChanged, cleanupInitAdded: initAdded };
     },
     async compensate(ctx) {
       const snap = requireSnapshot(ctx);
       const cm = await ensureConfigText(ctx.deps.cluster, snap.configmapText);
+      // The nodes were restored already (rollout compensations run first, with the init container cleaning the new
+      // mode's rules before the old kube-proxy started); now the template goes back, while still OnDelete.
+      if (ctx.input.cleanup === 'kube-proxy') await ctx.deps.cluster.setKubeProxyCleanupInit(KUBE_PROXY_NAMESPACE, KUBE_PROXY_NAME, false);
       await ensureUpdateStrategy(ctx.deps.cluster, snap.dsUpdateStrategy as unknown as DaemonSetInfo['updateStrategy']);
       ctx.log('config.conf and the DaemonSet update strategy are back as they were before the run.');
       return { restored: true, resourceVersion: cm.resourceVersion } satisfies JsonObject;
