@@ -37,7 +37,10 @@ describe('src/k8s/k8s-cluster against the sandbox', () => {
     }
     const kubernetes = (await k.listServices()).find((x) => x.namespace === 'default' && x.name === 'kubernetes');
     const svc = sb.store.peek('services', 'default', 'kubernetes') as unknown as { spec: { clusterIP: string; ports: { port: number }[] } };
-    expect(kubernetes).toEqual({ name: 'kubernetes', namespace: 'default', clusterIP: svc.spec.clusterIP, ports: [{ port: svc.spec.ports[0]!.port, protocol: 'TCP' }] });
+    expect(kubernetes).toEqual({
+      name: 'kubernetes', namespace: 'default', type: 'ClusterIP', clusterIP: svc.spec.clusterIP, clusterIPs: [svc.spec.clusterIP],
+      ports: [{ name: 'https', port: svc.spec.ports[0]!.port, protocol: 'TCP' }],
+    });
     const kp = (await k.listWorkloadNames()).find((w) => w.name === 'kube-proxy');
     expect(kp).toEqual({ namespace: 'kube-system', kind: 'DaemonSet', name: 'kube-proxy', image: (await k.getDaemonSet('kube-system', 'kube-proxy')).image });
   });
