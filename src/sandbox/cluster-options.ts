@@ -4,16 +4,46 @@ import { z } from 'zod';
 const NodeRef = z.union([z.string().min(1), z.number().int().nonnegative()]);
 const KernelFn = z.custom<(name: string, index: number) => string>((v) => typeof v === 'function');
 
-export const ExtraWorkload = z.enum(['calico-node', 'metallb-speaker', 'kube-vip', 'flannel', 'cilium']);
+/** 'kube-vip' is its DaemonSet variant; 'kube-vip-static-pod' a static pod per control-plane node (its mirror pod). */
+export const ExtraWorkload = z.enum(['calico-node', 'metallb-speaker', 'kube-vip', 'kube-vip-static-pod', 'flannel', 'cilium']);
 export type ExtraWorkload = z.infer<typeof ExtraWorkload>;
 
+/** keepalived/LVS-style virtual server: `proto/address:port`, or `FWM <fwmark>` (keepalived `virtual_server fwmark`). */
 export const ForeignIpvsService = z.object({
   node: NodeRef,
-  proto: z.enum(['TCP', 'UDP']).default('TCP'),
-  address: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  proto: z.enum(['TCP', 'UDP', 'SCTP', 'FWM']).default('TCP'),
+  address: z.string().default(''),
+  port: z.number().int().min(0).max(65535).default(0),
+  fwmark: z.number().int().min(1).optional(),
   scheduler: z.string().default('wlc'),
+}).superRefine((v, c) => {
+  if (v.proto === 'FWM' && v.fwmark === undefined) c.addIssue({ code: 'custom', message: 'an FWM virtual server needs fwmark' });
+  if (v.proto !== 'FWM' && (!v.address || v.port < 1)) c.addIssue({ code: 'custom', message: 'needs address and port (or proto FWM with fwmark)' });
 });
+
+const Effect = z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+export const Toleration = z.object({
+  key: z.string().optional(), operator: z.enum(['Exists', 'Equal']).optional(), value: z.string().optional(),
+  effect: Effect.optional(), tolerationSeconds: z.number().int().optional(),
+});
+export type Toleration = z.infer<typeof Toleration>;
+
+/** A Service as a user (and MetalLB, for status.loadBalancer.ingress) would create it in the sandbox. */
+export const ServiceOption = z.object({
+  name: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1035 label'),
+  namespace: z.string().default('default'),
+  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
+  ports: z.array(z.object({
+    name: z.string().default(''), port: z.number().int().min(1).max(65535), protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
+    nodePort: z.number().int().min(30000).max(32767).optional(), targetPort: z.number().int().min(1).max(65535).optional(),
+  })).min(1).default([{ name: '', port: 80, protocol: 'TCP' }]),
+  externalIPs: z.array(z.string().min(1)).default([]),
+  /** status.loadBalancer.ingress[].ip (what MetalLB or a cloud controller writes) */
+  loadBalancerIngress: z.array(z.string().min(1)).default([]),
+  externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+  ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
+});
+export type ServiceOption = z.output<typeof ServiceOption>;
 
 export const ClusterOptions = z.object({
   nodes: z.number().int().min(1).max(20_000).default(3),
@@ -33,6 +63,30 @@ export const ClusterOptions = z.object({
   foreignIpvsServices: z.array(ForeignIpvsService).default([]),
   /** Extra ClusterIP Services in `default` (each adds IPVS virtual servers / iptables chains on every node). */
   extraServices: z.number().int().min(0).default(0),
+  /** Services beyond kubernetes/kube-dns: NodePort, LoadBalancer (ingress as MetalLB sets it), externalIPs, eTP, dual-stack. */
+  services: z.array(ServiceOption).default([]),
+  /** IPv4 (default), IPv6 (single-stack v6: fd00:10:96::/112), DualStack (IPv4 primary, both families). */
+  ipFamilies: z.enum(['IPv4', 'IPv6', 'DualStack']).default('IPv4'),
+  /** kubelet-config / CoreDNS zone; the DNS check answers only names under it. */
+  clusterDomain: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS domain').default('cluster.local'),
+  /** kube-dns broken: no endpoints (queries time out) or CoreDNS answering SERVFAIL. */
+  dnsFailure: z.enum(['none', 'no-endpoints', 'servfail']).default('none'),
+  /** Nodes carrying kube-router's NetworkPolicy state (KUBE-SRC-/KUBE-DST- sets, KUBE-NWPLCY-/KUBE-POD-FW- chains); true = all. */
+  kubeRouterNetworkPolicy: z.union([z.boolean(), z.array(NodeRef)]).default(false),
+  /** Windows nodes (kubernetes.io/os=windows, Windows Server 2022): no kube-proxy DaemonSet pod, Linux Job pods never start. */
+  windowsNodes: z.array(NodeRef).default([]),
+  /** Extra labels per node. */
+  nodeLabels: z.array(z.object({ node: NodeRef, labels: z.record(z.string(), z.string()) })).default([]),
+  /** Extra taints per node. */
+  nodeTaints: z.array(z.object({ node: NodeRef, key: z.string().min(1), value: z.string().optional(), effect: Effect })).default([]),
+  /** Added to the kube-proxy DaemonSet's nodeSelector (kubeadm's is kubernetes.io/os: linux). */
+  kubeProxyNodeSelector: z.record(z.string(), z.string()).optional(),
+  /** Replaces the kube-proxy DaemonSet's tolerations (kubeadm's: operator Exists, i.e. everything). */
+  kubeProxyTolerations: z.array(Toleration).optional(),
+  /** config.conf metricsBindAddress (kubeadm writes ""; kube-proxy's default is 127.0.0.1:10249). */
+  metricsBindAddress: z.string().optional(),
+  /** `nft --version` per node (list by index, last repeats); null = nft not installed. Default by OS image. */
+  nftVersion: z.union([z.string().min(1), z.null(), z.array(z.union([z.string().min(1), z.null()])).min(1)]).optional(),
   seed: z.number().int().default(1),
   /** Controller/kubelet step delay in ms (pod create → ContainerCreating → Running, Job run time, …). */
   stepMs: z.number().int().min(0).default(20),
@@ -55,6 +109,13 @@ export interface NodeSpec {
   controlPlane: boolean;
   ipvs: boolean;
   ready: boolean;
+  windows: boolean;
+  /** InternalIPs, primary family first */
+  addresses: string[];
+  podCIDRs: string[];
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: string }[];
+  nftVersion: string | null;
 }
 
 const FIXTURE_NODES = [
@@ -62,6 +123,31 @@ const FIXTURE_NODES = [
   { kernel: '3.10.0-1160.el7.x86_64', osImage: 'CentOS Linux 7 (Core)', runtime: 'containerd://1.6.33' },
   { kernel: '4.18.0-513.el8.x86_64', osImage: 'Rocky Linux 8.9 (Green Obsidian)', runtime: 'cri-o://1.28.4' },
 ];
+
+// A Windows Server 2022 node as its kubelet reports it (nodeInfo.kernelVersion is the OS build, e.g. in
+// kubernetes-sigs/sig-windows-tools and AKS node objects).
+const WINDOWS = { kernel: '10.0.20348.2227', osImage: 'Windows Server 2022 Datacenter', runtime: 'containerd://1.7.13' };
+
+/** `nft --version` of the fixture distributions' packages (Debian 12 nftables 1.0.6, RHEL 8.9 1.0.4, CentOS 7 0.8). */
+function defaultNft(osImage: string): string | null {
+  if (/CentOS Linux 7/.test(osImage)) return 'nftables v0.8 (Joe Btfsplk)';
+  if (/(Rocky|Red Hat|AlmaLinux).* 8/.test(osImage)) return 'nftables v1.0.4 (Lester Gooch #3)';
+  return 'nftables v1.0.6 (Lester Gooch #5)';
+}
+
+/** Families in order, primary first (dual-stack: IPv4 primary, as kubeadm's serviceSubnet "v4,v6"). */
+export function familyOrder(f: 'IPv4' | 'IPv6' | 'DualStack'): boolean[] {
+  return f === 'IPv4' ? [false] : f === 'IPv6' ? [true] : [false, true];
+}
+
+export function nodeIP4(i: number): string {
+  return `10.0.${Math.floor(i / 240)}.${(i % 240) + 11}`;
+}
+
+/** Canonical (RFC 5952) form, as Go's net.IP prints and the kubelet reports it. */
+export function nodeIP6(i: number): string {
+  return `fd00:10:0:${(Math.floor(i / 240) + 1).toString(16)}::${((i % 240) + 11).toString(16)}`;
+}
 
 export function nodeName(index: number, controlPlane: number): string {
   return index < controlPlane ? `k8s-cp-${index + 1}` : `k8s-worker-${index - controlPlane + 1}`;
@@ -89,16 +175,27 @@ export function nodeSpecs(o: ClusterOptions): NodeSpec[] {
   };
   const noIpvs = resolve(o.nodesWithoutIpvs);
   const notReady = resolve(o.notReady);
+  const windows = resolve(o.windowsNodes);
+  const one = (r: string | number) => [...resolve([r])][0] ?? '';
   return names.map((name, i) => {
     const fx = o.mirrorFixtureNodes ? FIXTURE_NODES[i] : undefined;
-    const kernel = typeof o.kernel === 'function' ? o.kernel(name, i) : pick(o.kernel, i, fx?.kernel ?? '6.1.0-27-amd64');
+    const win = windows.has(name);
+    const kernel = win ? WINDOWS.kernel : typeof o.kernel === 'function' ? o.kernel(name, i) : pick(o.kernel, i, fx?.kernel ?? '6.1.0-27-amd64');
+    const osImage = win ? WINDOWS.osImage : pick(o.osImage, i, fx?.osImage ?? 'Debian GNU/Linux 12 (bookworm)');
+    const labels: Record<string, string> = {};
+    for (const l of o.nodeLabels) if (one(l.node) === name) Object.assign(labels, l.labels);
+    const taints = o.nodeTaints.filter((t) => one(t.node) === name).map(({ key, value, effect }) => ({ key, ...(value !== undefined ? { value } : {}), effect }));
+    const nft = o.nftVersion === undefined ? defaultNft(osImage) : Array.isArray(o.nftVersion) ? (o.nftVersion[Math.min(i, o.nftVersion.length - 1)] ?? null) : o.nftVersion;
     return {
-      name, index: i, kernel,
-      osImage: pick(o.osImage, i, fx?.osImage ?? 'Debian GNU/Linux 12 (bookworm)'),
-      runtime: pick(o.runtime, i, fx?.runtime ?? 'containerd://1.7.22'),
+      name, index: i, kernel, osImage,
+      runtime: win ? WINDOWS.runtime : pick(o.runtime, i, fx?.runtime ?? 'containerd://1.7.22'),
       controlPlane: i < cp,
-      ipvs: !noIpvs.has(name),
+      ipvs: !win && !noIpvs.has(name),
       ready: !notReady.has(name),
+      windows: win,
+      addresses: familyOrder(o.ipFamilies).map((v6) => (v6 ? nodeIP6(i) : nodeIP4(i))),
+      podCIDRs: familyOrder(o.ipFamilies).map((v6) => (v6 ? `fd00:10:244:${(i + 1).toString(16)}::/64` : `10.${244 + Math.floor(i / 256)}.${i % 256}.0/24`)),
+      labels, taints, nftVersion: win ? null : nft,
     };
   });
 }

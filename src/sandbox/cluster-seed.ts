@@ -7,12 +7,18 @@ import { type ClusterContext, type Obj, isoNow } from './controllers/context.js'
 import { daemonPod, ensureRevision } from './controllers/daemonset-controller.js';
 import { runningStatus } from './controllers/pod-status.js';
 import * as K from './seed/kubeadm-objects.js';
-import { extraWorkloadDaemonSets, extraWorkloadNamespaces } from './cluster-workloads.js';
+import { extraWorkloadDaemonSets, extraWorkloadNamespaces, kubeVipMirrorPod } from './cluster-workloads.js';
+import { nodeIP4 } from './cluster-options.js';
+import { nodeShouldRunDaemonPod } from './controllers/daemonset-placement.js';
+import { seedServices } from './seed/seed-services.js';
+import { corefile, kubeletConfigMap, kubeProxyConfigConf } from './seed/seed-config.js';
+import { createHash } from 'node:crypto';
 
 const clone = <T>(o: T): T => structuredClone(o);
 
+/** IPv4 InternalIP by index (the primary one unless the cluster is IPv6-only; see NodeSpec.addresses). */
 export function nodeIP(i: number): string {
-  return `10.0.${Math.floor(i / 240)}.${(i % 240) + 11}`;
+  return nodeIP4(i);
 }
 
 function withVersion<T>(o: T, version: string): T {
@@ -26,29 +32,27 @@ export function nodeObject(spec: NodeSpec, version: string, rng: () => number, n
   delete labels['node-role.kubernetes.io/control-plane'];
   delete labels['node.kubernetes.io/exclude-from-external-load-balancers'];
   if (spec.controlPlane) { labels['node-role.kubernetes.io/control-plane'] = ''; labels['node.kubernetes.io/exclude-from-external-load-balancers'] = ''; }
+  // a Windows kubelet's well-known labels (k8s.io/api/core/v1 well_known_labels.go; windows-build: kubelet on Windows)
+  if (spec.windows) Object.assign(labels, { 'kubernetes.io/os': 'windows', 'beta.kubernetes.io/os': 'windows', 'node.kubernetes.io/windows-build': '10.0.20348' });
+  Object.assign(labels, spec.labels);
   n.metadata = { name: spec.name, labels, annotations: { ...n.metadata.annotations, 'node.alpha.kubernetes.io/ttl': '0',
     'kubeadm.alpha.kubernetes.io/cri-socket': spec.runtime.startsWith('cri-o') ? 'unix:///var/run/crio/crio.sock' : 'unix:///var/run/containerd/containerd.sock' } };
-  const cidr = `10.${244 + Math.floor(spec.index / 256)}.${spec.index % 256}.0/24`;
-  n.spec = { podCIDR: cidr, podCIDRs: [cidr], ...(spec.controlPlane ? { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] } : {}) };
+  const taints = [...(spec.controlPlane ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : []), ...spec.taints];
+  n.spec = { podCIDR: spec.podCIDRs[0], podCIDRs: spec.podCIDRs, ...(taints.length ? { taints } : {}) };
   const hex = () => Array.from({ length: 32 }, () => Math.floor(rng() * 16).toString(16)).join('');
-  n.status.addresses = [{ type: 'InternalIP', address: nodeIP(spec.index) }, { type: 'Hostname', address: spec.name }];
+  n.status.addresses = [...spec.addresses.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: spec.name }];
   n.status.conditions = n.status.conditions.map((c: Record<string, unknown>) => ({ ...c, lastHeartbeatTime: t, lastTransitionTime: t,
     ...(c.type === 'Ready' && !spec.ready ? { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : {}) }));
   if (!spec.ready) n.spec.taints = [...(n.spec.taints ?? []), { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: t }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: t }];
   const id = hex();
   n.status.nodeInfo = { ...n.status.nodeInfo, machineID: id, systemUUID: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`,
-    bootID: hex(), kernelVersion: spec.kernel, osImage: spec.osImage, containerRuntimeVersion: spec.runtime, kubeletVersion: version, kubeProxyVersion: version };
+    bootID: hex(), kernelVersion: spec.kernel, osImage: spec.osImage, containerRuntimeVersion: spec.runtime, kubeletVersion: version, kubeProxyVersion: version,
+    ...(spec.windows ? { operatingSystem: 'windows', kubeProxyVersion: '' } : {}) };
   return n;
 }
 
 function ns(name: string): K8sObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } };
-}
-
-function service(name: string, namespace: string, clusterIP: string, ports: { name: string; port: number; protocol: string; targetPort: number }[], labels: Record<string, string>): K8sObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels },
-    spec: { clusterIP, clusterIPs: [clusterIP], internalTrafficPolicy: 'Cluster', ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', ports, sessionAffinity: 'None', type: 'ClusterIP' },
-    status: { loadBalancer: {} } };
 }
 
 /** Seeds the store; returns the uids of the kube-proxy pods (node → uid) the kubelets adopt as running. */
@@ -63,57 +67,88 @@ export function seedCluster(ctx: ClusterContext, specs: NodeSpec[]): Map<string,
     store.create('leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: s.name, namespace: 'kube-node-lease' },
       spec: { holderIdentity: s.name, leaseDurationSeconds: 40, renewTime: now.toISOString().replace('Z', '000Z') } });
   }
-  store.create('services', service('kubernetes', 'default', '10.96.0.1', [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], { component: 'apiserver', provider: 'kubernetes' }));
+  const apiIP = specs[0]?.addresses[0] ?? nodeIP(0);
+  const svcs = seedServices(opts, apiIP);
+  for (const o of svcs.objects) store.create('services', o);
   store.create('endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-    subsets: [{ addresses: [{ ip: nodeIP(0) }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }] });
-  for (let i = 0; i < opts.extraServices; i++) {
-    store.create('services', service(`svc-${i + 1}`, 'default', `10.96.${Math.floor((i + 100) / 250)}.${((i + 100) % 250) + 2}`, [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }], { app: `svc-${i + 1}` }));
-  }
-  for (const o of [K.configmapKubeProxy, K.configmapCoredns, K.serviceaccountKubeProxy, K.serviceaccountCoredns]) {
-    store.create(o.kind === 'ConfigMap' ? 'configmaps' : 'serviceaccounts', withVersion(clone(o), v));
-  }
-  store.create('services', clone(K.serviceKubeDns));
+    subsets: [{ addresses: [{ ip: apiIP }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }] });
+  const kp = withVersion(clone(K.configmapKubeProxy), v);
+  kp.data['config.conf'] = kubeProxyConfigConf(kp.data['config.conf'], opts);
+  store.create('configmaps', kp);
+  const cd = clone(K.configmapCoredns);
+  cd.data.Corefile = corefile(cd.data.Corefile, opts.clusterDomain);
+  store.create('configmaps', cd);
+  store.create('configmaps', kubeletConfigMap(opts.clusterDomain, svcs.kubeDnsIP) as K8sObject);
+  for (const o of [K.serviceaccountKubeProxy, K.serviceaccountCoredns]) store.create('serviceaccounts', withVersion(clone(o), v));
+  const v6only = opts.ipFamilies === 'IPv6';
+  store.create('services', v6only ? toV6(K.serviceKubeDns) : clone(K.serviceKubeDns));
   const deploy = store.create('deployments', clone(K.deploymentCoredns));
   const rs = clone(K.replicasetCoredns);
   rs.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'coredns', uid: deploy.metadata.uid, controller: true, blockOwnerDeletion: true }];
   const rsObj = store.create('replicasets', rs);
-  const workers = specs.filter((s) => !s.controlPlane);
-  const dnsNodes = (workers.length ? workers : specs).slice(0, 2);
+  const workers = specs.filter((s) => !s.controlPlane && !s.windows);
+  const dnsNodes = (workers.length ? workers : specs.filter((s) => !s.windows)).slice(0, 2);
   const dnsIPs: string[] = [];
   K.corednsPods.forEach((tpl: Obj, i: number) => {
     const node = dnsNodes[i % dnsNodes.length];
     if (!node) return;
-    const p = clone(tpl) as Obj;
+    const p = (v6only ? toV6(tpl) : clone(tpl)) as Obj;
     p.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rsObj.metadata.name, uid: rsObj.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }];
     p.spec.nodeName = node.name;
-    p.status.hostIP = nodeIP(node.index);
+    p.status.hostIP = node.addresses[0];
     dnsIPs.push(p.status.podIP);
     store.create('pods', p);
   });
-  store.create('endpoints', clone(K.endpointsKubeDns));
-  store.create('endpointslices', clone(K.endpointsliceKubeDns));
+  // dnsFailure no-endpoints: CoreDNS not ready anywhere, so kube-dns has no ready endpoints (queries time out in IPVS mode)
+  const eps = (v6only ? toV6(K.endpointsKubeDns) : clone(K.endpointsKubeDns)) as Obj;
+  const slice = (v6only ? toV6(K.endpointsliceKubeDns) : clone(K.endpointsliceKubeDns)) as Obj;
+  if (opts.dnsFailure === 'no-endpoints') { eps.subsets = []; slice.endpoints = []; }
+  store.create('endpoints', eps);
+  store.create('endpointslices', slice);
   const running = new Map<string, { uid: string; kubeProxy: boolean }[]>();
-  const daemonSets = [withVersion(clone(K.daemonsetKubeProxy), v), ...extraWorkloadDaemonSets(opts.extraWorkloads)];
+  const kpDs = withVersion(clone(K.daemonsetKubeProxy), v) as Obj;
+  if (opts.kubeProxyNodeSelector) kpDs.spec.template.spec.nodeSelector = { ...kpDs.spec.template.spec.nodeSelector, ...opts.kubeProxyNodeSelector };
+  if (opts.kubeProxyTolerations) kpDs.spec.template.spec.tolerations = opts.kubeProxyTolerations;
+  const daemonSets = [kpDs, ...extraWorkloadDaemonSets(opts.extraWorkloads)];
   for (const d of daemonSets) {
     const ds = store.create('daemonsets', d) as Obj;
     const hash = ensureRevision(ctx, ds);
     const kubeProxy = ds.metadata.name === 'kube-proxy' && ds.metadata.namespace === 'kube-system';
     let ready = 0;
+    let desired = 0;
     for (const s of specs) {
+      const nodeObj = store.get('nodes', undefined, s.name) as Obj | undefined;
+      if (!nodeObj || !nodeShouldRunDaemonPod(ds, nodeObj).shouldRun) continue;
+      desired++;
       const pod = daemonPod(ctx, ds, s.name, hash, true);
       if (!s.ready) { store.create('pods', pod); continue; } // a NotReady node's kubelet never started it
-      pod.status = runningStatus({ ...pod, status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoNow(now) }] } }, now, nodeIP(s.index), nodeIP(s.index), 1);
+      pod.status = runningStatus({ ...pod, status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoNow(now) }] } }, now, s.addresses[0] ?? nodeIP(s.index), s.addresses[0] ?? nodeIP(s.index), 1);
       const p = store.create('pods', pod) as Obj;
       running.set(s.name, [...(running.get(s.name) ?? []), { uid: p.metadata.uid as string, kubeProxy }]);
       ready++;
     }
-    const desired = specs.length;
     const status: Record<string, unknown> = { currentNumberScheduled: ready, numberMisscheduled: 0, desiredNumberScheduled: desired, numberReady: ready, observedGeneration: ds.metadata.generation ?? 1 };
     if (ready) { status.updatedNumberScheduled = ready; status.numberAvailable = ready; }
     if (desired - ready) status.numberUnavailable = desired - ready;
     store.mutate('daemonsets', ds.metadata.namespace, ds.metadata.name, (o) => { o.status = status; }, { status: true });
   }
+  if (opts.extraWorkloads.includes('kube-vip-static-pod')) {
+    for (const s of specs.filter((x) => x.controlPlane && x.ready)) {
+      const node = store.get('nodes', undefined, s.name) as Obj;
+      const hash = createHash('md5').update(`kube-vip/${s.name}`).digest('hex');
+      const pod = kubeVipMirrorPod(s.name, node.metadata.uid as string, hash, now.toISOString().replace('Z', '000000Z'));
+      pod.status = runningStatus({ ...pod, status: { ...pod.status, conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoNow(now) }] } }, now, s.addresses[0] ?? nodeIP(s.index), s.addresses[0] ?? nodeIP(s.index), 1);
+      const p = store.create('pods', pod) as Obj;
+      running.set(s.name, [...(running.get(s.name) ?? []), { uid: p.metadata.uid as string, kubeProxy: false }]);
+    }
+  }
   return running;
+}
+
+/** An IPv6-only cluster's copy of a v4 fixture object: kube-dns ClusterIP, CoreDNS pod IPs, EndpointSlice addressType. */
+function toV6<T>(o: T): T {
+  return JSON.parse(JSON.stringify(o).replace(/"10\.96\.0\.10"/g, '"fd00:10:96::a"').replace(/"10\.244\.0\.93"/g, '"fd00:10:244:1::5d"')
+    .replace(/"10\.244\.1\.210"/g, '"fd00:10:244:2::d2"').replace(/"IPv4"/g, '"IPv6"')) as T;
 }
 
 export type { ObjectStore, ClusterOptions };

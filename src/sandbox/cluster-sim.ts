@@ -12,7 +12,11 @@ import { JobController } from './controllers/job-controller.js';
 import { Kubelets } from './controllers/kubelet.js';
 import { PodLogs, type PodLogSource } from './controllers/pod-logs.js';
 import { HostState, type ServicePort } from './node-agent/host-state.js';
-import { program } from './kube-proxy-sim.js';
+import { metricsBind, program } from './kube-proxy-sim.js';
+import { minorOf } from './cluster-options.js';
+import { servicePortsOf } from './service-ports.js';
+import { addKubeRouterState } from './node-agent/kube-router-state.js';
+import { corefileZone } from './seed/seed-config.js';
 import { parse as parseYaml } from 'yaml';
 
 export class SimCluster {
@@ -32,12 +36,18 @@ export class SimCluster {
     this.ctx = {
       store, opts: this.opts, timers, rng: seededRandom(this.opts.seed), hosts: this.hosts, logs: this.logs, faults: this.faults,
       services: () => self.services(), now: () => new Date(), stopped: false,
+      clusterDomain: () => corefileZone((store.get('configmaps', 'kube-system', 'coredns')?.data as Record<string, string> | undefined)?.Corefile) ?? 'cluster.local',
     };
   }
 
   /** Seeds the store and starts the controllers. */
   start(): void {
-    for (const n of this.nodes) this.hosts.set(n.name, new HostState(n.name, n.kernel, n.ipvs));
+    for (const n of this.nodes) {
+      if (n.windows) continue; // no Linux host: pods there never start (kubelet.ts)
+      const h = new HostState(n.name, n.kernel, n.ipvs, [...n.addresses, ...n.podCIDRs.map(cni0Address)]);
+      h.nftVersion = n.nftVersion;
+      this.hosts.set(n.name, h);
+    }
     const running = seedCluster(this.ctx, this.nodes);
     const cm = this.store.get('configmaps', 'kube-system', 'kube-proxy');
     const mode = this.initialMode((cm?.data as Record<string, string> | undefined)?.['config.conf']);
@@ -45,16 +55,25 @@ export class SimCluster {
     for (const n of this.nodes) {
       const h = this.hosts.get(n.name);
       if (!h) continue;
-      program(h, mode, 'rr', false, ports);
+      program(h, mode, 'rr', false, ports, minorOf(this.opts.kubernetesVersion));
+      h.metricsBind = metricsBindOf(cm?.data as Record<string, string> | undefined);
       if (!n.ready) h.proxyMode = '';
     }
-    for (const f of this.opts.foreignIpvsServices) {
-      const name = typeof f.node === 'number' ? this.nodes[f.node]?.name : f.node;
+    const hostOf = (ref: string | number, what: string) => {
+      const name = typeof ref === 'number' ? this.nodes[ref]?.name : ref;
       const h = name ? this.hosts.get(name) : undefined;
-      if (!h) throw new Error(`foreignIpvsServices: unknown node ${JSON.stringify(f.node)}`);
+      if (!h) throw new Error(`${what}: unknown (or Windows) node ${JSON.stringify(ref)}`);
+      return h;
+    };
+    for (const f of this.opts.foreignIpvsServices) {
+      const h = hostOf(f.node, 'foreignIpvsServices');
       h.modprobe('ip_vs');
-      h.addIpvs({ proto: f.proto, address: f.address, port: f.port, scheduler: f.scheduler });
+      if (f.proto === 'FWM') h.addIpvs({ proto: 'FWM', address: '', port: f.fwmark ?? 0, scheduler: f.scheduler });
+      else h.addIpvs({ proto: f.proto, address: f.address, port: f.port, scheduler: f.scheduler });
     }
+    const kr = this.opts.kubeRouterNetworkPolicy;
+    const krNodes = kr === true ? [...this.hosts.keys()] : kr === false ? [] : kr;
+    for (const ref of krNodes) addKubeRouterState(hostOf(ref, 'kubeRouterNetworkPolicy'));
     const pods = this.informer('pods');
     const nodes = this.informer('nodes');
     const dss = this.informer('daemonsets');
@@ -85,20 +104,10 @@ export class SimCluster {
     } catch { return 'iptables'; }
   }
 
-  /** ClusterIP Service ports (what kube-proxy programs), cached until a Service changes. */
+  /** Service ports as kube-proxy programs them, cached until a Service changes. */
   services(): ServicePort[] {
-    if (this.servicePorts) return this.servicePorts;
-    const out: ServicePort[] = [];
-    for (const s of this.store.list('services').items) {
-      const spec = (s.spec ?? {}) as { clusterIP?: string; ports?: { name?: string; port: number; protocol?: string }[] };
-      if (!spec.clusterIP || spec.clusterIP === 'None') continue;
-      for (const p of spec.ports ?? []) {
-        const proto = p.protocol === 'UDP' ? 'UDP' : 'TCP';
-        out.push({ namespace: s.metadata.namespace ?? '', name: s.metadata.name, portName: p.name ?? '', clusterIP: spec.clusterIP, port: p.port, proto });
-      }
-    }
-    this.servicePorts = out;
-    return out;
+    this.servicePorts ??= servicePortsOf(this.store.list('services').items);
+    return this.servicePorts;
   }
 
   host(node: string): HostState {
@@ -122,6 +131,17 @@ export class SimCluster {
     this.ctx.timers.clear();
     for (const i of this.informers) i.stop();
   }
+}
+
+/** The pod CIDR's gateway on cni0 (the bridge CNI's default: first address), a local address kube-proxy sees. */
+function cni0Address(cidr: string): string {
+  return cidr.includes(':') ? cidr.replace(/::\/\d+$/, '::1') : cidr.replace(/\.0\/\d+$/, '.1');
+}
+
+function metricsBindOf(data: Record<string, string> | undefined): string {
+  try {
+    return metricsBind((parseYaml(data?.['config.conf'] ?? '') as { metricsBindAddress?: unknown } | null)?.metricsBindAddress);
+  } catch { return metricsBind(''); }
 }
 
 function seededLog(version: string, mode: string, ip: string): string[] {

@@ -1,9 +1,11 @@
 // What a kube-proxy container does when it starts on a simulated node (domain §1.5, §4.1, §6.6): read config.conf,
 // pick the mode, either program the host (and log like that version does) or exit with the error that version prints.
-import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { minorOf } from './cluster-options.js';
-import { HostState, kernelAtLeast, type ProxyMode, type ServicePort } from './node-agent/host-state.js';
+import { HostState, isV6, kernelAtLeast, type ProxyMode, type ServicePort } from './node-agent/host-state.js';
+import { program } from './kube-proxy-program.js';
+
+export { program };
 
 export interface KubeProxyStart {
   /** null: the container exits (exitCode 1) after writing `log`. */
@@ -19,7 +21,7 @@ export function klogPrefix(level: 'I' | 'W' | 'E', at: Date, file: string): stri
   return `${level}${ts}       1 ${file}]`;
 }
 
-interface Parsed { mode: string; scheduler: string; strictARP: boolean; featureGates: Record<string, boolean> }
+interface Parsed { mode: string; scheduler: string; strictARP: boolean; featureGates: Record<string, boolean>; metricsBindAddress: string }
 
 function parseConfig(text: string | undefined): Parsed | string {
   if (text === undefined) return 'open /var/lib/kube-proxy/config.conf: no such file or directory';
@@ -38,12 +40,16 @@ function parseConfig(text: string | undefined): Parsed | string {
     mode: typeof d.mode === 'string' ? d.mode : '',
     scheduler: typeof ipvs.scheduler === 'string' ? ipvs.scheduler : '',
     strictARP: ipvs.strictARP === true,
+    metricsBindAddress: metricsBind(d.metricsBindAddress),
   };
 }
 
-/** Chain-name hash like kube-proxy's (base32 of sha256, 16 chars). */
-function chainHash(s: string): string {
-  return createHash('sha256').update(s).digest('base64').replace(/[^A-Z0-9]/gi, '').toUpperCase().slice(0, 16);
+/** v1alpha1 defaulting: "" → 127.0.0.1:10249; a bare host gets the port appended (AppendPortIfNeeded). */
+export function metricsBind(v: unknown): string {
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (!s) return '127.0.0.1:10249';
+  if (/^\[[^\]]*\]:\d+$/.test(s) || /^[^:]*:\d+$/.test(s)) return s;
+  return isV6(s) ? `[${s}]:10249` : `${s}:10249`;
 }
 
 export interface StartInput {
@@ -52,6 +58,8 @@ export interface StartInput {
   configText: string | undefined;
   services: ServicePort[];
   nodeIP?: string;
+  /** All of the node's InternalIPs (dual-stack: both families). */
+  nodeIPs?: string[];
   now?: Date;
   /** Cluster fault: crash regardless of mode. */
   forceCrash?: boolean;
@@ -85,7 +93,7 @@ export function startKubeProxy(inp: StartInput): KubeProxyStart {
   else return fail(`KubeProxyConfiguration is invalid: mode: Unsupported value: "${cfg.mode}"`);
 
   if (cfg.mode === '') I('server_others.go:69', '"Using iptables proxy"');
-  I('server.go:1050', `"Successfully retrieved node IP(s)" IPs=["${nodeIP}"]`);
+  I('server.go:1050', `"Successfully retrieved node IP(s)" IPs=[${(inp.nodeIPs ?? [nodeIP]).map((a) => `"${a}"`).join(',')}]`);
   const scheduler = cfg.scheduler || 'rr';
   let deprecation = false;
   // KEP-5495 plan (domain §7): KubeProxyIPVS defaults to false from 1.40 and is locked off from 1.43; kube-proxy in
@@ -122,7 +130,8 @@ export function startKubeProxy(inp: StartInput): KubeProxyStart {
     }
   }
   I('server.go:846', `"Version info" version="${version}"`);
-  program(host, mode, scheduler, cfg.strictARP, inp.services);
+  program(host, mode, scheduler, cfg.strictARP, inp.services, minor);
+  host.metricsBind = cfg.metricsBindAddress;
   I('config.go:188', '"Starting service config controller"');
   I('config.go:97', '"Starting endpoint slice config controller"');
   I('shared_informer.go:318', '"Caches are synced for service config"');
@@ -131,46 +140,3 @@ export function startKubeProxy(inp: StartInput): KubeProxyStart {
   return { mode, log, ipvsDeprecation: deprecation };
 }
 
-/** Host changes of one mode's first sync. Never removes the other iptables/IPVS mode's leftovers (domain §6.6). */
-export function program(host: HostState, mode: ProxyMode, scheduler: string, strictARP: boolean, services: ServicePort[]): void {
-  host.proxyMode = mode;
-  if (mode === 'nftables') {
-    // Starting in nftables mode cleans up iptables and IPVS leftovers (platformCleanup). The IPVS part
-    // (ipvs.CleanupLeftovers) flushes the WHOLE table, non-Kubernetes services included, whenever ip_vs loads.
-    if (host.modprobe('ip_vs')) host.ipvs.clear();
-    host.kubeIpvs0 = null;
-    for (const c of [...host.nat]) if (c.startsWith('KUBE-')) host.nat.delete(c);
-    for (const c of [...host.filter]) if (c.startsWith('KUBE-')) host.filter.delete(c);
-    for (const s of [...host.ipsets]) if (s.startsWith('KUBE-')) host.ipsets.delete(s);
-    host.nftTables.add('ip kube-proxy');
-    host.nftTables.add('ip6 kube-proxy');
-    host.modprobe('nf_tables');
-    return;
-  }
-  // iptables / ipvs start removes nftables tables.
-  host.nftTables.delete('ip kube-proxy');
-  host.nftTables.delete('ip6 kube-proxy');
-  for (const c of ['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ']) host.nat.add(c);
-  for (const c of ['KUBE-FORWARD', 'KUBE-PROXY-FIREWALL']) host.filter.add(c);
-  if (mode === 'iptables') {
-    host.nat.add('KUBE-NODEPORTS');
-    for (const c of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS']) host.filter.add(c);
-    for (const p of services) {
-      const id = `${p.namespace}/${p.name}:${p.portName}`;
-      host.nat.add(`KUBE-SVC-${chainHash(id + p.proto)}`);
-      host.nat.add(`KUBE-SEP-${chainHash(id + p.proto + 'ep')}`);
-    }
-    return;
-  }
-  for (const c of ['KUBE-NODE-PORT', 'KUBE-LOAD-BALANCER']) host.nat.add(c);
-  for (const c of ['KUBE-NODE-PORT', 'KUBE-IPVS-FILTER', 'KUBE-IPVS-OUT-FILTER']) host.filter.add(c);
-  for (const s of ['KUBE-CLUSTER-IP', 'KUBE-LOOP-BACK', 'KUBE-NODE-PORT-TCP', 'KUBE-NODE-PORT-UDP', 'KUBE-EXTERNAL-IP', 'KUBE-LOAD-BALANCER']) host.ipsets.add(s);
-  host.kubeIpvs0 ??= new Set();
-  for (const p of services) {
-    host.kubeIpvs0.add(p.clusterIP);
-    host.addIpvs({ proto: p.proto, address: p.clusterIP, port: p.port, scheduler });
-  }
-  for (const [k, v] of [['net.ipv4.vs.conntrack', '1'], ['net.ipv4.vs.expire_nodest_conn', '1'], ['net.ipv4.vs.expire_quiescent_template', '1'], ['net.ipv4.ip_forward', '1']] as const) host.sysctls.set(k, v);
-  if (kernelAtLeast(host.kernel, 4, 1) && !kernelAtLeast(host.kernel, 5, 9)) host.sysctls.set('net.ipv4.vs.conn_reuse_mode', '0');
-  if (strictARP) { host.sysctls.set('net.ipv4.conf.all.arp_ignore', '1'); host.sysctls.set('net.ipv4.conf.all.arp_announce', '2'); }
-}

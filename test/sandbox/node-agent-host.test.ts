@@ -78,18 +78,18 @@ describe('src/sandbox/node-agent', () => {
     expect(c).toMatchObject({ ok: false, modules: { ip_vs: 'missing', ip_vs_sh: 'missing', nf_conntrack: 'loaded' }, ipvsProbe: 'failed' });
   });
 
-  it('verify reads /proxyMode, kube-ipvs0 and IPVS counts; ping answers only when the ClusterIP is on kube-ipvs0', () => {
+  it('verify reads /proxyMode, kube-ipvs0 and IPVS counts; on 1.28 a ClusterIP ping is rejected by KUBE-IPVS-FILTER, also as a leftover', () => {
     const h = new HostState('n1', '6.1.0-27-amd64', true);
     const verifyTargets = { servicePorts: 3, tcpTarget: '10.96.0.1:443', dnsServer: '10.96.0.10', dnsName: 'kubernetes.default.svc.cluster.local', pingTarget: '10.96.0.1' };
     startKubeProxy({ host: h, version: 'v1.28.7', configText: conf('ipvs'), services: SERVICES });
     const v = result(h, botPod('verify', 'n1', 'ipvs', { verify: verifyTargets }));
-    expect(v).toMatchObject({ ok: true, proxyMode: 'ipvs', kubeIpvs0: true, ipvsServices: 3, tcp: { target: '10.96.0.1:443', ok: true }, dns: { ok: true }, ping: { target: '10.96.0.1', replies: 3 } });
-    // back to iptables without cleanup: kube-ipvs0 stays, ping still answers → verify fails with the leftover named
+    expect(v).toMatchObject({ ok: true, proxyMode: 'ipvs', kubeIpvs0: true, ipvsServices: 3, tcp: { target: '10.96.0.1:443', ok: true }, dns: { ok: true }, ping: { target: '10.96.0.1', replies: 0, rejected: 3, outcome: 'rejected' } });
+    // back to iptables without cleanup: kube-ipvs0 and the filter stay → verify fails with the leftover named
     startKubeProxy({ host: h, version: 'v1.28.7', configText: conf(''), services: SERVICES });
     const back = result(h, botPod('verify', 'n1', 'iptables', { verify: verifyTargets }));
     expect(back.proxyMode).toBe('iptables');
     expect(back.ok).toBe(false);
-    expect(back.ping.replies).toBe(3);
+    expect(back.ping).toMatchObject({ replies: 0, outcome: 'rejected', expected: 'no-reply' });
     expect(back.errors.join(' ')).toContain('kube-ipvs0 still exists');
     // cleanup removes Kubernetes' IPVS state but never a foreign virtual server
     h.addIpvs({ proto: 'TCP', address: '192.168.1.10', port: 80, scheduler: 'wlc' });
@@ -97,7 +97,7 @@ describe('src/sandbox/node-agent', () => {
     expect(cl).toMatchObject({ ok: true, removed: { ipvsServices: 3, kubeIpvs0: 1 }, kept: { foreignIpvsServices: 1 } });
     expect(h.ipvs.size).toBe(1);
     const clean = result(h, botPod('verify', 'n1', 'iptables', { verify: verifyTargets }));
-    expect(clean).toMatchObject({ ok: true, kubeIpvs0: false, ping: { replies: 0 }, tcp: { ok: true } });
+    expect(clean).toMatchObject({ ok: true, kubeIpvs0: false, ping: { replies: 0, outcome: 'no-answer' }, tcp: { ok: true } });
   });
 
   it('verify reports proxyMode "" when no kube-proxy runs; other Jobs simply succeed', () => {

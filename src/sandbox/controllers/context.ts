@@ -63,6 +63,8 @@ export interface ClusterContext {
   /** ClusterIP Service ports, as kube-proxy would program them now. */
   services(): ServicePort[];
   now(): Date;
+  /** The zone CoreDNS serves now (its Corefile), for the node agent's DNS answers. */
+  clusterDomain(): string;
   /** Set once stop() ran: late timers and events do nothing. */
   stopped: boolean;
 }

@@ -4,15 +4,7 @@
 import type { K8sObject } from '../object-store.js';
 import type { Informer } from './informer.js';
 import { type ClusterContext, type Obj, deletePod, isDeleting, isReady, isTerminal, ownedBy, randomSuffix, templateHash } from './context.js';
-
-const EXTRA_TOLERATIONS = [
-  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
-  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
-  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
-];
+import { daemonTolerations, nodeShouldRunDaemonPod } from './daemonset-placement.js';
 
 /** The pod the controller creates for `node` (unbound: the scheduler binds it through the affinity). */
 export function daemonPod(ctx: ClusterContext, ds: Obj, node: string, hash: string, bound = false): Obj {
@@ -31,8 +23,7 @@ export function daemonPod(ctx: ClusterContext, ds: Obj, node: string, hash: stri
       { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } }], defaultMode: 420 },
   }];
   for (const c of spec.containers ?? []) c.volumeMounts = [...(c.volumeMounts ?? []), { name: api, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }];
-  const tol = [...(spec.tolerations ?? []), ...EXTRA_TOLERATIONS];
-  if (spec.hostNetwork) tol.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
+  const tol = daemonTolerations(spec);
   const out: Record<string, unknown> = { ...spec };
   if (bound) out.nodeName = node;
   out.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } } };
@@ -100,6 +91,7 @@ const NONE: readonly Obj[] = [];
 
 export class DaemonSetController {
   private queued = new Set<string>();
+  private readonly nodeSig = new Map<string, string>();
 
   constructor(private readonly ctx: ClusterContext, private readonly pods: Informer, private readonly nodes: Informer, private readonly dss: Informer) {}
 
@@ -111,10 +103,15 @@ export class DaemonSetController {
       const ref = ((e.object.metadata.ownerReferences ?? []) as { kind: string; name: string; controller?: boolean }[]).find((r) => r.kind === 'DaemonSet' && r.controller);
       if (ref) this.enqueue(e.object.metadata.namespace, ref.name);
     });
+    // Like the real controller's updateNode: status heartbeats are ignored, label and taint changes resync.
     this.nodes.onEvent((e) => {
-      if (e.type === 'MODIFIED') return;
+      const n = e.object as Obj;
+      const sig = JSON.stringify([n.metadata.labels ?? {}, n.spec?.taints ?? []]);
+      if (e.type === 'MODIFIED' && this.nodeSig.get(n.metadata.name) === sig) return;
+      if (e.type === 'DELETED') this.nodeSig.delete(n.metadata.name); else this.nodeSig.set(n.metadata.name, sig);
       for (const ds of this.dss.list()) this.enqueue(ds.metadata.namespace, ds.metadata.name);
     });
+    for (const n of this.nodes.list()) this.nodeSig.set(n.metadata.name, JSON.stringify([n.metadata.labels ?? {}, (n as Obj).spec?.taints ?? []]));
   }
 
   private enqueue(ns: string | undefined, name: string, delayMs = 0): void {
@@ -138,7 +135,9 @@ export class DaemonSetController {
     if (!ds || isDeleting(ds)) return;
     if (this.bumpTemplateGeneration(ds)) return; // the resulting event syncs again
     const hash = ensureRevision(this.ctx, ds);
-    const nodes = [...this.nodes.list()].map((n) => n.metadata.name);
+    const placement = new Map<string, { shouldRun: boolean; shouldContinueRunning: boolean }>();
+    for (const n of this.nodes.list()) placement.set(n.metadata.name, nodeShouldRunDaemonPod(ds, n as Obj));
+    const nodes = [...placement.keys()].filter((n) => placement.get(n)?.shouldRun);
     const pods = this.pods.ownedBy(ds.metadata.uid as string) as Obj[];
     // Live (non-terminal) pods per node, built once and shared by the status and the actions below: this runs on
     // every pod change, over every node.
@@ -150,7 +149,15 @@ export class DaemonSetController {
       if (l) l.push(p); else liveByNode.set(n, [p]);
     }
     // Status first (the controller writes what it saw before acting), then create / delete.
-    this.writeStatus(ds, nodes, liveByNode, hash);
+    let misscheduled = 0;
+    for (const [n, live] of liveByNode) {
+      const pl = placement.get(n);
+      if (pl?.shouldRun) continue;
+      misscheduled++;
+      // a pod on a node the DaemonSet no longer covers goes unless only a NoSchedule taint is untolerated
+      if (!pl?.shouldContinueRunning) for (const p of live) deletePod(this.ctx, p);
+    }
+    this.writeStatus(ds, nodes, liveByNode, hash, misscheduled);
     const rolling = ds.spec.updateStrategy?.type === 'RollingUpdate';
     let unavailable = 0;
     const old: Obj[] = [];
@@ -200,7 +207,7 @@ export class DaemonSetController {
     return true;
   }
 
-  private writeStatus(ds: Obj, nodes: string[], liveByNode: Map<string, Obj[]>, hash: string): void {
+  private writeStatus(ds: Obj, nodes: string[], liveByNode: Map<string, Obj[]>, hash: string, misscheduled: number): void {
     let current = 0, ready = 0, updated = 0;
     for (const n of nodes) {
       const live = liveByNode.get(n);
@@ -210,7 +217,7 @@ export class DaemonSetController {
       if (live.some((p) => p.metadata.labels?.['controller-revision-hash'] === hash)) updated++;
     }
     const desired = nodes.length;
-    const status: Record<string, unknown> = { currentNumberScheduled: current, numberMisscheduled: 0, desiredNumberScheduled: desired, numberReady: ready };
+    const status: Record<string, unknown> = { currentNumberScheduled: current, numberMisscheduled: misscheduled, desiredNumberScheduled: desired, numberReady: ready };
     if (ds.metadata.generation) status.observedGeneration = ds.metadata.generation;
     if (updated) status.updatedNumberScheduled = updated;
     if (ready) status.numberAvailable = ready;

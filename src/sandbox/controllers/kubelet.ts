@@ -3,12 +3,12 @@
 // node's HostState, and finishes graceful deletions the way the fixtures' kubelet stand-in did.
 import type { WatchEvent } from '../object-store.js';
 import { startKubeProxy } from '../kube-proxy-sim.js';
-import { runNodeJob } from '../node-agent/node-agent.js';
+import { kubeProxyCleanup, runNodeJob } from '../node-agent/node-agent.js';
 import { nodeIsReady } from '../cluster-faults.js';
 import { type ClusterContext, type Obj, finalDelete, isDeleting, isTerminal, isoNow, randomSuffix } from './context.js';
 import { podNode } from './daemonset-controller.js';
 import type { Informer } from './informer.js';
-import { creatingStatus, crashLoopStatus, runningStatus, scheduledStatus, terminatedStatus } from './pod-status.js';
+import { creatingStatus, crashLoopStatus, imagePullStatus, runningStatus, scheduledStatus, terminatedStatus, windowsPullError } from './pod-status.js';
 import { configMapFileExists, missingConfigMap } from './pod-volumes.js';
 
 interface PodRun {
@@ -59,6 +59,32 @@ export class Kubelets {
 
   private nodeReady(name: string): boolean { return nodeIsReady(this.nodes.get(undefined, name)); }
 
+  private isWindows(name: string): boolean {
+    return (this.nodes.get(undefined, name)?.metadata.labels as Record<string, string> | undefined)?.['kubernetes.io/os'] === 'windows';
+  }
+
+  /**
+   * A Windows kubelet asked to run a Linux image: the pull fails (no windows/amd64 manifest), the pod stays Pending in
+   * ErrImagePull / ImagePullBackOff with a Failed event, and never runs.
+   */
+  private windowsPull(p: Obj, node: string): void {
+    const uid = p.metadata.uid as string;
+    const run: PodRun = { stage: 'creating', instance: 0, restarts: 0 };
+    this.runs.set(uid, run);
+    const set = (reason: 'ErrImagePull' | 'ImagePullBackOff') => {
+      const cur = this.current(p);
+      if (!cur) return;
+      this.ctx.store.mutate('pods', cur.metadata.namespace, cur.metadata.name, (o) => { o.status = imagePullStatus(cur, this.ctx.now(), this.nodeIP(node), reason); }, { status: true });
+    };
+    this.after(run, 3 * this.ctx.opts.stepMs, () => {
+      set('ErrImagePull');
+      const cur = this.current(p);
+      const image = (cur?.spec?.containers?.[0]?.image ?? '') as string;
+      if (cur) this.failedMountEvent(run, cur, node, `Failed to pull image "${image}": ${windowsPullError(image)}`, 'Failed');
+      this.after(run, this.ctx.opts.stepMs, () => set('ImagePullBackOff'));
+    });
+  }
+
   private consider(p: Obj): void {
     const uid = p.metadata.uid as string;
     let run = this.runs.get(uid);
@@ -74,12 +100,13 @@ export class Kubelets {
     if (run || isTerminal(p)) return;
     if (!node) {
       const target = podNode(p);
-      if (!target || !this.ctx.hosts.has(target)) return;
+      if (!target || !this.nodes.get(undefined, target)) return;
       run = { stage: 'binding', instance: 0, restarts: 0 };
       this.runs.set(uid, run);
       this.after(run, this.ctx.opts.stepMs, () => this.bind(p, target));
       return;
     }
+    if (this.isWindows(node) && this.nodeReady(node)) { this.windowsPull(p, node); return; }
     if (!this.ctx.hosts.has(node) || !this.nodeReady(node)) return;
     run = { stage: 'creating', instance: 0, restarts: 0 };
     this.runs.set(uid, run);
@@ -110,7 +137,7 @@ export class Kubelets {
     this.after(run, backoff, () => this.mountVolumes(uid, ns, name, node));
   }
 
-  private failedMountEvent(run: PodRun, pod: Obj, node: string, message: string): void {
+  private failedMountEvent(run: PodRun, pod: Obj, node: string, message: string, reason = 'FailedMount'): void {
     const t = isoNow(this.ctx.now());
     const ns = pod.metadata.namespace;
     if (run.mountEvent && this.ctx.store.mutate('events', ns, run.mountEvent, (e) => {
@@ -122,7 +149,7 @@ export class Kubelets {
       apiVersion: 'v1', kind: 'Event',
       metadata: { name: run.mountEvent, namespace: ns },
       involvedObject: { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid, apiVersion: 'v1', resourceVersion: pod.metadata.resourceVersion },
-      reason: 'FailedMount', message, source: { component: 'kubelet', host: node },
+      reason, message, source: { component: 'kubelet', host: node },
       firstTimestamp: t, lastTimestamp: t, count: 1, type: 'Warning', eventTime: null,
       reportingComponent: 'kubelet', reportingInstance: node,
     });
@@ -149,8 +176,14 @@ export class Kubelets {
     return ((n?.status?.addresses ?? []) as { type: string; address: string }[]).find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
   }
 
+  private nodeIPs(node: string): string[] {
+    const n = this.nodes.get(undefined, node) as Obj | undefined;
+    return ((n?.status?.addresses ?? []) as { type: string; address: string }[]).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+  }
+
   private podIP(): string {
     const i = ++this.podSeq;
+    if (this.ctx.opts.ipFamilies === 'IPv6') return `fd00:10:244:${(Math.floor(i / 250) % 250 + 1).toString(16)}::${((i % 250) + 2).toString(16)}`;
     return `10.244.${Math.floor(i / 250) % 250}.${(i % 250) + 2}`;
   }
 
@@ -167,10 +200,14 @@ export class Kubelets {
     const setStatus = (s: Record<string, unknown>) => this.ctx.store.mutate('pods', ns, name, (o) => { o.status = s; }, { status: true });
     const owner = ((cur.metadata.ownerReferences ?? []) as { kind: string }[])[0]?.kind;
     if (cur.metadata.labels?.['k8s-app'] === 'kube-proxy') {
+      // Gardener's pattern (gardener PR #2238): an init container running `kube-proxy --cleanup` before the proxier starts
+      const init = ((cur.spec?.initContainers ?? []) as { name: string; command?: string[]; args?: string[] }[])
+        .find((c) => [...(c.command ?? []), ...(c.args ?? [])].includes('--cleanup'));
+      if (init && run.instance === 1) this.ctx.logs.start(uid, init.name, kubeProxyCleanup(host).log);
       const cm = this.ctx.store.get('configmaps', 'kube-system', 'kube-proxy');
       const res = startKubeProxy({
         host, version: this.ctx.opts.kubernetesVersion, configText: (cm?.data as Record<string, string> | undefined)?.['config.conf'],
-        services: this.ctx.services(), nodeIP: this.nodeIP(node), now, forceCrash: this.ctx.faults.kubeProxyCrashLoop.has(node),
+        services: this.ctx.services(), nodeIP: this.nodeIP(node), nodeIPs: this.nodeIPs(node), now, forceCrash: this.ctx.faults.kubeProxyCrashLoop.has(node),
       });
       this.ctx.logs.start(uid, container, res.log);
       if (res.mode) {
@@ -196,7 +233,9 @@ export class Kubelets {
     this.after(run, this.ctx.opts.stepMs, () => {
       const again = this.current(cur);
       if (!again) return;
-      const out = this.scriptNotFound(again) ?? runNodeJob(host, again, { services: this.ctx.services(), resync: () => this.resync(node) });
+      const out = this.scriptNotFound(again) ?? runNodeJob(host, again, {
+        services: this.ctx.services(), resync: () => this.resync(node), clusterDomain: this.ctx.clusterDomain(), dnsFailure: this.ctx.opts.dnsFailure,
+      });
       this.ctx.logs.append(uid, container, out.log);
       run.stage = 'done';
       setStatus(terminatedStatus(again, this.ctx.now(), this.ctx.faults.jobsFail.has(node) ? 1 : out.exitCode, out.message, run.instance));

@@ -107,3 +107,30 @@ export function crashLoopStatus(p: Obj, at: Date, nodeIP: string, podIP: string,
     qosClass: st.qosClass ?? 'BestEffort',
   };
 }
+
+/**
+ * A container whose image cannot be pulled (pod stays Pending): ErrImagePull, then ImagePullBackOff, as the kubelet
+ * reports it (pkg/kubelet/images/image_manager.go: ErrImagePull carries the runtime's error, the back-off "Back-off
+ * pulling image \"…\"").
+ */
+export function imagePullStatus(p: Obj, at: Date, nodeIP: string, reason: 'ErrImagePull' | 'ImagePullBackOff'): Record<string, unknown> {
+  const t = isoNow(at);
+  const names = containersOf(p).map((c) => c.name).join(' ');
+  return {
+    phase: 'Pending',
+    conditions: [cond('Initialized', 'True', t), cond('Ready', 'False', t, 'ContainersNotReady', `containers with unready status: [${names}]`),
+      cond('ContainersReady', 'False', t, 'ContainersNotReady', `containers with unready status: [${names}]`), cond('PodScheduled', 'True', scheduledAt(p, t))],
+    hostIP: nodeIP, startTime: p.status?.startTime ?? t,
+    containerStatuses: containersOf(p).map((c) => ({
+      name: c.name, state: { waiting: { reason, message: reason === 'ErrImagePull' ? windowsPullError(c.image) : `Back-off pulling image "${c.image}"` } },
+      lastState: {}, ready: false, restartCount: 0, image: c.image, imageID: '', started: false,
+    })),
+    qosClass: p.status?.qosClass ?? 'BestEffort',
+  };
+}
+
+/** containerd on a Windows node pulling a Linux-only image: no manifest for windows/amd64 in the index. */
+export function windowsPullError(image: string): string {
+  const ref = image.includes('/') ? (image.split('/')[0]?.includes('.') ? image : `docker.io/${image}`) : `docker.io/library/${image}`;
+  return `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": no match for platform in manifest: not found`;
+}
