@@ -42,6 +42,7 @@ export interface NodeJobOptions {
   ttlSecondsAfterFinished?: number;
   /** Extra annotations (e.g. requester / approvers), values are not interpreted. */
   annotations?: Record<string, string>;
+  /** What every Job of the run is told about the cluster (IPVS_BOT_KUBE_PROXY_MINOR, IPVS_BOT_SERVICE_VS). */
   nodeContext?: { kubeProxyMinor?: number; serviceVs?: readonly string[] };
 }
 
@@ -54,6 +55,10 @@ export interface VerifyTargets {
   pingTarget?: string;
   /** kube-proxy metricsBindAddress, default 127.0.0.1:10249 */
   metricsAddress?: string;
+  /** A or AAAA: the primary family of the cluster's Services. */
+  dnsType?: 'A' | 'AAAA';
+  /** The address dnsName must resolve to. */
+  dnsExpect?: string;
 }
 
 export interface JobInput {
@@ -67,6 +72,30 @@ export interface JobInput {
   scheduler?: string;
   verify?: VerifyTargets;
   dryRun?: boolean;
+  /** cleanup leaving IPVS: strictARP's sysctls to put back (allowlisted keys, digit values). */
+  restoreSysctls?: Record<string, string>;
+}
+
+// Tokens of IPVS_BOT_SERVICE_VS (the node-Job contract): `TCP:30080` or `TCP/203.0.113.10:80`, `TCP/[2001:db8::1]:443`.
+const SERVICE_VS = /^(TCP|UDP|SCTP)(:\d{1,5}|\/(\[[0-9A-Fa-f:.]+\]|[0-9.]+):\d{1,5})$/;
+const SERVICE_VS_MAX_BYTES = 100_000;
+const RESTORABLE_SYSCTLS = new Set(['net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.all.arp_announce']);
+
+function contextEnv(c: NodeJobOptions['nodeContext']): { name: string; value: string }[] {
+  const env: { name: string; value: string }[] = [];
+  if (!c) return env;
+  if (c.kubeProxyMinor !== undefined) {
+    if (!Number.isInteger(c.kubeProxyMinor) || c.kubeProxyMinor < 0 || c.kubeProxyMinor > 999) throw new NodeJobError('kubeProxyMinor must be a whole number');
+    env.push({ name: 'IPVS_BOT_KUBE_PROXY_MINOR', value: String(c.kubeProxyMinor) });
+  }
+  if (c.serviceVs && c.serviceVs.length > 0) {
+    const bad = c.serviceVs.find((t) => !SERVICE_VS.test(t));
+    if (bad !== undefined) throw new NodeJobError(`invalid Service virtual server token ${JSON.stringify(bad.slice(0, 60))}`);
+    const value = c.serviceVs.join(' ');
+    if (value.length > SERVICE_VS_MAX_BYTES) throw new NodeJobError(`the Service virtual server list is ${value.length} bytes, more than a Job's env takes (${SERVICE_VS_MAX_BYTES})`);
+    env.push({ name: 'IPVS_BOT_SERVICE_VS', value });
+  }
+  return env;
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -125,6 +154,7 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     { name: 'IPVS_BOT_PHASE', value: input.phase },
     { name: 'IPVS_BOT_TARGET_MODE', value: input.targetMode },
     { name: 'IPVS_BOT_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+    ...contextEnv(opts.nodeContext),
   ];
   if (input.phase === 'prep') {
     const scheduler = input.scheduler ?? 'rr';
@@ -137,6 +167,12 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     env.push({ name: 'IPVS_BOT_FROM_MODE', value: input.fromMode });
   }
   if (input.phase === 'cleanup' && input.dryRun) env.push({ name: 'IPVS_BOT_DRY_RUN', value: '1' });
+  if (input.phase === 'cleanup' && input.restoreSysctls && Object.keys(input.restoreSysctls).length > 0) {
+    const pairs = Object.entries(input.restoreSysctls);
+    const bad = pairs.find(([k, v]) => !RESTORABLE_SYSCTLS.has(k) || !/^\d{1,3}$/.test(v));
+    if (bad) throw new NodeJobError(`sysctl ${JSON.stringify(bad[0])} cannot be restored by a node Job`);
+    env.push({ name: 'IPVS_BOT_RESTORE_SYSCTLS', value: pairs.map(([k, v]) => `${k}=${v}`).join(' ') });
+  }
 
   const labels = nodeJobLabels(runId, input.node, input.phase, input.targetMode);
   if (input.attempt) labels[LABELS.attempt] = input.attempt;
@@ -148,7 +184,10 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
       name: nodeJobName(input.phase, runId, input.node, input.attempt), namespace, labels, node: input.node, runId, opts,
       backoffLimit: 1,
       // 0444: bash reads the file, nothing executes or changes it.
-      volumes: [{ name: SCRIPTS_VOLUME, configMap: { name: NODE_SCRIPTS_CONFIG_MAP.name, defaultMode: 0o444 } }],
+      volumes: [
+        { name: SCRIPTS_VOLUME, configMap: { name: NODE_SCRIPTS_CONFIG_MAP.name, defaultMode: 0o444 } },
+        ...(input.phase === 'cleanup' ? [{ name: 'xtables-lock', hostPath: { path: '/run/xtables.lock', type: 'FileOrCreate' } }] : []),
+      ],
       container: {
         name: input.phase,
         image,
@@ -157,7 +196,11 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
         env,
         securityContext: { privileged: true },
         terminationMessagePolicy: 'FallbackToLogsOnError',
-        volumeMounts: [{ name: SCRIPTS_VOLUME, mountPath: NODE_SCRIPTS_DIR, readOnly: true }],
+        // The host's xtables lock: the cleanup's iptables-restore -w then waits for kube-proxy's own writes.
+        volumeMounts: [
+          { name: SCRIPTS_VOLUME, mountPath: NODE_SCRIPTS_DIR, readOnly: true },
+          ...(input.phase === 'cleanup' ? [{ name: 'xtables-lock', mountPath: '/run/xtables.lock' }] : []),
+        ],
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
       },
     }),
@@ -214,10 +257,13 @@ export function createNodeJobFactory(opts: NodeJobOptions) {
       nodeJobSpec(opts, { phase: 'prep', node, targetMode: o.targetMode, scheduler: o.scheduler }),
     verify: (node: string, o: { targetMode: TargetMode; targets: VerifyTargets; attempt: string }): NodeJobSpec =>
       nodeJobSpec(opts, { phase: 'verify', node, targetMode: o.targetMode, verify: o.targets, attempt: o.attempt }),
-    cleanup: (node: string, o: { fromMode: TargetMode; targetMode: TargetMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string }): NodeJobSpec =>
+    cleanup: (node: string, o: {
+      fromMode: TargetMode; targetMode: TargetMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string;
+      restoreSysctls?: Record<string, string>;
+    }): NodeJobSpec =>
       o.method === 'kube-proxy'
         ? kubeProxyCleanupJobSpec(opts, { node, targetMode: o.targetMode, kubeProxyImage: o.kubeProxyImage, attempt: o.attempt })
-        : nodeJobSpec(opts, { phase: 'cleanup', node, targetMode: o.targetMode, fromMode: o.fromMode, attempt: o.attempt }),
+        : nodeJobSpec(opts, { phase: 'cleanup', node, targetMode: o.targetMode, fromMode: o.fromMode, attempt: o.attempt, ...(o.restoreSysctls ? { restoreSysctls: o.restoreSysctls } : {}) }),
   };
 }
 
@@ -235,6 +281,9 @@ function verifyEnv(t: VerifyTargets | undefined): { name: string; value: string 
   check('IPVS_BOT_DNS_SERVER', t.dnsServer, HOST);
   check('IPVS_BOT_PING_TARGET', t.pingTarget, HOST);
   check('IPVS_BOT_METRICS_ADDR', t.metricsAddress, HOST_PORT);
+  if (t.dnsType !== undefined && t.dnsType !== 'A' && t.dnsType !== 'AAAA') throw new NodeJobError('IPVS_BOT_DNS_TYPE has an invalid value');
+  if (t.dnsType) env.push({ name: 'IPVS_BOT_DNS_TYPE', value: t.dnsType });
+  check('IPVS_BOT_DNS_EXPECT', t.dnsExpect, HOST);
   return env;
 }
 

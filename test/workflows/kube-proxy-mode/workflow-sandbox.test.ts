@@ -195,6 +195,10 @@ describe('src/workflows/kube-proxy-mode against the sandbox', () => {
       expect(host.proxyMode).toBe('ipvs');
       expect([...host.nat].some((c) => /^KUBE-SVC-/.test(c)), `${n.name} iptables leftovers`).toBe(false);
     }
+    // The cleanup ran as an init container of each new kube-proxy pod; the template is back as it was afterwards.
+    const ds = sb.store.peek('daemonsets', 'kube-system', 'kube-proxy') as unknown as { spec: { template: { spec: { initContainers?: { name: string }[] } } } };
+    expect((ds.spec.template.spec.initContainers ?? []).map((c) => c.name)).not.toContain('ipvs-bot-cleanup');
+    expect(h.audit(run.runId).some((r) => JSON.stringify(r.payload).includes('"cleanupInitAdded":true'))).toBe(true);
   });
 
   it('refuses a second run on the cluster while the first holds the lock', async () => {
