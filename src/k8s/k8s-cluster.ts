@@ -198,9 +198,10 @@ export class K8sCluster implements Cluster, AccessReviewer {
     const plainDs = JSON.parse(JSON.stringify(ds)) as Obj;
     const next = withCleanupInit(plainDs.spec?.template?.spec, on);
     if (next === undefined) return false; // idempotent: no write
-    // JSON patch with a resourceVersion test: a concurrent edit of the template fails with 409 instead of being lost.
+    // JSON patch testing metadata.generation (spec changes only; the controller's status writes do not move it): a
+    // concurrent edit of the template makes the patch fail instead of being overwritten.
     const body = [
-      { op: 'test', path: '/metadata/resourceVersion', value: plainDs.metadata?.resourceVersion },
+      { op: 'test', path: '/metadata/generation', value: plainDs.metadata?.generation },
       { op: 'add', path: '/spec/template/spec/initContainers', value: next },
     ];
     await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>

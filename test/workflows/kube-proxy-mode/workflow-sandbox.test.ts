@@ -190,6 +190,8 @@ describe('src/workflows/kube-proxy-mode against the sandbox', () => {
     expect(run.plan.checks.find((c) => c.id === 'calico')?.verdict).toBe('warn');
     const calicoAfter = await cluster.listPods('kube-system', 'k8s-app=calico-node');
     for (const p of calicoBefore) expect(calicoAfter.some((q) => q.uid === p.uid), p.name).toBe(false);
+    // Removing the init container makes the RollingUpdate DaemonSet restart each kube-proxy once more (same mode).
+    for (let i = 0; i < 400 && sb.cluster.nodes.some((n) => sb.cluster.host(n.name).proxyMode !== 'ipvs'); i++) await new Promise((r) => setTimeout(r, 25));
     for (const n of sb.cluster.nodes) {
       const host = sb.cluster.host(n.name);
       expect(host.proxyMode).toBe('ipvs');
