@@ -66,7 +66,7 @@ describe('node scripts with nftables', () => {
       const r = await run('prep', nd, { IPVS_BOT_TARGET_MODE: 'nftables', STUB_KERNEL: '5.15.0-91-generic' });
       expect(r).toMatchObject({ ok: true, errors: [], targetMode: 'nftables', ipvsProbe: 'not-needed' });
       expect(r.modules).toEqual({ nf_tables: 'loaded', nf_conntrack: 'loaded' });
-      expect(r.nftables).toEqual({ kernel: true, probe: 'ok', nftVersion: 'nftables v1.0.9 (Old Doc Yak #3)' });
+      expect(r.nftables).toEqual({ kernel: true, probe: 'ok', nftVersion: 'nftables v1.0.9 (Old Doc Yak #3)', nftVersionOk: true });
       expect(nd.file('modprobe.log')).not.toMatch(/ip_vs/);
       expect(nd.file('ipvsadm.log')).toBeUndefined();
       expect(existsSync(join(nd.host, 'etc/modules-load.d/ipvs-bot.conf'))).toBe(false);

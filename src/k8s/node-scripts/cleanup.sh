@@ -1,6 +1,7 @@
 # ipvs-bot node script: cleanup (domain §6.6, §8.1). Removes only what the OLD mode (IPVS_BOT_FROM_MODE) left
 # behind, after the new kube-proxy has synced. Unlike `kube-proxy --cleanup` it never flushes the whole IPVS table:
-# an IPVS virtual server is removed only when its address is on kube-ipvs0, i.e. Kubernetes created it. kube-proxy
+# a virtual server is removed only when it is Kubernetes' (on kube-ipvs0, or a NodePort / external / LB one named by
+# IPVS_BOT_SERVICE_VS); fwmark ones never are. Only kube-proxy's own fixed ipset and chain names go (lib.sh). kube-proxy
 # itself cleans across nftables and the other modes (platformCleanup), so a switch to nftables only checks, and a
 # switch away from nftables removes the kube-proxy tables only if they are still there.
 DRY="${IPVS_BOT_DRY_RUN:-0}"
@@ -35,11 +36,15 @@ remove_chains() {
   while IFS= read -r line; do
     if [[ "$line" =~ $re ]]; then chains+=("${BASH_REMATCH[1]}"); target["${BASH_REMATCH[1]}"]=1; fi
   done <<< "$saved"
-  local rules=0 jre='^-A ([^ ]+)( .*)? -[jg] ([^ ]+)( |$)' cre='^-A ([^ ]+) ' sre=' --match-set KUBE-[^ ]+ '
+  local rules=0 jre='^-A ([^ ]+)( .*)? -[jg] ([^ ]+)( |$)' cre='^-A ([^ ]+) ' sre=' --match-set ([^ ]+) '
   while IFS= read -r line; do
     [[ "$line" =~ $cre ]] || continue
     [ -n "${target[${BASH_REMATCH[1]}]+x}" ] && continue   # flushed with its chain below
-    if { [[ "$line" =~ $jre ]] && [ -n "${target[${BASH_REMATCH[3]}]+x}" ]; } || { [ "$drop_sets" = 1 ] && [[ "$line " =~ $sre ]]; }; then
+    # A rule elsewhere goes when it jumps to a removed chain, or (drop_sets) matches one of kube-proxy's own sets
+    # (which could not be destroyed while referenced); kube-router's KUBE-SRC-*/KUBE-DST-* rules stay.
+    local own_set=0
+    if [ "$drop_sets" = 1 ] && [[ "$line " =~ $sre ]] && is_kube_proxy_ipset "${BASH_REMATCH[1]}"; then own_set=1; fi
+    if { [[ "$line" =~ $jre ]] && [ -n "${target[${BASH_REMATCH[3]}]+x}" ]; } || [ "$own_set" = 1 ]; then
       payload+="-D ${line#-A }"$'\n'; rules=$((rules + 1))
     fi
   done <<< "$saved"
@@ -48,7 +53,8 @@ remove_chains() {
   for c in ${chains[@]+"${chains[@]}"}; do payload+="-X $c"$'\n'; done
   if [ "$DRY" != "1" ]; then
     local out
-    if ! out="$(printf '*%s\n%sCOMMIT\n' "$table" "$payload" | "$restore" --noflush 2>&1)"; then
+    # -w: wait for the xtables lock (the host's /run/xtables.lock is mounted), as kube-proxy's own restores do.
+    if ! out="$(printf '*%s\n%sCOMMIT\n' "$table" "$payload" | "$restore" -w 5 --noflush 2>&1)"; then
       err "could not remove ${#chains[@]} chains from the $table table ($save): $out"; return 0
     fi
   fi
@@ -84,7 +90,7 @@ elif [ "$FROM_MODE" = "iptables" ] && [ "$TARGET_MODE" = "ipvs" ]; then
 elif [ "$FROM_MODE" = "ipvs" ] && [ "$TARGET_MODE" = "iptables" ]; then
   # Old mode IPVS: Kubernetes' virtual servers, kube-ipvs0, the IPVS-only chains, then the KUBE-* ipsets.
   for ((i = 0; i < ${#VS_ADDR[@]}; i++)); do
-    on_kube_ipvs0 "${VS_HOST[$i]}" || continue
+    vs_is_kubernetes "${VS_PROTO[$i]}" "${VS_ADDR[$i]}" "${VS_HOST[$i]}" || continue
     case "${VS_PROTO[$i]}" in TCP) flag=-t ;; UDP) flag=-u ;; SCTP) flag=--sctp-service ;; *) continue ;; esac
     if [ "$DRY" = "1" ] || ipvsadm -D "$flag" "${VS_ADDR[$i]}" >/dev/null 2>&1; then R_VS=$((R_VS + 1))
     else err "could not delete IPVS service ${VS_PROTO[$i]} ${VS_ADDR[$i]}"; fi
@@ -100,6 +106,22 @@ elif [ "$FROM_MODE" = "ipvs" ] && [ "$TARGET_MODE" = "iptables" ]; then
   done <<< "$(kube_ipsets)"
 fi
 
+# strictARP's sysctls back to what prep found, when this migration turned strictARP on (IPVS_BOT_RESTORE_SYSCTLS).
+RESTORE_JSON=""
+if [ -n "${IPVS_BOT_RESTORE_SYSCTLS:-}" ] && [ "$FROM_MODE" = "ipvs" ]; then
+  ok_list=1
+  for kv in $IPVS_BOT_RESTORE_SYSCTLS; do
+    [[ "$kv" =~ ^net\.ipv4\.conf\.all\.(arp_ignore|arp_announce)=[0-9]{1,3}$ ]] || ok_list=0
+  done
+  if [ "$ok_list" = 0 ]; then err "IPVS_BOT_RESTORE_SYSCTLS holds a setting this Job may not restore; nothing restored"
+  else
+    for kv in $IPVS_BOT_RESTORE_SYSCTLS; do
+      if [ "$DRY" = "1" ] || host sysctl -w "$kv" >/dev/null 2>&1; then state="${kv#*=}"; else state=failed; warn "could not restore $kv"; fi
+      json_str "${kv%%=*}"; RESTORE_JSON+="${RESTORE_JSON:+,}$REPLY:\"$state\""
+    done
+  fi
+fi
+field restoredSysctls "{$RESTORE_JSON}"
 field removed "{\"iptablesChains\":$R_CHAINS,\"iptablesRules\":$R_RULES,\"ipvsServices\":$R_VS,\"kubeIpvs0\":$R_IPVS0,\"ipsets\":$R_IPSETS,\"nftTables\":$R_NFT}"
 field_bool dryRun "$DRY"
 count_leftovers

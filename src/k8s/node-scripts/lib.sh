@@ -102,17 +102,20 @@ kernel_lt() { [ "$KMAJ" -lt "$1" ] || { [ "$KMAJ" -eq "$1" ] && [ "$KMIN" -lt "$
 
 # --- IPVS table -----------------------------------------------------------------------------------------------
 # VS_PROTO / VS_ADDR / VS_HOST arrays: one entry per virtual server (FWM services are skipped: no address).
+# VS_FWM: fwmark virtual servers ("FWM 100"): never Kubernetes' (kube-proxy creates none).
 VS_PROTO=()
 VS_ADDR=()
 VS_HOST=()
+VS_FWM=()
 IPVS_LISTED=0
 read_ipvs() {
-  VS_PROTO=(); VS_ADDR=(); VS_HOST=(); IPVS_LISTED=0
+  VS_PROTO=(); VS_ADDR=(); VS_HOST=(); VS_FWM=(); IPVS_LISTED=0
   have ipvsadm || return 1
-  local out line re='^(TCP|UDP|SCTP)[[:space:]]+([^[:space:]]+)'
+  local out line re='^(TCP|UDP|SCTP)[[:space:]]+([^[:space:]]+)' fre='^FWM[[:space:]]+([0-9]+)'
   out="$(ipvsadm -Ln 2>/dev/null)" || return 1
   IPVS_LISTED=1
   while IFS= read -r line; do
+    if [[ "$line" =~ $fre ]]; then VS_FWM+=("FWM ${BASH_REMATCH[1]}"); continue; fi
     if [[ "$line" =~ $re ]]; then
       VS_PROTO+=("${BASH_REMATCH[1]}")
       VS_ADDR+=("${BASH_REMATCH[2]}")
@@ -136,6 +139,32 @@ read_kube_ipvs0() {
   done <<< "$(ip -o addr show dev kube-ipvs0 2>/dev/null)"
 }
 on_kube_ipvs0() { [[ $'\n'"$IPVS0_ADDRS" == *$'\n'"$1"$'\n'* ]]; }
+
+# The host's own addresses (every interface but kube-ipvs0), newline separated: where NodePort VS live.
+LOCAL_ADDRS=""
+read_local_addrs() {
+  LOCAL_ADDRS=""
+  local line re='^[0-9]+:[[:space:]]+([^[:space:]]+)[[:space:]]+inet6?[[:space:]]+([^/[:space:]]+)'
+  while IFS= read -r line; do
+    [[ "$line" =~ $re ]] || continue
+    [ "${BASH_REMATCH[1]}" = "kube-ipvs0" ] && continue
+    LOCAL_ADDRS+="${BASH_REMATCH[2]}"$'\n'
+  done <<< "$(ip -o addr show 2>/dev/null)"
+}
+is_local_addr() { [[ $'\n'"$LOCAL_ADDRS" == *$'\n'"$1"$'\n'* ]]; }
+
+# Kubernetes' virtual servers that are not on kube-ipvs0 (IPVS_BOT_SERVICE_VS, node-Job contract): NodePorts
+# ("TCP:30080", on any local address) and external/LB IPs ("TCP/203.0.113.10:80"), pkg/proxy/ipvs/proxier.go
+# syncProxyRules binds neither (bindAddr=false). Unknown token shapes are ignored (and reported by the bot's check).
+SERVICE_VS=" ${IPVS_BOT_SERVICE_VS:-} "
+# vs_is_kubernetes PROTO ADDR(host:port as ipvsadm prints it) HOST
+vs_is_kubernetes() {
+  on_kube_ipvs0 "$3" && return 0
+  local port="${2##*:}"
+  [[ "$SERVICE_VS" == *" $1/$2 "* ]] && return 0
+  [[ "$SERVICE_VS" == *" $1:$port "* ]] && is_local_addr "$3" && return 0
+  return 1
+}
 
 # --- iptables -------------------------------------------------------------------------------------------------
 # Pick the backend holding kube-proxy's rules, as kube-proxy's iptables-wrapper does: the one with more KUBE- lines.
@@ -179,10 +208,25 @@ IPVS_ONLY_FILTER='KUBE-NODE-PORT|KUBE-IPVS-FILTER|KUBE-IPVS-OUT-FILTER'
 
 count_lines() { local n=0 l; while IFS= read -r l; do [ -n "$l" ] && n=$((n + 1)); done <<< "$1"; echo "$n"; }
 
+# kube-proxy's own ipsets: the fixed names of ipsetInfo in k/k pkg/proxy/ipvs/ipset.go (the IPv6 proxier's are
+# "KUBE-6-…", cut to ipset's 31 characters). Never every KUBE-* set: kube-router's NetworkPolicy controller names
+# its sets KUBE-SRC-*/KUBE-DST-* (domain §6.6).
+KUBE_PROXY_IPSETS=" KUBE-LOOP-BACK KUBE-CLUSTER-IP KUBE-EXTERNAL-IP KUBE-EXTERNAL-IP-LOCAL KUBE-LOAD-BALANCER KUBE-LOAD-BALANCER-FW KUBE-LOAD-BALANCER-LOCAL KUBE-LOAD-BALANCER-SOURCE-IP KUBE-LOAD-BALANCER-SOURCE-CIDR KUBE-NODE-PORT-TCP KUBE-NODE-PORT-LOCAL-TCP KUBE-NODE-PORT-UDP KUBE-NODE-PORT-LOCAL-UDP KUBE-NODE-PORT-SCTP-HASH KUBE-NODE-PORT-LOCAL-SCTP-HASH KUBE-HEALTH-CHECK-NODE-PORT KUBE-IPVS-IPS "
+is_kube_proxy_ipset() {
+  local n="$1" v4
+  [[ "$KUBE_PROXY_IPSETS" == *" $n "* ]] && return 0
+  if [[ "$n" == KUBE-6-* ]]; then
+    # KUBE-6-<rest>, truncated to 31: match the v4 name whose KUBE-6- form starts the same.
+    for v4 in $KUBE_PROXY_IPSETS; do
+      local six="KUBE-6-${v4#KUBE-}"; [ "${six:0:31}" = "$n" ] && return 0
+    done
+  fi
+  return 1
+}
 kube_ipsets() {
   have ipset || return 0
   local s
-  while IFS= read -r s; do [[ "$s" == KUBE-* ]] && echo "$s"; done <<< "$(ipset list -n 2>/dev/null)"
+  while IFS= read -r s; do [ -n "$s" ] && is_kube_proxy_ipset "$s" && echo "$s"; done <<< "$(ipset list -n 2>/dev/null)"
 }
 
 # --- nftables -------------------------------------------------------------------------------------------------
@@ -204,12 +248,13 @@ count_leftovers() {
   LEFTOVER_IPSETS=$(count_lines "$(kube_ipsets)")
   LEFTOVER_NFT=$(count_lines "$(kube_proxy_nft_families)")
   read_kube_ipvs0
+  read_local_addrs
   read_ipvs || true
   LEFTOVER_K8S_VS=0
-  LEFTOVER_FOREIGN_VS=()
+  LEFTOVER_FOREIGN_VS=(${VS_FWM[@]+"${VS_FWM[@]}"})
   local i
   for ((i = 0; i < ${#VS_ADDR[@]}; i++)); do
-    if on_kube_ipvs0 "${VS_HOST[$i]}"; then LEFTOVER_K8S_VS=$((LEFTOVER_K8S_VS + 1))
+    if vs_is_kubernetes "${VS_PROTO[$i]}" "${VS_ADDR[$i]}" "${VS_HOST[$i]}"; then LEFTOVER_K8S_VS=$((LEFTOVER_K8S_VS + 1))
     else LEFTOVER_FOREIGN_VS+=("${VS_PROTO[$i]} ${VS_ADDR[$i]}"); fi
   done
 }
