@@ -82,7 +82,7 @@ function factLines(events: NodeEvent[]): { lines: string[]; proxier?: string } {
     if (dns) lines.push(dnsLine(dns));
     if (ping) lines.push(pingLine(ping, str(r.mode)));
     const removed = obj(r.removed);
-    if (removed) lines.push(`Cleanup: removed ${Object.entries(removed).map(([k, v]) => `${str(v)} ${esc(k)}`).join(', ') || 'nothing'}`);
+    if (removed) lines.push(`Cleanup: removed ${Object.entries(removed).filter(([, v]) => v !== 0).map(([k, v]) => `${str(v)} ${esc(k)}`).join(', ') || 'nothing'}`);
     const errors = Array.isArray(r.errors) ? r.errors.map(String) : [];
     if (errors.length) lines.push(`Errors: ${errors.slice(0, 5).map(esc).join('; ')}`);
   }
