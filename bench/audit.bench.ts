@@ -14,24 +14,31 @@ const N = Number(process.env.AUDIT_BENCH_EVENTS ?? 1_000_000);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const dir = mkdtempSync(join(tmpdir(), 'audit-bench-'));
 
-// 1. Append rate: one transaction per event, with a state write beside it, as the runner does.
+// 1. Append rate: one transaction per event, with a state write beside it, as the runner does. synchronous=FULL
+// (what openDb sets) and NORMAL (what it set before issue #15) in alternating rounds of the same run, so that both
+// figures see the same machine load.
 {
-  const db = openDb(join(dir, 'append.db'));
-  migrateDb(db);
-  db.$client.exec('CREATE TABLE bench_state (id INTEGER PRIMARY KEY, n INTEGER)');
-  db.$client.exec('INSERT INTO bench_state VALUES (1, 0)');
-  const upd = db.$client.prepare('UPDATE bench_state SET n = n + 1 WHERE id = 1');
-  const rates: number[] = [];
+  const rates: Record<'FULL' | 'NORMAL', number[]> = { FULL: [], NORMAL: [] };
   for (let round = 0; round < 3; round++) {
-    const count = 5_000;
-    const t0 = performance.now();
-    for (let i = 0; i < count; i++) {
-      db.transaction((tx) => { upd.run(); appendAudit(tx, { actor: 'system', cluster: 'c', runId: 'r1', type: 'step.succeeded', payload: { step: 'rollout:1', node: `n${i}`, ok: true } }); });
+    for (const sync of ['NORMAL', 'FULL'] as const) {
+      const db = openDb(join(dir, `append-${sync}-${round}.db`));
+      migrateDb(db);
+      db.$client.pragma(`synchronous = ${sync}`);
+      db.$client.exec('CREATE TABLE bench_state (id INTEGER PRIMARY KEY, n INTEGER)');
+      db.$client.exec('INSERT INTO bench_state VALUES (1, 0)');
+      const upd = db.$client.prepare('UPDATE bench_state SET n = n + 1 WHERE id = 1');
+      const count = 5_000;
+      const t0 = performance.now();
+      for (let i = 0; i < count; i++) {
+        db.transaction((tx) => { upd.run(); appendAudit(tx, { actor: 'system', cluster: 'c', runId: 'r1', type: 'step.succeeded', payload: { step: 'rollout:1', node: `n${i}`, ok: true } }); });
+      }
+      rates[sync].push(count / ((performance.now() - t0) / 1000));
+      closeDb(db);
     }
-    rates.push(count / ((performance.now() - t0) / 1000));
   }
-  console.log(`append: ${Math.round(median(rates))} events/s (median of 3 rounds of 5,000; one tx per event, WAL, synchronous=NORMAL)`);
-  closeDb(db);
+  for (const sync of ['NORMAL', 'FULL'] as const) {
+    console.log(`append, synchronous=${sync}: ${Math.round(median(rates[sync]))} events/s (median of 3 rounds of 5,000; one tx per event, WAL)`);
+  }
 }
 
 // 2. Build a 1,000,000-event chain quickly (bulk insert with the same chain rule), then time export and verify.

@@ -55,14 +55,14 @@ export const COMMANDS: Record<string, CliCommand> = {
     },
   },
   plan: {
-    usage: 'usage: ipvs-bot plan <cluster> [--config PATH] [--target-mode M] [--scheduler S] [--strict-arp] [--batch N|N%] [--cleanup M] [--json]',
+    usage: 'usage: ipvs-bot plan <cluster> [--config PATH] [--mode ipvs|iptables|nftables] [--scheduler S] [--strict-arp] [--batch N|N%] [--cleanup M] [--json]',
     run: async (argv, io) => {
       const [{ planCommand }, { loadConfig, ConfigError }, { K8sCluster }] = await Promise.all([
         import('./cli/plan.js'), import('./config.js'), import('./k8s/k8s-cluster.js')]);
       const { value, rest } = takeOption(argv, 'config');
       let config;
       try {
-        config = loadConfig(io.env, value ? { file: value } : {});
+        config = loadConfig(io.env, { ...(value ? { file: value } : {}), slack: false });
       } catch (e) {
         if (e instanceof ConfigError) throw new UsageError(`invalid configuration:\n${e.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
         throw e;

@@ -137,14 +137,21 @@ function policyProblems(c: z.infer<typeof ClusterYaml>, i: number): ConfigProble
   return out;
 }
 
-/** Reads env + the YAML file (opts.file overrides IPVS_BOT_CONFIG; opts.text skips the file read, for tests). */
-export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?: string } = {}): Config {
+// Read-only CLI verbs (plan, status, audit, doctor, db migrate) never talk to Slack: they need no Slack secret.
+const EnvWithoutSlack = EnvSchema.extend({ SLACK_BOT_TOKEN: z.string().optional() });
+
+/**
+ * Reads env + the YAML file (opts.file overrides IPVS_BOT_CONFIG; opts.text skips the file read, for tests).
+ * opts.slack false: Slack tokens are not required (config.slack.botToken is then '' unless set).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?: string; slack?: boolean } = {}): Config {
   const problems: ConfigProblem[] = [];
-  const e = EnvSchema.safeParse(env);
+  const needSlack = opts.slack ?? true;
+  const e = (needSlack ? EnvSchema : EnvWithoutSlack).safeParse(env);
   if (!e.success) problems.push(...issuesToProblems(e.error.issues));
   const envOk = e.success ? e.data : undefined;
 
-  if (envOk && !envOk.SLACK_APP_TOKEN && !envOk.SLACK_SIGNING_SECRET) {
+  if (needSlack && envOk && !envOk.SLACK_APP_TOKEN && !envOk.SLACK_SIGNING_SECRET) {
     problems.push({ path: 'SLACK_SIGNING_SECRET', message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)' });
   }
 
@@ -215,7 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
   if (problems.length > 0 || !envOk) throw new ConfigError(problems);
 
   const config: Config = {
-    slack: { botToken: envOk.SLACK_BOT_TOKEN, socketMode: envOk.SLACK_APP_TOKEN !== undefined },
+    slack: { botToken: envOk.SLACK_BOT_TOKEN ?? '', socketMode: envOk.SLACK_APP_TOKEN !== undefined },
     port: envOk.PORT ?? 3000,
     configPath,
     dbPath: envOk.IPVS_BOT_DB ?? './data/ipvs-bot.db',

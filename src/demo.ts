@@ -4,10 +4,11 @@ import { runDemo } from './demo/run-demo.js';
 
 const nodesArg = process.argv.indexOf('--nodes');
 const nodes = nodesArg >= 0 ? Number(process.argv[nodesArg + 1]) : 3;
-// `--full` prints every node's result JSON as posted in the thread.
+// Each card is shown as first posted (the plan the approver saw) and as finished; `--full` shows every version
+// of each card and every code block uncut.
 const full = process.argv.includes('--full');
-runDemo({ nodes, progress: (l) => process.stderr.write(`${l}\n`) }).then((r) => {
-  process.stdout.write(`\n──── #platform-ops (Slack stand-in transcript) ────\n${full ? r.transcript : condenseCodeBlocks(r.transcript)}\n──── checks ────\n`);
+runDemo({ nodes, versions: full ? 'all' : 'first-and-latest', progress: (l) => process.stderr.write(`${l}\n`) }).then((r) => {
+  process.stdout.write(`\n──── #platform-ops (Slack stand-in transcript) ────\n${full ? r.transcript : condenseCodeBlocks(r.transcript, 12)}\n──── checks ────\n`);
   for (const c of r.checks) process.stdout.write(`${c.ok ? '✔' : '✘'} ${c.what}\n`);
   process.stdout.write(r.ok ? '\ndemo: OK\n' : '\ndemo: FAILED\n');
   process.exit(r.ok ? 0 : 1);

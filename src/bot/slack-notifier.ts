@@ -1,15 +1,17 @@
 // The engine's Notifier for Slack: one queue per run. The card (run.message) is chat.update'd at most once per
-// second with the latest status (coalesced); node results and log lines become thread replies in order; the final
-// result is broadcast to the channel. A 429 pauses that run's queue for Retry-After and retries: nothing dropped.
-// Successful node results that are waiting together go out as one reply (up to NODE_RESULTS_PER_REPLY, one section
-// each): Slack takes about one message a second per channel, and a 1,000-node run has 3,000 node results. A failed
-// node always gets a reply of its own with the full detail. Queued results are kept as events and rendered when
-// sent, so a long backlog holds the small Job results, not their Block Kit.
+// second with the latest status (coalesced); the thread stays quiet (issue #15): prep results and the run's notes
+// (snapshot saved, config.conf switched) go out as one summary reply before the first node's; each node gets one
+// reply when it is done (restart + verify + cleanup together), a failure at once with its detail; the final result
+// is broadcast to the channel with the run's closing notes. Every message's `text` is a sentence with the status in
+// words. A 429 pauses that run's queue for Retry-After and retries: nothing dropped. Successful nodes that are
+// waiting together go out as one reply (up to NODE_RESULTS_PER_REPLY): Slack takes about one message a second per
+// channel. Queued results are kept as events and rendered when sent; each Job's full JSON is in the audit log.
 import type { Notifier, RunEvent, RunStatus } from '../workflows/kube-proxy-mode/api.js';
 import type { Clock, Logger, TimerHandle } from '../workflows/engine/ports.js';
-import { runCard, STATE_LABEL, TERMINAL } from './views/run-card.js';
-import { nodeResultLine, nodeResultView } from './views/node-result.js';
-import { codeBlock, context, section, truncate } from './views/text.js';
+import { runCard, stateLabel, stateWords, TERMINAL } from './views/run-card.js';
+import { nodeResultLine, nodeResultView, type NodeEvent } from './views/node-result.js';
+import { prepSummaryView } from './views/prep-summary.js';
+import { context, esc, section, truncate } from './views/text.js';
 
 /** The Slack calls the notifier makes; a WebClient created with rejectRateLimitedCalls satisfies it. */
 export interface ChatApi {
@@ -31,26 +33,39 @@ export interface SlackNotifierOptions {
   metrics?: { slackApiError(method: string): void; slackRateLimited(method: string): void };
 }
 
-type NodeEvent = Extract<RunEvent, { type: 'node' }>;
-type ThreadPost = { text: string; blocks?: unknown[]; broadcast?: boolean } | { node: NodeEvent };
+type ThreadPost = { text: string; blocks?: unknown[]; broadcast?: boolean }
+  | { node: NodeEvent[] }
+  | { summary: { prep: NodeEvent[]; notes: string[]; total?: number } };
 
 export const NODE_RESULTS_PER_REPLY = 10;
+/** Phases after which a node is not done yet: its reply waits for the verify result. */
+const IN_PROGRESS = new Set(['restarting', 'restarted']);
 
 /** How many queued posts the next reply carries, and the reply. */
 function nextReply(posts: ThreadPost[]): { count: number; text: string; blocks?: unknown[]; broadcast?: boolean } {
   const first = posts[0]!;
+  if ('summary' in first) return { count: 1, ...prepSummaryView(first.summary.prep, first.summary.notes, first.summary.total) };
   if (!('node' in first)) return { count: 1, ...first };
   let count = 1;
-  if (first.node.ok) while (count < Math.min(posts.length, NODE_RESULTS_PER_REPLY) && isOkNode(posts[count]!)) count++;
+  if (isOkNode(first)) while (count < Math.min(posts.length, NODE_RESULTS_PER_REPLY) && isOkNode(posts[count]!)) count++;
   if (count === 1) return { count, ...nodeResultView(first.node) };
-  const lines = posts.slice(0, count).map((p) => nodeResultLine((p as { node: NodeEvent }).node));
+  const lines = posts.slice(0, count).map((p) => nodeResultLine((p as { node: NodeEvent[] }).node));
   return {
     count,
     text: truncate(lines.map((l) => l.text).join('\n'), 3000),
-    blocks: [...lines.map((l) => l.block), context(`${count} node results · each Job's full JSON is in the audit log (/ipvs audit export)`)],
+    blocks: [...lines.map((l) => l.block), context(`${count} nodes done · each Job's full JSON is in the audit log (/ipvs audit export)`)],
   };
 }
-const isOkNode = (p: ThreadPost): boolean => 'node' in p && p.node.ok;
+const isOkNode = (p: ThreadPost): boolean => 'node' in p && p.node.every((e) => e.ok);
+
+/** The final message, also sent to the channel: the outcome in words, the reason, and the run's closing notes. */
+function finalPost(s: RunStatus, notes: string[]): { text: string; blocks: unknown[]; broadcast: true } {
+  const change = `kube-proxy on ${s.cluster} ${s.plan.currentMode} → ${s.plan.targetMode}`;
+  const text = [`${stateWords(s)}: ${change} (run ${s.runId}).`, ...(s.reason ? [`Reason: ${s.reason}`] : []), ...notes].join(' ');
+  const body = `${stateLabel(s)}: kube-proxy on *${esc(s.cluster)}* ${s.plan.currentMode} → ${s.plan.targetMode} (run \`${esc(s.runId)}\`)${s.reason ? `\n*Reason*: ${esc(s.reason)}` : ''}`;
+  const blocks = [section(truncate(body, 3000)), ...(notes.length ? [section(truncate(notes.map((n) => `• ${esc(n)}`).join('\n'), 3000))] : [])];
+  return { text: truncate(text, 3000), blocks, broadcast: true };
+}
 
 interface RunQueue {
   loc?: { channel: string; ts: string };
@@ -63,6 +78,11 @@ interface RunQueue {
   timer?: TimerHandle;
   broadcastDone: boolean;
   lookupStarted: boolean;
+  /** Held for the summary reply: prep results and log notes not sent yet. */
+  prep: NodeEvent[];
+  notes: string[];
+  /** Results of nodes that are not done yet (restarting, restarted), by node. */
+  partial: Map<string, NodeEvent[]>;
 }
 
 function retryAfterMs(err: unknown): number | undefined {
@@ -86,18 +106,43 @@ export class SlackNotifier implements Notifier {
       q.latest = event.status;
       if (event.status.message && !q.loc) q.loc = event.status.message;
       q.cardDirty = true;
-      if (TERMINAL.has(event.status.state) && !q.broadcastDone) {
-        q.broadcastDone = true;
-        const s = event.status;
-        const text = `${STATE_LABEL[s.state]}: kube-proxy on *${s.cluster}* ${s.plan.currentMode} → ${s.plan.targetMode} (run \`${s.runId}\`)${s.reason ? `\nReason: ${s.reason}` : ''}`;
-        q.posts.push({ text: truncate(text, 3000), broadcast: true });
+      const terminal = TERMINAL.has(event.status.state);
+      if (terminal || event.status.state === 'waiting_operator') {
+        // Whatever is held goes out now: nobody would send it later, and an operator needs it to decide.
+        for (const events of q.partial.values()) q.posts.push({ node: events });
+        q.partial.clear();
+        if (terminal) {
+          if (q.prep.length) this.pushSummary(q, false);
+          if (!q.broadcastDone) {
+            q.broadcastDone = true;
+            q.posts.push(finalPost(event.status, q.notes.splice(0)));
+          }
+        } else this.pushSummary(q, true);
       }
     } else if (event.type === 'node') {
-      q.posts.push({ node: event });
+      const e: NodeEvent = { node: event.node, phase: event.phase, ok: event.ok, result: event.result };
+      if (event.phase === 'prep') q.prep.push(e);
+      else {
+        const events = [...(q.partial.get(event.node) ?? []), e];
+        if (event.ok && IN_PROGRESS.has(event.phase)) q.partial.set(event.node, events);
+        else {
+          q.partial.delete(event.node);
+          this.pushSummary(q, true);
+          q.posts.push({ node: events });
+        }
+      }
     } else {
-      q.posts.push({ text: truncate(event.text, 3000), blocks: [section(codeBlock(event.text, 2900))] });
+      q.notes.push(event.text);
     }
     this.kick(event.runId);
+  }
+
+  /** Queues the held prep results (and the notes, unless they are kept for the final message) as one reply. */
+  private pushSummary(q: RunQueue, withNotes: boolean): void {
+    const notes = withNotes ? q.notes.splice(0) : [];
+    if (q.prep.length === 0 && notes.length === 0) return;
+    const total = q.latest?.plan.nodes.length;
+    q.posts.push({ summary: { prep: q.prep.splice(0), notes, ...(total !== undefined ? { total } : {}) } });
   }
 
   /** Where the run's card is (called by the bot right after posting it). */
@@ -112,7 +157,8 @@ export class SlackNotifier implements Notifier {
     while (this.inflight.size > 0) await Promise.all([...this.inflight]);
   }
 
-  /** Work not yet delivered, for tests and shutdown: thread posts queued + cards waiting for an update. */
+  /** Work not yet delivered, for tests and shutdown: thread posts queued + cards waiting for an update (results held for
+   * a summary or a node's one reply are not due yet and not counted). */
   backlog(): number {
     let n = 0;
     for (const q of this.runs.values()) n += q.posts.length + (q.cardDirty && q.loc ? 1 : 0);
@@ -122,7 +168,7 @@ export class SlackNotifier implements Notifier {
   private queue(runId: string): RunQueue {
     let q = this.runs.get(runId);
     if (!q) {
-      q = { cardDirty: false, lastCardAt: Number.NEGATIVE_INFINITY, posts: [], busy: false, blockedUntil: 0, broadcastDone: false, lookupStarted: false };
+      q = { cardDirty: false, lastCardAt: Number.NEGATIVE_INFINITY, posts: [], busy: false, blockedUntil: 0, broadcastDone: false, lookupStarted: false, prep: [], notes: [], partial: new Map() };
       this.runs.set(runId, q);
     }
     return q;

@@ -1,4 +1,4 @@
-// `ipvs-bot plan <cluster> [--scheduler S] [--strict-arp] [--batch N|N%] [--cleanup M] [--target-mode M]`:
+// `ipvs-bot plan <cluster> [--mode M] [--scheduler S] [--strict-arp] [--batch N|N%] [--cleanup M]`:
 // read-only. Gathers the facts and prints the plan the bot would post; it creates no run (changes happen only
 // through approved runs in Slack).
 import { parseArgs } from 'node:util';
@@ -15,7 +15,7 @@ export interface PlanCommandDeps {
   now?: () => number;
 }
 
-export const PLAN_USAGE = 'usage: ipvs-bot plan <cluster> [--target-mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback] [--json]';
+export const PLAN_USAGE = 'usage: ipvs-bot plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback] [--json]';
 
 /** Returns the process exit code: 0 plan ok, 1 blocked, 2 bad usage or unreachable cluster. */
 export async function planCommand(argv: string[], deps: PlanCommandDeps): Promise<number> {
@@ -24,7 +24,8 @@ export async function planCommand(argv: string[], deps: PlanCommandDeps): Promis
     parsed = parseArgs({
       args: argv, allowPositionals: true, strict: true,
       options: {
-        'target-mode': { type: 'string' }, scheduler: { type: 'string' }, 'strict-arp': { type: 'boolean' },
+        // --mode as in Slack (`/ipvs plan c --mode nftables`); --target-mode is the old name, accepted for a while.
+        mode: { type: 'string' }, 'target-mode': { type: 'string' }, scheduler: { type: 'string' }, 'strict-arp': { type: 'boolean' },
         batch: { type: 'string' }, cleanup: { type: 'string' }, 'no-auto-rollback': { type: 'boolean' }, json: { type: 'boolean' },
       },
     });
@@ -39,8 +40,13 @@ export async function planCommand(argv: string[], deps: PlanCommandDeps): Promis
     return 2;
   }
   const v = parsed.values;
+  if (v.mode && v['target-mode'] && v.mode !== v['target-mode']) {
+    deps.out.write(`--mode ${v.mode} and --target-mode ${v['target-mode']} disagree; use --mode (--target-mode is its old name)\n${PLAN_USAGE}\n`);
+    return 2;
+  }
+  const mode = v.mode ?? v['target-mode'];
   const input = PlanInput.safeParse({
-    ...(v['target-mode'] ? { targetMode: v['target-mode'] } : {}),
+    ...(mode ? { targetMode: mode } : {}),
     ...(v.scheduler ? { scheduler: v.scheduler } : {}),
     ...(v['strict-arp'] ? { strictArp: true } : {}),
     ...(v.batch ? { batch: /^\d+$/.test(v.batch) ? Number(v.batch) : v.batch } : {}),

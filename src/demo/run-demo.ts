@@ -8,7 +8,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { SlackDriver, SlackStandIn, buttonsIn } from '../slack-stand-in/index.js';
+import { SlackDriver, SlackStandIn, buttonsIn, renderTranscript, type TranscriptVersions } from '../slack-stand-in/index.js';
 import type { RunStatus } from '../workflows/kube-proxy-mode/api.js';
 
 const REQUESTER = 'U0SREALICE';
@@ -19,7 +19,12 @@ const TERMINAL = new Set(['succeeded', 'failed', 'rolled_back', 'rejected', 'exp
 
 export interface DemoResult { ok: boolean; transcript: string; checks: { what: string; ok: boolean }[] }
 
-export interface DemoOptions { nodes?: number; progress?: (line: string) => void }
+export interface DemoOptions {
+  nodes?: number;
+  progress?: (line: string) => void;
+  /** Cards as first posted and as finished (default), or every version (`--full`). */
+  versions?: TranscriptVersions;
+}
 
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const say = opts.progress ?? (() => {});
@@ -93,6 +98,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       const done = await finished(run.runId);
       await runtime.bot.notifier.flush();
       check(`${label}: run ${done.runId} ended ${done.state}${done.reason ? ` (${done.reason})` : ''}`, done.state === 'succeeded');
+      // A quiet thread (issue #15): one reply per node, plus the prep summary and the final message.
+      const replies = s.replies(CHANNEL, card.ts).length;
+      const nodes = done.plan.nodes.length;
+      check(`${label}: ${replies} thread replies for ${nodes} nodes (at most one per node, plus the summary and the result)`, replies <= nodes + 2);
       const logs = await kubeProxyLogs();
       check(`${label}: every kube-proxy pod logs "${expectLog}" (${logs.length} pods)`, logs.length > 0 && logs.every((l) => l.includes(expectLog)));
       const cm = sandbox.store.get('configmaps', 'kube-system', 'kube-proxy') as { data?: Record<string, string> } | undefined;
@@ -112,7 +121,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const verdict = await s.waitFor(() => s.topLevel(CHANNEL).map((m) => m.text).find((t) => /Audit chain (intact|BROKEN)/.test(t)), 30_000, 'the audit verify answer');
     check('audit verify: the hash chain is intact', /chain intact/i.test(verdict));
     await runtime.bot.notifier.flush();
-    return { ok: checks.every((c) => c.ok), transcript: s.transcript(CHANNEL), checks };
+    return { ok: checks.every((c) => c.ok), transcript: renderTranscript(s, CHANNEL, { versions: opts.versions ?? 'first-and-latest' }), checks };
   } finally {
     await rt?.stop().catch(() => {});
     await slack?.stop().catch(() => {});

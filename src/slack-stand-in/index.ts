@@ -1,6 +1,6 @@
 // The local Slack stand-in: Web API server + recorder + transcript, and a driver that plays Slack's side.
 export { SlackStandIn, type RecordedCall, type StoredMessage, type StoredEphemeral, type StoredView, type StoredFile } from './slack-stand-in.js';
 export { SlackDriver, type DriverReply } from './slack-driver.js';
-export { renderTranscript } from './transcript.js';
+export { renderTranscript, type TranscriptVersions } from './transcript.js';
 export { blocksToText, buttonsIn, type FoundButton } from './block-text.js';
 export { signedHeaders, slackSignature } from './sign-request.js';

@@ -13,6 +13,8 @@ export interface RecordedCall { method: string; args: Json; at: number; response
 export interface StoredMessage {
   channel: string; ts: string; user: string; text: string; blocks?: unknown[];
   thread_ts?: string; reply_broadcast?: boolean; edits: number; files?: StoredFile[];
+  /** Earlier versions, oldest first (chat.update keeps what it replaced): the demo shows the card as first posted. */
+  history?: { text: string; blocks?: unknown[] }[];
 }
 export interface StoredEphemeral { channel: string; user: string; text: string; blocks?: unknown[]; via: 'chat.postEphemeral' | 'response_url' | 'ack'; at: number }
 export interface StoredView { id: string; user?: string; trigger_id?: string; view: Json; hash: string }
@@ -218,6 +220,7 @@ export class SlackStandIn {
       case 'chat.update': {
         const m = this.message(str('channel') ?? '', str('ts') ?? '');
         if (!m) return err('message_not_found');
+        (m.history ??= []).push({ text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}) });
         if (typeof a.text === 'string') m.text = a.text;
         if (Array.isArray(a.blocks)) m.blocks = a.blocks;
         m.edits++;

@@ -1,7 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { tempDir } from '../support/temp-dirs.js';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDb, closeDb, type Db } from '../../src/db/client.js';
@@ -12,7 +11,7 @@ import { exportAudit, csvCell } from '../../src/audit/export-audit.js';
 import { pruneAudit } from '../../src/audit/retention.js';
 
 function fileDb(n: number): { path: string; db: Db } {
-  const path = join(mkdtempSync(join(tmpdir(), 'audit-')), 'bot.db');
+  const path = join(tempDir('audit-'), 'bot.db');
   const db = openDb(path);
   migrateDb(db);
   for (let i = 1; i <= n; i++) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +65,7 @@ describe('src/config', () => {
     expect(loadConfig({ ...env, IPVS_BOT_CONFIG: file }).configPath).toBe(file);
     expect(problems(() => loadConfig({ ...env, IPVS_BOT_CONFIG: join(dir, 'missing.yaml') })))
       .toEqual([{ path: join(dir, 'missing.yaml'), message: 'config file not found' }]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('lists every env and YAML problem with its path at once', () => {

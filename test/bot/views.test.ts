@@ -3,6 +3,7 @@ import { blocksToText, buttonsIn } from '../../src/slack-stand-in/block-text.js'
 import { decodeRef, runCard } from '../../src/bot/views/run-card.js';
 import { helpView } from '../../src/bot/views/help.js';
 import { nodeResultView } from '../../src/bot/views/node-result.js';
+import { prepSummaryView } from '../../src/bot/views/prep-summary.js';
 import { approveModal, rejectModal } from '../../src/bot/views/modals.js';
 import { statusView } from '../../src/bot/views/status-view.js';
 import { PlanInput, type RunStatus } from '../../src/workflows/kube-proxy-mode/api.js';
@@ -107,25 +108,74 @@ describe('src/bot/views', () => {
     expect(card.text).toMatch(/Rolled back/);
   });
 
-  it('node result reply shows the verify facts people look for', () => {
-    const v = nodeResultView({ node: 'worker-001', phase: 'verify', ok: true, result: {
-      phase: 'verify', node: 'worker-001', ok: true, errors: [], proxyMode: 'ipvs', kubeIpvs0: true, ipvsServices: 14,
+  it('node result reply shows the verify facts people look for, and its text says the status in words', () => {
+    const v = nodeResultView([{ node: 'worker-001', phase: 'verified', ok: true, result: {
+      phase: 'verify', node: 'worker-001', ok: true, errors: [], mode: 'ipvs', proxyMode: 'ipvs', kubeIpvs0: true, ipvsServices: 14,
       tcp: { target: '10.96.0.1:443', ok: true }, dns: { name: 'kubernetes.default', ok: true }, ping: { target: '10.96.0.10', replies: 3 },
-      logExcerpt: 'I0101 server_others.go:218] "Using ipvs Proxier"' } });
+      logExcerpt: 'I0101 server_others.go:218] "Using ipvs Proxier"' } }]);
     const text = blocksToText(v.blocks).join('\n');
-    for (const s of ['/proxyMode: `ipvs`', 'kube-ipvs0: present', 'IPVS virtual servers: 14', 'TCP 10.96.0.1:443: :white_check_mark:', 'DNS kubernetes.default', 'Ping 10.96.0.10: 3 replies', 'Using ipvs Proxier']) expect(text).toContain(s);
+    for (const s of ['worker-001 switched and verified', 'Verify: /proxyMode ipvs, kube-ipvs0 present, 14 IPVS virtual servers', 'TCP 10.96.0.1:443: connected', 'DNS kubernetes.default: resolved', 'ping 10.96.0.10: 3 replies', 'Using ipvs Proxier']) expect(text).toContain(s);
+    expect(text).not.toContain('Result JSON');
+    expect(v.text).toMatch(/^worker-001 switched and verified: .*TCP 10\.96\.0\.1:443: connected; DNS kubernetes\.default: resolved; ping 10\.96\.0\.10: 3 replies\.$/);
+    expect(v.text).not.toMatch(/:[a-z_]+:|[*`]/);
+  });
+
+  it('one reply per node: restart, verify and cleanup together, ping read for what it means and DNS with its answer', () => {
+    const v = nodeResultView([
+      { node: 'w1', phase: 'restarting', ok: true, result: { oldPod: { name: 'kube-proxy-old', uid: 'u1' }, mode: 'ipvs' } },
+      { node: 'w1', phase: 'restarted', ok: true, result: { pod: { name: 'kube-proxy-new', uid: 'u2' } } },
+      { node: 'w1', phase: 'verified', ok: true, result: { mode: 'ipvs', errors: [], log: 'I1207 server.go:1] "Using ipvs Proxier"', removed: { chains: 12, rules: 3 },
+        verify: { proxyMode: 'ipvs', kubeIpvs0: true, ipvsServices: 4, tcp: { target: '10.96.0.1:443', ok: true },
+          dns: { name: 'kubernetes.default.svc.cluster.local', server: '10.96.0.10', type: 'A', ok: true, status: 'NOERROR', answers: ['10.96.0.1'], exit: 0 },
+          ping: { target: '10.96.0.1', replies: 0, rejected: 3, expected: 'rejected', outcome: 'rejected' } } } },
+    ]);
+    const text = blocksToText(v.blocks).join('\n');
+    expect(v.blocks).toHaveLength(1);
+    for (const s of ['Restart: new kube-proxy pod kube-proxy-new Ready', 'kube-proxy: `I1207 server.go:1] "Using ipvs Proxier"`',
+      'DNS kubernetes.default.svc.cluster.local: 10.96.0.1', 'ping 10.96.0.1: rejected (expected in IPVS mode from v1.26)',
+      'Cleanup: removed 12 chains, 3 rules']) expect(text).toContain(s);
+    const failed = nodeResultView([{ node: 'w2', phase: 'verified', ok: false, result: { mode: 'ipvs', errors: ['DNS lookup of kubernetes.default.svc.cluster.local failed'],
+      verify: { dns: { name: 'kubernetes.default.svc.cluster.local', ok: false, status: 'NXDOMAIN', answers: [] }, ping: { target: '10.96.0.1', replies: 0, expected: 'rejected', outcome: 'no-answer' } } } }]);
+    expect(failed.text).toMatch(/^w2 failed verification: DNS kubernetes\.default\.svc\.cluster\.local failed: NXDOMAIN; ping 10\.96\.0\.1: no answer \(expected: rejected\); Errors: DNS lookup/);
   });
 
   it('node result reply reads the engine shape (verify JSON nested under `verify`, log under `log`)', () => {
-    const v = nodeResultView({ node: 'w1', phase: 'verified', ok: false, result: {
+    const v = nodeResultView([{ node: 'w1', phase: 'verified', ok: false, result: {
       mode: 'ipvs', errors: ['the kube-proxy log has no "Using ipvs Proxier" line'], log: 'E0101 can\'t use the IPVS proxier',
-      verify: { proxyMode: 'iptables', ipvsServices: 0, tcp: { target: '10.96.0.1:443', ok: true } }, removed: { chains: 12 } } });
+      verify: { proxyMode: 'iptables', ipvsServices: 0, tcp: { target: '10.96.0.1:443', ok: true } }, removed: { chains: 12 } } }]);
     const text = blocksToText(v.blocks).join('\n');
-    expect(text).toContain(':x: *w1* verified FAILED');
-    expect(text).toContain('/proxyMode: `iptables`');
-    expect(text).toContain('Removed: 12 chains');
+    expect(text).toContain(':x: *w1 failed verification*');
+    expect(text).toContain('/proxyMode iptables');
+    expect(text).toContain('Cleanup: removed 12 chains');
     expect(text).toContain('can\'t use the IPVS proxier');
     expect(text).toMatch(/Errors: the kube-proxy log has no "Using ipvs Proxier" line/);
+  });
+
+  it('prep summary: counts, then only the nodes with something to say, then the notes; text is a sentence', () => {
+    const ok = (i: number) => ({ node: `w${i}`, phase: 'prep', ok: true, result: { kernel: '5.15', modules: { ip_vs: 'loaded' } } });
+    const v = prepSummaryView([ok(1), { node: 'w2', phase: 'prep', ok: false, result: { modules: { ip_vs: 'loaded', ip_vs_sh: 'missing' }, errors: ['modprobe ip_vs_sh failed'] } }, ok(3),
+      { node: 'w4', phase: 'prep', ok: true, result: { foreignIpvsServicesCount: 2 } }], ['Snapshot saved.'], 4);
+    const text = blocksToText(v.blocks).join('\n');
+    expect(text).toContain('Prep finished: 3 of 4 node(s) ready, 1 failed');
+    expect(text).toContain('*w2* failed: modprobe ip_vs_sh failed; modules missing: ip_vs_sh');
+    expect(text).toContain('*w4*: 2 IPVS services not created by Kubernetes');
+    expect(text).not.toMatch(/\*w1\*|\*w3\*/);
+    expect(v.text).toBe('Prep finished: 3 of 4 node(s) ready, 1 failed. Failed: w2 (modprobe ip_vs_sh failed). Snapshot saved.');
+  });
+
+  it('a run that stopped before the switch says so, not "Rolled back"', () => {
+    const r = run({ state: 'rolled_back' });
+    r.reason = 'step prepare-nodes failed: Stopped before the switch: ip_vs_sh is missing on w2';
+    r.stepsStarted = ['approval', 'prepare-nodes'];
+    r.nodes = [{ node: 'w2', phase: 'prep', ok: false }];
+    const card = runCard(r);
+    const text = blocksToText(card.blocks).join('\n');
+    expect(text).toContain('Stopped before the switch, nothing changed');
+    expect(text).not.toContain('Rolled back');
+    expect(card.text).toContain('Stopped before the switch, nothing changed');
+    // Once the switch ran, it was a rollback.
+    r.stepsStarted = ['approval', 'prepare-nodes', 'snapshot', 'switch', 'rollout:0'];
+    expect(blocksToText(runCard(r).blocks).join('\n')).toContain('Rolled back');
   });
 
   it('modals, help and status render', () => {

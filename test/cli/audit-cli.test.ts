@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -8,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { closeDb, openDb } from '../../src/db/client.js';
 import { migrateDb } from '../../src/db/migrate.js';
 import { recordAudit } from '../../src/db/audit-store.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const exec = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
@@ -23,7 +23,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 function seeded(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'cli-')), 'bot.db');
+  const path = join(tempDir('cli-'), 'bot.db');
   const db = openDb(path);
   migrateDb(db);
   for (let i = 0; i < 5; i++) recordAudit(db, { actor: 'U1', cluster: i < 3 ? 'a' : 'b', type: 'step', payload: { i } });
@@ -35,7 +35,7 @@ describe('src/cli audit', () => {
   it('exports JSONL for one cluster to a file and verifies the chain while another connection holds the DB open', async () => {
     const path = seeded();
     const holder = openDb(path); // the "running bot"
-    const out = join(mkdtempSync(join(tmpdir(), 'cli-out-')), 'a.jsonl');
+    const out = join(tempDir('cli-out-'), 'a.jsonl');
     const exp = await cli(['audit', 'export', '--db', path, '--cluster', 'a', '--format', 'jsonl', '--out', out]);
     expect(exp.code).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; cluster?: string });

@@ -12,4 +12,9 @@ describe('src/demo/condense', () => {
     expect(out).toContain('    ↳   … (14 more lines)');
     expect(out.at(-1)).toBe('after');
   });
+
+  it('keeps a diff block whole: it is the change the approver approves', () => {
+    const diff = ['  ```diff', ...Array.from({ length: 20 }, (_, i) => `  -line ${i}`), '  ```'];
+    expect(condenseCodeBlocks(diff.join('\n'), 6)).toBe(diff.join('\n'));
+  });
 });

@@ -52,12 +52,16 @@ describe('e2e: migrate and roll back through Slack', () => {
     expect(text).not.toMatch(/:x:|:hourglass_flowing_sand:/);
     expect(e.slack.topLevel(CHANNEL).filter((m) => m.blocks && blocksToText(m.blocks).some((l) => l.includes(runId)))).toHaveLength(1);
 
-    // Per-node results in the thread: prep and verify for every node, with the proxier line.
+    // A quiet thread (issue #15): one prep summary, one reply per node with its proxier line, the final message.
     const thread = e.thread(card.ts);
-    for (const n of e.sandbox().cluster.nodes) {
-      expect(thread.some((m) => m.text.includes(n.name) && /prep/.test(m.text)), `${n.name} prep`).toBe(true);
-      expect(thread.some((m) => JSON.stringify(m.blocks ?? m.text).includes(n.name) && JSON.stringify(m.blocks ?? '').includes('Using ipvs Proxier')), `${n.name} verify`).toBe(true);
+    const nodes = e.sandbox().cluster.nodes;
+    expect(thread.filter((m) => /^Prep finished: 3 of 3 node\(s\) ready/.test(m.text))).toHaveLength(1);
+    for (const n of nodes) {
+      const own = thread.filter((m) => m.text.includes(`${n.name} switched and verified`));
+      expect(own, `${n.name} reply`).toHaveLength(1);
+      expect(JSON.stringify(own[0]!.blocks ?? ''), n.name).toContain('Using ipvs Proxier');
     }
+    expect(thread.length).toBeLessThanOrEqual(nodes.length + 2);
     // The final result is broadcast to the channel, once.
     const broadcasts = thread.filter((m) => m.reply_broadcast);
     expect(broadcasts).toHaveLength(1);

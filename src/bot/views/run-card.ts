@@ -25,6 +25,29 @@ export const STATE_LABEL: Record<RunState, string> = {
   voided: ':warning: Voided',
 };
 
+/**
+ * A run that ended before its first change to the cluster (config.conf switched, or restored for a rollback) and
+ * before any node was touched: "Rolled back" would say something was undone when nothing had changed.
+ */
+export function stoppedBeforeChange(s: Pick<RunStatus, 'state' | 'kind' | 'stepsStarted' | 'nodes'>): boolean {
+  if (s.state !== 'rolled_back' && s.state !== 'failed' && s.state !== 'cancelled') return false;
+  if (!s.stepsStarted) return false;
+  const firstChange = s.kind === 'rollback' ? 'restore-config' : 'switch';
+  return !s.stepsStarted.includes(firstChange) && s.nodes.every((n) => n.phase === 'prep');
+}
+
+/** The state as the channel should read it: STATE_LABEL, except for a run that stopped before changing anything. */
+export function stateLabel(s: Pick<RunStatus, 'state' | 'kind' | 'stepsStarted' | 'nodes'>): string {
+  if (!stoppedBeforeChange(s)) return STATE_LABEL[s.state];
+  const what = s.kind === 'rollback' ? 'the restore' : 'the switch';
+  return s.state === 'cancelled' ? `:octagonal_sign: Cancelled before ${what}, nothing changed` : `:octagonal_sign: Stopped before ${what}, nothing changed`;
+}
+
+/** The label without its emoji, for notification text. */
+export function stateWords(s: Pick<RunStatus, 'state' | 'kind' | 'stepsStarted' | 'nodes'>): string {
+  return stateLabel(s).replace(/^:[a-z_]+: /, '');
+}
+
 export const TERMINAL: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'rolled_back', 'rejected', 'expired', 'cancelled', 'voided']);
 
 export function encodeRef(ref: RunRef): string { return JSON.stringify({ r: ref.runId, d: ref.digest }); }
@@ -109,7 +132,7 @@ export function isBlocked(s: RunStatus): boolean { return s.plan.checks.some((c)
 export function runCard(s: RunStatus, opts: { production?: boolean } = {}): { text: string; blocks: Block[] } {
   const p = s.plan;
   const title = p.kind === 'rollback' ? `Rollback of ${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}` : `${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}`;
-  const blocks: Block[] = [header(title), context(`${STATE_LABEL[s.state]}  ·  ${approvalsLine(s)}${s.currentStep ? `  ·  step: ${esc(s.currentStep)}` : ''}`)];
+  const blocks: Block[] = [header(title), context(`${stateLabel(s)}  ·  ${approvalsLine(s)}${s.currentStep ? `  ·  step: ${esc(s.currentStep)}` : ''}`)];
   if (s.reason) blocks.push(section(`*Reason*: ${esc(s.reason)}`));
   if (s.state === 'awaiting_approval') {
     blocks.push(...planBlocks(s));
@@ -147,5 +170,5 @@ export function runCard(s: RunStatus, opts: { production?: boolean } = {}): { te
       }] });
     }
   }
-  return { text: truncate(`${title}: ${STATE_LABEL[s.state].replace(/^:[a-z_]+: /, '')} (${approvalsLine(s).replace(/<@(\w+)>/g, '@$1')})`, 3000), blocks: capBlocks(blocks) };
+  return { text: truncate(`${title}: ${stateWords(s)} (${approvalsLine(s).replace(/<@(\w+)>/g, '@$1')})`, 3000), blocks: capBlocks(blocks) };
 }

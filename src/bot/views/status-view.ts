@@ -1,6 +1,6 @@
 // `/ipvs status` and `/ipvs clusters` answers.
 import type { ProxyMode, RunStatus } from '../../workflows/kube-proxy-mode/api.js';
-import { STATE_LABEL } from './run-card.js';
+import { stateLabel } from './run-card.js';
 import { phaseCounts } from './progress.js';
 import { capBlocks, esc, section, slackDate, truncate, type Block } from './text.js';
 
@@ -22,7 +22,7 @@ export function statusView(runs: RunStatus[], target?: string, timeline?: Timeli
   }
   const blocks = runs.slice(0, 20).map((r) => section(truncate([
     `*${esc(r.cluster)}* \`${esc(r.runId)}\` ${r.kind}: ${r.plan.currentMode} → ${r.plan.targetMode}`,
-    `${STATE_LABEL[r.state]} · ${r.approvals.length}/${r.requiredApprovals} approvals · requested by <@${r.requester}> · updated ${slackDate(r.updatedAt)}`,
+    `${stateLabel(r)} · ${r.approvals.length}/${r.requiredApprovals} approvals · requested by <@${r.requester}> · updated ${slackDate(r.updatedAt)}`,
     r.currentStep ? `Step: ${esc(r.currentStep)}` : '',
     r.nodes.length ? phaseCounts(r).replace(/\n/g, ' · ') : '',
     r.reason ? `Reason: ${esc(r.reason)}` : '',

@@ -1,5 +1,5 @@
 // Builds the api.ts RunStatus view of a stored run (what the Notifier and the Slack card show).
-import { getApprovals, getNodeProgressRows, type RunDb, type RunRow } from '../../db/run-store.js';
+import { getApprovals, getNodeProgressRows, getRunSteps, type RunDb, type RunRow } from '../../db/run-store.js';
 import type { NodeProgress, Plan, RunState, RunStatus } from '../kube-proxy-mode/api.js';
 
 // plan_json never changes for a run and can be large (one entry per node): parse it once.
@@ -37,6 +37,8 @@ export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
   };
+  // Which steps ran at all: the card tells "stopped before the switch, nothing changed" from "rolled back" (issue #15).
+  status.stepsStarted = getRunSteps(db, run.id).map((r) => r.stepId);
   if (run.currentStep) status.currentStep = run.currentStep;
   if (run.reason) status.reason = run.reason;
   if (run.messageChannel && run.messageTs) status.message = { channel: run.messageChannel, ts: run.messageTs };

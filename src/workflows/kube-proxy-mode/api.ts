@@ -83,6 +83,8 @@ export interface RunStatus {
   requiredApprovals: number;
   plan: Plan;
   currentStep?: string;
+  /** Ids of the run-level steps that started (any outcome), oldest first. */
+  stepsStarted?: string[];
   nodes: NodeProgress[];
   reason?: string;               // why it failed / was voided / rolled back
   createdAt: string;
