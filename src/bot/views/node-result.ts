@@ -33,7 +33,7 @@ function pingLine(ping: R, mode: string): string {
     const expected = typeof ping.expected === 'string' ? ping.expected : undefined;
     const meets = expected === undefined ? undefined
       : expected === 'replied-or-rejected' ? ping.outcome === 'replied' || ping.outcome === 'rejected'
-        : expected === 'no-reply' ? ping.outcome === 'no-answer' : ping.outcome === expected;
+        : expected === 'no-reply' ? ping.outcome === 'no-answer' || ping.outcome === 'rejected' : ping.outcome === expected;
     const why = expected === undefined ? ''
       : meets ? ` (${PING_EXPECTED[`${mode}:${expected}`] ?? (expected === 'no-reply' ? `expected in ${esc(mode || 'this')} mode: no one owns a ClusterIP` : 'as expected')})`
         : ` (expected: ${esc(expected.replace(/-/g, ' '))})`;
