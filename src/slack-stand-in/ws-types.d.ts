@@ -4,6 +4,7 @@ declare module 'ws' {
   import type { IncomingMessage } from 'node:http';
 
   export class WebSocket extends EventEmitter {
+    constructor(url: string);
     static readonly OPEN: 1;
     readonly readyState: 0 | 1 | 2 | 3;
     send(data: string, cb?: (err?: Error) => void): void;
