@@ -6,7 +6,9 @@ const nodesArg = process.argv.indexOf('--nodes');
 const nodes = nodesArg >= 0 ? Number(process.argv[nodesArg + 1]) : 3;
 // `--full` prints every node's result JSON as posted in the thread.
 const full = process.argv.includes('--full');
-runDemo({ nodes, progress: (l) => process.stderr.write(`${l}\n`) }).then((r) => {
+// `--socket-mode`: Slack reaches the bot over Socket Mode (how deploy/ runs it) instead of signed HTTP requests.
+const socketMode = process.argv.includes('--socket-mode');
+runDemo({ nodes, socketMode, progress: (l) => process.stderr.write(`${l}\n`) }).then((r) => {
   process.stdout.write(`\n──── #platform-ops (Slack stand-in transcript) ────\n${full ? r.transcript : condenseCodeBlocks(r.transcript)}\n──── checks ────\n`);
   for (const c of r.checks) process.stdout.write(`${c.ok ? '✔' : '✘'} ${c.what}\n`);
   process.stdout.write(r.ok ? '\ndemo: OK\n' : '\ndemo: FAILED\n');
