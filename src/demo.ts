@@ -7,8 +7,15 @@ const nodes = nodesArg >= 0 ? Number(process.argv[nodesArg + 1]) : 3;
 // Each card is shown as first posted (the plan the approver saw) and as finished; `--full` shows every version
 // of each card and every code block uncut.
 const full = process.argv.includes('--full');
-runDemo({ nodes, versions: full ? 'all' : 'first-and-latest', progress: (l) => process.stderr.write(`${l}\n`) }).then((r) => {
-  process.stdout.write(`\n──── #platform-ops (Slack stand-in transcript) ────\n${full ? r.transcript : condenseCodeBlocks(r.transcript, 12)}\n──── checks ────\n`);
+// `--socket-mode`: Slack reaches the bot over Socket Mode (how deploy/ runs it) instead of signed HTTP requests.
+const socketMode = process.argv.includes('--socket-mode');
+runDemo({ nodes, socketMode, versions: full ? 'all' : 'first-and-latest', progress: (l) => process.stderr.write(`${l}
+`) }).then((r) => {
+  process.stdout.write(`
+──── #platform-ops (Slack stand-in transcript) ────
+${full ? r.transcript : condenseCodeBlocks(r.transcript, 12)}
+──── checks ────
+`);
   for (const c of r.checks) process.stdout.write(`${c.ok ? '✔' : '✘'} ${c.what}\n`);
   process.stdout.write(r.ok ? '\ndemo: OK\n' : '\ndemo: FAILED\n');
   process.exit(r.ok ? 0 : 1);

@@ -2,7 +2,7 @@
 // main.ts calls it for `npm start`; the demo and end-to-end tests call it in-process with their own config.
 import { hostname } from 'node:os';
 import type { Config } from './config.js';
-import { createSlackNotifier, createApp, type BotApp } from './bot/app.js';
+import { createSlackNotifier, createApp, type BotApp, type BotDeps } from './bot/app.js';
 import { openDb, closeDb, type Db } from './db/client.js';
 import { migrateDb } from './db/migrate.js';
 import { recordAudit } from './db/audit-store.js';
@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   ownerId?: string;
   /** HTTP port; 0 = any free port (tests). Defaults to config.port. */
   port?: number;
+  /** Socket Mode timings (tests and the demo shorten the reconnect delay). */
+  socketMode?: BotDeps['socketMode'];
 }
 
 export interface Runtime {
@@ -96,6 +98,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     audit: { record: (e) => { recordAudit(db, e); }, ...auditPort(db, metrics, config.auditKey ? { key: config.auditKey } : {}) },
     health: async () => (await health.liveness()).ok,
     metrics,
+    ...(opts.socketMode ? { socketMode: opts.socketMode } : {}),
   });
   const { port } = await bot.start(opts.port ?? config.port);
   health.set('slack', bot.botUserId() !== undefined, bot.botUserId() ? undefined : 'auth.test failed');

@@ -1,6 +1,6 @@
 // createApp(deps): the Bolt app with its receiver (HTTP at POST /slack/events, or Socket Mode), health routes,
 // a short Web API retry policy, and auth.test done by us at start (short timeout) so readiness is honest.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi, type CustomRoute } from '@slack/bolt';
 import type { Config } from '../config.js';
@@ -9,7 +9,9 @@ import { silentLogger, systemClock, type Clock, type Logger } from '../workflows
 import { Approvers } from './authz.js';
 import type { AuditPort, BotContext } from './context.js';
 import { workflowErrorText } from './error-text.js';
+import { dedupeDeliveries } from './dedupe-deliveries.js';
 import { registerListeners } from './listeners/index.js';
+import { socketConnection, type SocketConnection } from './socket-connection.js';
 import { SlackNotifier, type SlackNotifierOptions } from './slack-notifier.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
@@ -27,6 +29,8 @@ export interface BotDeps {
   /** Prometheus text for /metrics. */
   metrics?: { text(): string | Promise<string>; contentType?: string };
   authTestTimeoutMs?: number;
+  /** Socket Mode timings; tests shorten the client's ping timeout, which also sets its reconnect delay. */
+  socketMode?: { clientPingTimeoutMs?: number; retryMs?: number };
 }
 
 export interface BotApp {
@@ -34,7 +38,7 @@ export interface BotApp {
   receiver: HTTPReceiver | SocketModeReceiver;
   client: WebClient;
   notifier: SlackNotifier;
-  /** HTTP mode: listens on `port` (0 = any free port) and returns the port. Socket Mode: connects. */
+  /** Listens on `port` (0 = any free port) and returns it; in Socket Mode that serves only health and metrics, and it connects. */
   start(port?: number): Promise<{ port: number }>;
   stop(): Promise<void>;
   botUserId(): string | undefined;
@@ -78,6 +82,21 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
+/** Socket Mode's HTTP server: only /healthz, /readyz and /metrics (nothing from Slack comes in over HTTP). */
+async function listenHealth(routes: CustomRoute[], port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const route = routes.find((r) => r.path === path && (r.method as string[]).includes(req.method ?? ''));
+    if (route) (route.handler as (q: IncomingMessage, s: ServerResponse) => void)(req, res);
+    else send(res, 404, 'not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => { server.off('error', reject); resolve(); });
+  });
+  return server;
+}
+
 export function createApp(deps: BotDeps): BotApp {
   const { config, workflows } = deps;
   const logger = deps.logger ?? silentLogger;
@@ -103,8 +122,9 @@ export function createApp(deps: BotDeps): BotApp {
       void (async () => {
         let db = true;
         try { db = deps.health ? await deps.health() : true; } catch { db = false; }
-        const body = { config: true, db, slack: auth.done };
-        send(res, db && auth.done ? 200 : 503, `${JSON.stringify(body)}\n`, 'application/json');
+        const connected = !socket || socket.state() === 'connected';
+        const body = { config: true, db, slack: auth.done && connected, ...(socket ? { socketMode: socket.state(), ...(socket.lastError() ? { socketError: socket.lastError() } : {}) } : {}) };
+        send(res, db && auth.done && connected ? 200 : 503, `${JSON.stringify(body)}\n`, 'application/json');
       })();
     } },
     { path: '/metrics', method: ['GET'], handler: (_req: IncomingMessage, res: ServerResponse) => {
@@ -116,9 +136,19 @@ export function createApp(deps: BotDeps): BotApp {
   ];
 
   const bLogger = boltLogger(logger);
+  // Socket Mode: the SocketModeClient gets the same Web API options as every other client, so SLACK_API_URL
+  // covers apps.connections.open too (Bolt passes installerOptions.clientOptions to it; SocketModeReceiver.js).
+  // Health routes get their own server: Bolt's listens without telling us the port or a listen error.
   const receiver = config.slack.socketMode
-    ? new SocketModeReceiver({ appToken: config.slack.appToken!, customRoutes: routes, installerOptions: { port: config.port }, logger: bLogger })
+    ? new SocketModeReceiver({
+      appToken: config.slack.appToken!, logger: bLogger,
+      installerOptions: { clientOptions: { ...clientOptions } },
+      ...(deps.socketMode?.clientPingTimeoutMs ? { clientPingTimeout: deps.socketMode.clientPingTimeoutMs } : {}),
+    })
     : new HTTPReceiver({ signingSecret: config.slack.signingSecret!, endpoints: '/slack/events', customRoutes: routes, logger: bLogger });
+  const socket: SocketConnection | undefined = receiver instanceof SocketModeReceiver
+    ? socketConnection(receiver, logger, deps.socketMode?.retryMs ? { retryMs: deps.socketMode.retryMs } : {}) : undefined;
+  let healthServer: Server | undefined;
 
   const app = new App({
     receiver,
@@ -135,6 +165,7 @@ export function createApp(deps: BotDeps): BotApp {
     cluster: (name) => config.clusters.find((c) => c.name === name),
     ...(deps.audit ? { audit: deps.audit } : {}),
   };
+  if (socket) app.use(dedupeDeliveries(logger));
   registerListeners(app, ctx);
 
   // Last line of defence: whatever a listener threw, the person gets an answer and the operator a log line.
@@ -179,12 +210,15 @@ export function createApp(deps: BotDeps): BotApp {
         const server = await receiver.start(port);
         return { port: (server.address() as AddressInfo).port };
       }
-      await receiver.start();
-      return { port: config.port };
+      healthServer = await listenHealth(routes, port);
+      await socket!.start();
+      return { port: (healthServer.address() as AddressInfo).port };
     },
     async stop() {
       if (retryTimer) clearTimeout(retryTimer);
-      await receiver.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'receiver stop failed'));
+      if (socket) await socket.stop();
+      else await receiver.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'receiver stop failed'));
+      if (healthServer) { const h = healthServer; h.closeAllConnections(); await new Promise<void>((r) => h.close(() => r())); }
       await notifier.flush();
     },
   };

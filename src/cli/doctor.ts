@@ -1,13 +1,15 @@
 // `ipvs-bot doctor [--config PATH] [--db PATH] [--cluster NAME] [--json]`: checks the setup before the first run.
 // Validates the config (every problem listed, exit 2), opens and migrates the database, then for each cluster:
 // reachability, the kube-proxy ConfigMap and DaemonSet, and every permission in required-permissions.ts with a
-// SelfSubjectAccessReview. Prints one row per check with the fix for each failure; exit 1 when any check fails.
+// SelfSubjectAccessReview; with SLACK_APP_TOKEN, whether apps.connections.open accepts it. Prints one row per
+// check with the fix for each failure; exit 1 when any check fails.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type ClusterConfig, type Config } from '../config.js';
 import { closeDb, openDb } from '../db/client.js';
 import { migrateDb } from '../db/migrate.js';
 import { K8sCluster } from '../k8s/k8s-cluster.js';
 import { checkCluster, formatTable, type CheckRow, type DoctorCluster } from './doctor-checks.js';
+import { checkSocketMode } from './doctor-slack.js';
 
 export interface DoctorDb {
   /** Opens (creating if needed) and migrates the database; returns how many migrations are applied. */
@@ -88,6 +90,9 @@ export async function doctorCommand(argv: string[], deps: DoctorDeps): Promise<n
     rows.push({ scope: 'db', check: dbPath, status: 'fail', detail: (e as Error).message,
       fix: 'IPVS_BOT_DB must be a writable path on a persistent volume; check the directory exists and its owner (uid 10001 in the image)' });
   }
+
+  // Socket Mode (SLACK_APP_TOKEN set): can the app-level token open a connection?
+  rows.push(...await checkSocketMode(config));
 
   const clusters = opts.cluster ? config.clusters.filter((c) => c.name === opts.cluster) : config.clusters;
   if (opts.cluster && clusters.length === 0) {

@@ -8,7 +8,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { SlackDriver, SlackStandIn, buttonsIn, renderTranscript, type TranscriptVersions } from '../slack-stand-in/index.js';
+import { SlackDriver, SlackSocketMode, SlackStandIn, buttonsIn, renderTranscript, type TranscriptVersions } from '../slack-stand-in/index.js';
 import type { RunStatus } from '../workflows/kube-proxy-mode/api.js';
 
 const REQUESTER = 'U0SREALICE';
@@ -24,6 +24,8 @@ export interface DemoOptions {
   progress?: (line: string) => void;
   /** Cards as first posted and as finished (default), or every version (`--full`). */
   versions?: TranscriptVersions;
+  /** Slack reaches the bot over Socket Mode (SLACK_APP_TOKEN, as deployed) instead of signed HTTP. */
+  socketMode?: boolean;
 }
 
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
@@ -33,15 +35,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const check = (what: string, ok: boolean): void => { checks.push({ what, ok }); say(`${ok ? '✔' : '✘'} ${what}`); };
   let sandbox: Sandbox | undefined;
   let slack: SlackStandIn | undefined;
+  let socket: SlackSocketMode | undefined;
   let rt: Runtime | undefined;
   try {
     say(`starting the sandbox cluster (${opts.nodes ?? 3} nodes) and a local Slack stand-in…`);
     sandbox = await startSandbox({ nodes: opts.nodes ?? 3 });
     slack = await SlackStandIn.start();
     slack.addUser(REQUESTER, 'alice'); slack.addUser(APPROVER, 'bob'); slack.addChannel(CHANNEL, 'platform-ops');
+    if (opts.socketMode) socket = await SlackSocketMode.attach(slack);
     const config = loadConfig({
-      SLACK_BOT_TOKEN: 'xoxb-demo-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
-      IPVS_BOT_DB: join(dir, 'ipvs-bot.db'),
+      SLACK_BOT_TOKEN: 'xoxb-demo-token', SLACK_API_URL: slack.apiUrl, IPVS_BOT_DB: join(dir, 'ipvs-bot.db'),
+      ...(socket ? { SLACK_APP_TOKEN: socket.appToken } : { SLACK_SIGNING_SECRET: SECRET }),
     }, {
       text: [
         'clusters:',
@@ -58,7 +62,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       timing: { syncWaitMs: 300, podReadyTimeoutMs: 30_000, jobTimeoutMs: 60_000 },
       ownerId: 'demo',
     });
-    const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${rt.port}/slack/events`, signingSecret: SECRET, standIn: slack });
+    const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${rt.port}/slack/events`, signingSecret: SECRET, standIn: slack, ...(socket ? { socket } : {}) });
+    if (socket) check(`Socket Mode: connected through apps.connections.open (${socket.connections} connection, hello received)`, socket.connections === 1 && socket.hellos === 1);
     const s = slack;
     const runtime = rt;
 
@@ -88,11 +93,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       say(`/ipvs ${command}  (as @alice)`);
       const before = s.topLevel(CHANNEL).length;
       const ack = await driver.command(REQUESTER, CHANNEL, command);
-      check(`${label}: slash command acknowledged (HTTP ${ack.status})`, ack.status === 200);
+      check(`${label}: slash command acknowledged (${socket ? 'Socket Mode ack' : `HTTP ${ack.status}`})`, ack.status === 200);
       const card = await cardWith('Approve', before);
       say('@bob clicks Approve');
       const click = await driver.clickButton(APPROVER, { channel: CHANNEL, ts: card.ts }, 'Approve');
-      check(`${label}: approval accepted (HTTP ${click.status})`, click.status === 200);
+      check(`${label}: approval accepted (${socket ? 'Socket Mode ack' : `HTTP ${click.status}`})`, click.status === 200);
       const run = runtime.engine.listRuns({ cluster: 'sandbox', limit: 1 })[0];
       if (!run) throw new Error('no run was created');
       const done = await finished(run.runId);
@@ -124,6 +129,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     return { ok: checks.every((c) => c.ok), transcript: renderTranscript(s, CHANNEL, { versions: opts.versions ?? 'first-and-latest' }), checks };
   } finally {
     await rt?.stop().catch(() => {});
+    await socket?.stop().catch(() => {});
     await slack?.stop().catch(() => {});
     await sandbox?.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,10 @@
 // Plays Slack's side of the conversation: sends signed slash commands, button clicks and modal submissions into
-// the app's POST /slack/events, with response_url and trigger_id pointing back at the stand-in. Tests and demo.
+// the app's POST /slack/events, or as Socket Mode envelopes when given `socket`, with response_url and trigger_id
+// pointing back at the stand-in. Either way the answer is the ack (HTTP body, or the ack's payload). Tests and demo.
 import { buttonsIn } from './block-text.js';
 import { signedHeaders } from './sign-request.js';
 import type { SlackStandIn } from './slack-stand-in.js';
+import type { EnvelopeType, SlackSocketMode } from './socket-mode.js';
 
 type Json = Record<string, unknown>;
 
@@ -10,7 +12,14 @@ export interface DriverReply { status: number; text: string; json?: Json }
 
 export class SlackDriver {
   private seq = 0;
-  constructor(private readonly o: { eventsUrl: string; signingSecret: string; standIn: SlackStandIn; command?: string }) {}
+  constructor(private readonly o: { eventsUrl: string; signingSecret: string; standIn: SlackStandIn; command?: string; socket?: SlackSocketMode }) {}
+
+  /** HTTP: the signed form post. Socket Mode: the envelope, answered by its ack (payload as the JSON body). */
+  private async send(type: EnvelopeType, form: Record<string, string>, payload: Record<string, unknown>): Promise<DriverReply> {
+    if (!this.o.socket) return this.post(new URLSearchParams(form).toString());
+    const ack = await this.o.socket.deliver(type, payload);
+    return ack.payload ? { status: 200, text: JSON.stringify(ack.payload), json: ack.payload } : { status: 200, text: '' };
+  }
 
   async post(body: string, contentType = 'application/x-www-form-urlencoded', headers?: Record<string, string>): Promise<DriverReply> {
     const res = await fetch(this.o.eventsUrl, {
@@ -29,29 +38,40 @@ export class SlackDriver {
   /** `/ipvs <text>` from user in channel. An ephemeral text in the ack body is recorded like Slack would show it. */
   async command(user: string, channel: string, text: string): Promise<DriverReply> {
     const s = this.o.standIn;
-    const reply = await this.post(this.commandBody(user, channel, text));
+    const form = this.commandForm(user, channel, text);
+    const reply = await this.send('slash_commands', form, form);
     if (reply.json && (typeof reply.json.text === 'string' || Array.isArray(reply.json.blocks))) s.recordAckAnswer(channel, user, reply.json);
     return reply;
   }
 
   /** The form body Slack would send for the command (for load generators that sign and send it elsewhere). */
   commandBody(user: string, channel: string, text: string): string {
+    return new URLSearchParams(this.commandForm(user, channel, text)).toString();
+  }
+
+  /** The command's fields: form-encoded over HTTP, a JSON object as a slash_commands envelope's payload. */
+  commandForm(user: string, channel: string, text: string): Record<string, string> {
     const s = this.o.standIn;
-    const form = new URLSearchParams({
+    return {
       token: 'legacy', team_id: s.teamId, team_domain: 'stand-in', channel_id: channel, channel_name: s.channels.get(channel)?.name ?? channel,
       user_id: user, user_name: s.users.get(user)?.name ?? user, command: this.o.command ?? '/ipvs', text,
       api_app_id: 'A0APP', is_enterprise_install: 'false', response_url: s.responseUrl(channel, user), trigger_id: this.triggerId(user),
-    });
-    return form.toString();
+    };
   }
 
   /** Clicks the button whose visible text is `buttonText` on the message (channel, ts) as it is now. */
   async clickButton(user: string, where: { channel: string; ts: string }, buttonText: string): Promise<DriverReply> {
-    return this.post(this.clickBody(user, where, buttonText));
+    const payload = this.clickPayload(user, where, buttonText);
+    return this.send('interactive', { payload: JSON.stringify(payload) }, payload);
   }
 
   /** The form body of a block_actions click on the button with that visible text. */
   clickBody(user: string, where: { channel: string; ts: string }, buttonText: string): string {
+    return new URLSearchParams({ payload: JSON.stringify(this.clickPayload(user, where, buttonText)) }).toString();
+  }
+
+  /** The block_actions payload of a click on the button with that visible text. */
+  clickPayload(user: string, where: { channel: string; ts: string }, buttonText: string): Record<string, unknown> {
     const s = this.o.standIn;
     const m = s.message(where.channel, where.ts);
     if (!m) throw new Error(`no message ${where.channel}/${where.ts}`);
@@ -67,7 +87,7 @@ export class SlackDriver {
       actions: [{ type: 'button', action_id: btn.action_id, block_id: btn.block_id ?? 'b', text: { type: 'plain_text', text: btn.text },
         ...(btn.value !== undefined ? { value: btn.value } : {}), action_ts: String(Date.now() / 1000) }],
     };
-    return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return payload;
   }
 
   /** The most recent modal opened for `user` (views.open with a trigger id of theirs). */
@@ -92,6 +112,6 @@ export class SlackDriver {
       view: { ...v.view, id: v.id, hash: v.hash, team_id: s.teamId, state: { values: stateValues } },
       response_urls: [],
     };
-    return this.post(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
+    return this.send('interactive', { payload: JSON.stringify(payload) }, payload);
   }
 }

@@ -56,6 +56,8 @@ export class SlackStandIn {
   private methodErrors = new Map<string, { times: number; error: string }>();
   private responseTargets = new Map<string, { channel: string; user: string }>();
   private waiters: (() => void)[] = [];
+  /** Methods added by extensions (socket-mode.ts adds apps.connections.open); they check their own token type. */
+  readonly extraMethods = new Map<string, (args: Json, auth: string) => { status: number; body: Json }>();
 
   constructor(opts: { botUserId?: string; teamId?: string } = {}) {
     this.botUserId = opts.botUserId ?? 'U0BOT';
@@ -195,6 +197,10 @@ export class SlackStandIn {
       fail.times--;
       return { status: 200, body: { ok: false, error: fail.error } };
     }
+    const extra = this.extraMethods.get(method);
+    if (extra) return extra(a, auth);
+    // An app-level token only opens Socket Mode connections; Slack refuses it elsewhere with this error.
+    if (/^Bearer xapp-/.test(auth) && method !== 'api.test') return { status: 200, body: { ok: false, error: 'not_allowed_token_type' } };
     if (!/^Bearer xox[bp]-/.test(auth) && method !== 'api.test') return { status: 200, body: { ok: false, error: 'not_authed' } };
     const ok = (body: Json = {}): { status: number; body: Json } => ({ status: 200, body: { ok: true, ...body } });
     const err = (error: string): { status: number; body: Json } => ({ status: 200, body: { ok: false, error } });

@@ -10,19 +10,29 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { REQUIRED_PERMISSIONS } from '../../src/k8s/required-permissions.js';
+import { SlackSocketMode, SlackStandIn } from '../../src/slack-stand-in/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BOT_TOKEN = 'xoxb-doctor-test-token-1234567890';
-const ENV = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: 'xapp-1-doctor-test' };
+const APP_TOKEN = 'xapp-1-doctor-test';
+// SLACK_API_URL is set once the Slack stand-in (with Socket Mode) is up: doctor asks it apps.connections.open.
+const ENV: Record<string, string> = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN };
 
 let sandbox: Sandbox;
 let dir: string;
+let slack: SlackStandIn;
+let socket: SlackSocketMode;
 
 beforeAll(async () => {
+  slack = await SlackStandIn.start();
+  socket = await SlackSocketMode.attach(slack, { appTokens: [APP_TOKEN] });
+  ENV.SLACK_API_URL = slack.apiUrl;
   sandbox = await startSandbox({ nodes: 2 });
   dir = mkdtempSync(join(tmpdir(), 'ipvs-bot-doctor-'));
 });
 afterAll(async () => {
+  await socket?.stop();
+  await slack?.stop();
   await sandbox?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -69,6 +79,7 @@ describe('ipvs-bot doctor (sandbox, child process)', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^SCOPE\s+CHECK\s+RESULT\s+DETAIL$/);
     expect(r.stdout).toMatch(/^sandbox\s+reachable\s+PASS\s+API server v1\.28\.7/m);
+    expect(r.stdout).toMatch(/^slack\s+Socket Mode \(apps\.connections\.open\)\s+PASS\s+the app-level token may connect; WebSocket host 127\.0\.0\.1:\d+/m);
     expect(r.stdout).toMatch(/^sandbox\s+kube-proxy ConfigMap\s+PASS/m);
     expect(r.stdout).toMatch(/^sandbox\s+kube-proxy DaemonSet\s+PASS/m);
     expect(r.stdout).toMatch(/^sandbox\s+permission: patch configmaps "kube-proxy" in kube-system\s+PASS/m);
@@ -114,6 +125,22 @@ describe('ipvs-bot doctor (sandbox, child process)', () => {
     // the token itself never reaches the output
     expect(r.stdout + r.stderr).not.toContain(sandbox.restrictedToken!);
     expect(r.stdout + r.stderr).not.toContain(sandbox.token);
+  });
+
+  it('a refused app token and an unreachable Slack API each fail the Socket Mode row with what to fix; exit 1', async () => {
+    const config = writeConfig('slack.yaml', { clusters: [cluster('sandbox')] });
+    const opensBefore = slack.callsTo('apps.connections.open').length;
+    const wrong = await doctor(['--json', '--cluster', 'sandbox'], { ...ENV, SLACK_APP_TOKEN: 'xapp-1-from-another-app', IPVS_BOT_CONFIG: config, IPVS_BOT_DB: join(dir, 'slack.db') });
+    expect(wrong.code, wrong.stdout + wrong.stderr).toBe(1);
+    const row = (JSON.parse(wrong.stdout) as { checks: { scope: string; status: string; detail: string; fix?: string }[] }).checks.find((c) => c.scope === 'slack');
+    expect(row).toMatchObject({ status: 'fail', detail: expect.stringMatching(/apps\.connections\.open answered invalid_auth$/), fix: expect.stringMatching(/app-level token.*connections:write/) });
+    expect(slack.callsTo('apps.connections.open')).toHaveLength(opensBefore + 1);
+    expect(wrong.stdout).not.toContain('xapp-1-from-another-app');
+
+    const gone = await doctor(['--json', '--cluster', 'sandbox'], { ...ENV, SLACK_API_URL: `http://127.0.0.1:${await closedPort()}/api/`, IPVS_BOT_CONFIG: config, IPVS_BOT_DB: join(dir, 'slack.db') });
+    expect(gone.code).toBe(1);
+    const down = (JSON.parse(gone.stdout) as { checks: { scope: string; status: string; detail: string; fix?: string }[] }).checks.find((c) => c.scope === 'slack');
+    expect(down).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^could not reach http:\/\/127\.0\.0\.1:\d+\/api\/apps\.connections\.open/), fix: expect.stringContaining('SLACK_API_URL') });
   });
 
   it('lists every configuration problem with its path and exits 2 without touching any cluster or the DB', async () => {

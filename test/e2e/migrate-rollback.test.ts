@@ -1,18 +1,19 @@
-// Issue #4 end to end with the real workflow: signed slash command → plan card → Approve by another user →
+// Issue #4 end to end with the real workflow: slash command → plan card → Approve by another user →
 // migration on the HTTP sandbox → live card, per-node results in the thread, broadcast result; then the
-// approval-gated rollback, and /ipvs status and /ipvs clusters answering from the live cluster.
+// approval-gated rollback, /ipvs status and /ipvs clusters answering from the live cluster, and the audit export.
+// Issue #11: the same suite over both of Bolt's receivers, HTTP (signed requests) and Socket Mode (envelopes).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksToText } from '../../src/slack-stand-in/index.js';
-import { ALICE, BOB, CHANNEL, E2e } from '../support/e2e-harness.js';
+import { ALICE, BOB, CHANNEL, E2e, MODES } from '../support/e2e-harness.js';
 
-let e: E2e;
-let migrateRunId = '';
-beforeAll(async () => { e = await E2e.start(); });
-afterAll(async () => { await e?.stop(); });
+describe.each(MODES)('e2e over %s: migrate and roll back through Slack', (mode) => {
+  let e: E2e;
+  let migrateRunId = '';
+  let rollbackRunId = '';
+  beforeAll(async () => { e = await E2e.start({ mode }); });
+  afterAll(async () => { await e?.stop(); });
+  const cardText = (ts: string) => blocksToText(e.card(ts).blocks).join('\n');
 
-const cardText = (ts: string) => blocksToText(e.card(ts).blocks).join('\n');
-
-describe('e2e: migrate and roll back through Slack', () => {
   it('plan → approve by another user → migrated: ConfigMap ipvs, every kube-proxy logs "Using ipvs Proxier", checklist, thread, broadcast', async () => {
     const { ack, card, runId } = await e.plan('plan sandbox --scheduler rr');
     migrateRunId = runId;
@@ -93,6 +94,7 @@ describe('e2e: migrate and roll back through Slack', () => {
   it('rollback is approval-gated and brings every node back to iptables', async () => {
     const uidsBefore = e.kubeProxyPodUids();
     const { card, runId } = await e.plan('rollback sandbox');
+    rollbackRunId = runId;
     expect(cardText(card.ts)).toMatch(/Rollback of sandbox: kube-proxy ipvs → iptables/);
     // Nothing moves until someone approves.
     await new Promise((r) => setTimeout(r, 300));
@@ -110,5 +112,22 @@ describe('e2e: migrate and roll back through Slack', () => {
     for (const n of e.sandbox().cluster.nodes) expect(e.sandbox().cluster.host(n.name).proxyMode, n.name).toBe('iptables');
     expect(cardText(card.ts)).toMatch(/Succeeded/);
     expect(e.thread(card.ts).filter((m) => m.reply_broadcast).map((m) => m.text).join('\n')).toMatch(/Succeeded.*ipvs → iptables/);
+  });
+
+  it('/ipvs audit export uploads every run\'s events with the chain head; each command was handled once', async () => {
+    const filesBefore = e.slack.files.size;
+    await e.command(ALICE, 'audit export sandbox --format jsonl');
+    const file = await e.slack.waitFor(() => { const f = [...e.slack.files.values()][filesBefore]; return f?.content ? f : undefined; }, 30_000, 'the audit file');
+    const lines = file.content!.toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; run_id?: string; runId?: string; head?: string });
+    const manifest = lines.at(-1)!;
+    expect(manifest.type).toBe('manifest');
+    expect(manifest.head).toMatch(/^[0-9a-f]{64}$/);
+    const text = file.content!.toString('utf8');
+    expect(text).toContain(migrateRunId);
+    expect(text).toContain(rollbackRunId);
+    // One run per /ipvs plan|rollback, one approval per click: nothing was lost or applied twice on the way in.
+    expect(e.rt.engine.listRuns({ cluster: 'sandbox' }).map((r) => r.runId).sort()).toEqual([migrateRunId, rollbackRunId].sort());
+    for (const id of [migrateRunId, rollbackRunId]) expect(e.audit(id).filter((a) => a.type === 'approval.recorded').map((a) => a.actor), id).toEqual([BOB]);
+    if (e.socket) expect([...e.socket.deliveries.values()].every((d) => d.acks.length === 1), 'every envelope acked once').toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 // End-to-end harness: sandbox cluster(s) over HTTP + the Slack stand-in + the real runtime (config → SQLite file
-// with the real migrations → K8sCluster → engine → Bolt app on a free port), driven with signed requests.
+// with the real migrations → K8sCluster → engine → Bolt app on a free port), driven with signed requests (HTTP
+// mode) or with envelopes over the stand-in's Socket Mode (mode 'socket': SLACK_APP_TOKEN set, as deployed).
 // The wiring follows src/demo/run-demo.ts; each cluster in the config gets its own sandbox.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,7 +11,9 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { SlackDriver, SlackStandIn, buttonsIn, type DriverReply, type StoredEphemeral, type StoredMessage } from '../../src/slack-stand-in/index.js';
+import {
+  SlackDriver, SlackSocketMode, SlackStandIn, buttonsIn, type DriverReply, type StoredEphemeral, type StoredMessage,
+} from '../../src/slack-stand-in/index.js';
 import type { RunState, RunStatus } from '../../src/workflows/kube-proxy-mode/api.js';
 import type { Timing } from '../../src/workflows/kube-proxy-mode/deps.js';
 
@@ -34,7 +37,11 @@ export interface E2eCluster {
   yaml?: Record<string, unknown>;
 }
 
-export interface E2eOptions { clusters?: E2eCluster[]; timing?: Partial<Timing> }
+/** How Slack reaches the bot: signed HTTP into /slack/events, or Socket Mode (the deployed default). */
+export type SlackMode = 'http' | 'socket';
+export const MODES: readonly SlackMode[] = ['http', 'socket'];
+
+export interface E2eOptions { clusters?: E2eCluster[]; timing?: Partial<Timing>; mode?: SlackMode; ackTimeoutMs?: number }
 
 /** The YAML entry of one cluster: approvers BOB and CAROL, one approval, 30 min window unless overridden. */
 export function clusterYaml(name: string, kubeconfig: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -52,28 +59,38 @@ export class E2e {
     readonly slack: SlackStandIn,
     readonly rt: Runtime,
     readonly driver: SlackDriver,
+    /** Socket Mode's side of the stand-in (mode 'socket'). */
+    readonly socket: SlackSocketMode | undefined,
   ) {}
+
+  get mode(): SlackMode { return this.socket ? 'socket' : 'http'; }
 
   static async start(opts: E2eOptions = {}): Promise<E2e> {
     const dir = mkdtempSync(join(tmpdir(), 'ipvs-bot-e2e-'));
     const sandboxes = new Map<string, Sandbox>();
     let slack: SlackStandIn | undefined;
+    let socket: SlackSocketMode | undefined;
     try {
       const specs = opts.clusters ?? [{ name: 'sandbox' }];
       for (const c of specs) sandboxes.set(c.name, await startSandbox({ nodes: 3, stepMs: 5, ...c.sandbox }));
       slack = await SlackStandIn.start();
       for (const [id, name] of [[ALICE, 'alice'], [BOB, 'bob'], [CAROL, 'carol'], [MALLORY, 'mallory']] as const) slack.addUser(id, name);
       slack.addChannel(CHANNEL, 'platform-ops');
+      if (opts.mode === 'socket') socket = await SlackSocketMode.attach(slack, opts.ackTimeoutMs ? { ackTimeoutMs: opts.ackTimeoutMs } : {});
       const config = loadConfig({
-        SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, IPVS_BOT_DB: join(dir, 'ipvs-bot.db'),
+        SLACK_BOT_TOKEN: BOT_TOKEN, IPVS_BOT_DB: join(dir, 'ipvs-bot.db'), SLACK_API_URL: slack.apiUrl,
+        ...(socket ? { SLACK_APP_TOKEN: socket.appToken } : { SLACK_SIGNING_SECRET: SECRET }),
       }, { text: configText(specs.map((c) => clusterYaml(c.name, sandboxes.get(c.name)!.kubeconfigPath, c.yaml))) });
       const rt = await startRuntime(config, {
         port: 0, logger: createLogger({ level: 'silent', destination: process.stderr }),
         timing: { ...E2E_TIMING, ...opts.timing }, ownerId: 'e2e',
+        // The client's reconnect delay is its ping timeout (5 s by default); 1 s keeps reconnect tests short.
+        socketMode: { clientPingTimeoutMs: 1_000 },
       });
-      const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${rt.port}/slack/events`, signingSecret: SECRET, standIn: slack });
-      return new E2e(dir, sandboxes, slack, rt, driver);
+      const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${rt.port}/slack/events`, signingSecret: SECRET, standIn: slack, ...(socket ? { socket } : {}) });
+      return new E2e(dir, sandboxes, slack, rt, driver, socket);
     } catch (e) {
+      await socket?.stop().catch(() => {});
       await slack?.stop().catch(() => {});
       for (const s of sandboxes.values()) await s.stop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
@@ -83,6 +100,7 @@ export class E2e {
 
   async stop(): Promise<void> {
     await this.rt.stop().catch(() => {});
+    await this.socket?.stop().catch(() => {});
     await this.slack.stop().catch(() => {});
     for (const s of this.sandboxes.values()) await s.stop().catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
