@@ -42,8 +42,18 @@ export interface NodeJobOptions {
   ttlSecondsAfterFinished?: number;
   /** Extra annotations (e.g. requester / approvers), values are not interpreted. */
   annotations?: Record<string, string>;
-  /** What every Job of the run is told about the cluster (IPVS_BOT_KUBE_PROXY_MINOR, IPVS_BOT_SERVICE_VS). */
-  nodeContext?: { kubeProxyMinor?: number; serviceVs?: readonly string[] };
+  /** What the scripts need to know about the cluster, on every phase's Job (the issue #10 node-Job contract). */
+  nodeContext?: NodeContext;
+}
+
+export interface NodeContext {
+  /** kube-proxy's minor version (from the DaemonSet image tag): IPVS_BOT_KUBE_PROXY_MINOR. */
+  kubeProxyMinor?: number;
+  /**
+   * Kubernetes' virtual servers that are not on kube-ipvs0: `TCP:30080` (a NodePort, owned on any local address) and
+   * `TCP/203.0.113.10:80`, `TCP/[2001:db8::10]:443` (an externalIP / LB ingress IP with the Service port).
+   */
+  serviceVs?: readonly string[];
 }
 
 export interface VerifyTargets {
@@ -55,9 +65,9 @@ export interface VerifyTargets {
   pingTarget?: string;
   /** kube-proxy metricsBindAddress, default 127.0.0.1:10249 */
   metricsAddress?: string;
-  /** A or AAAA: the primary family of the cluster's Services. */
+  /** The record type of the primary ClusterIP family (default A). */
   dnsType?: 'A' | 'AAAA';
-  /** The address dnsName must resolve to. */
+  /** The address dnsName must resolve to (the kubernetes Service ClusterIP). */
   dnsExpect?: string;
 }
 
@@ -72,30 +82,8 @@ export interface JobInput {
   scheduler?: string;
   verify?: VerifyTargets;
   dryRun?: boolean;
-  /** cleanup leaving IPVS: strictARP's sysctls to put back (allowlisted keys, digit values). */
+  /** cleanup: ARP sysctls to put back (prep's sysctlsBefore) when leaving IPVS after strictARP was turned on. */
   restoreSysctls?: Record<string, string>;
-}
-
-// Tokens of IPVS_BOT_SERVICE_VS (the node-Job contract): `TCP:30080` or `TCP/203.0.113.10:80`, `TCP/[2001:db8::1]:443`.
-const SERVICE_VS = /^(TCP|UDP|SCTP)(:\d{1,5}|\/(\[[0-9A-Fa-f:.]+\]|[0-9.]+):\d{1,5})$/;
-const SERVICE_VS_MAX_BYTES = 100_000;
-const RESTORABLE_SYSCTLS = new Set(['net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.all.arp_announce']);
-
-function contextEnv(c: NodeJobOptions['nodeContext']): { name: string; value: string }[] {
-  const env: { name: string; value: string }[] = [];
-  if (!c) return env;
-  if (c.kubeProxyMinor !== undefined) {
-    if (!Number.isInteger(c.kubeProxyMinor) || c.kubeProxyMinor < 0 || c.kubeProxyMinor > 999) throw new NodeJobError('kubeProxyMinor must be a whole number');
-    env.push({ name: 'IPVS_BOT_KUBE_PROXY_MINOR', value: String(c.kubeProxyMinor) });
-  }
-  if (c.serviceVs && c.serviceVs.length > 0) {
-    const bad = c.serviceVs.find((t) => !SERVICE_VS.test(t));
-    if (bad !== undefined) throw new NodeJobError(`invalid Service virtual server token ${JSON.stringify(bad.slice(0, 60))}`);
-    const value = c.serviceVs.join(' ');
-    if (value.length > SERVICE_VS_MAX_BYTES) throw new NodeJobError(`the Service virtual server list is ${value.length} bytes, more than a Job's env takes (${SERVICE_VS_MAX_BYTES})`);
-    env.push({ name: 'IPVS_BOT_SERVICE_VS', value });
-  }
-  return env;
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -104,6 +92,13 @@ const HOST = /^[0-9A-Za-z.:-]{1,253}$/;
 const ATTEMPT = /^[a-z0-9]([-a-z0-9]{0,10}[a-z0-9])?$/;
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/;
+const IP = /^[0-9A-Fa-f.:]{2,45}$/;
+/** `PROTO:nodePort` or `PROTO/ipv4:port` / `PROTO/[ipv6]:port`, exactly what lib.sh parse_service_vs accepts. */
+const SERVICE_VS = /^(TCP|UDP|SCTP)(:\d{1,5}|\/(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]{2,45}\]):\d{1,5})$/;
+/** The env value must stay well under Linux's 128 KiB limit for one environment string (MAX_ARG_STRLEN). */
+export const MAX_SERVICE_VS_BYTES = 100 * 1024;
+/** The only sysctls cleanup may set: the two strictARP changes (pkg/proxy/ipvs/proxier.go sysctlArpIgnore/Announce). */
+export const RESTORABLE_SYSCTLS = ['net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.all.arp_announce'] as const;
 
 const short = (s: string, n: number) => createHash('sha256').update(s).digest('hex').slice(0, n);
 
@@ -154,8 +149,8 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     { name: 'IPVS_BOT_PHASE', value: input.phase },
     { name: 'IPVS_BOT_TARGET_MODE', value: input.targetMode },
     { name: 'IPVS_BOT_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-    ...contextEnv(opts.nodeContext),
   ];
+  env.push(...contextEnv(opts.nodeContext));
   if (input.phase === 'prep') {
     const scheduler = input.scheduler ?? 'rr';
     if (!(IPVS_SCHEDULERS as readonly string[]).includes(scheduler)) throw new NodeJobError(`unsupported IPVS scheduler ${JSON.stringify(scheduler)}`);
@@ -167,12 +162,13 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     env.push({ name: 'IPVS_BOT_FROM_MODE', value: input.fromMode });
   }
   if (input.phase === 'cleanup' && input.dryRun) env.push({ name: 'IPVS_BOT_DRY_RUN', value: '1' });
-  if (input.phase === 'cleanup' && input.restoreSysctls && Object.keys(input.restoreSysctls).length > 0) {
-    const pairs = Object.entries(input.restoreSysctls);
-    const bad = pairs.find(([k, v]) => !RESTORABLE_SYSCTLS.has(k) || !/^\d{1,3}$/.test(v));
-    if (bad) throw new NodeJobError(`sysctl ${JSON.stringify(bad[0])} cannot be restored by a node Job`);
-    env.push({ name: 'IPVS_BOT_RESTORE_SYSCTLS', value: pairs.map(([k, v]) => `${k}=${v}`).join(' ') });
+  if (input.restoreSysctls !== undefined) {
+    if (input.phase !== 'cleanup') throw new NodeJobError('restoreSysctls is only for cleanup Jobs');
+    const value = restoreSysctlsValue(input.restoreSysctls);
+    if (value) env.push({ name: 'IPVS_BOT_RESTORE_SYSCTLS', value });
   }
+  // The targeted cleanup runs iptables-restore -w: it must share the host's xtables lock with kube-proxy and the CNI.
+  const lock = input.phase === 'cleanup';
 
   const labels = nodeJobLabels(runId, input.node, input.phase, input.targetMode);
   if (input.attempt) labels[LABELS.attempt] = input.attempt;
@@ -186,7 +182,7 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
       // 0444: bash reads the file, nothing executes or changes it.
       volumes: [
         { name: SCRIPTS_VOLUME, configMap: { name: NODE_SCRIPTS_CONFIG_MAP.name, defaultMode: 0o444 } },
-        ...(input.phase === 'cleanup' ? [{ name: 'xtables-lock', hostPath: { path: '/run/xtables.lock', type: 'FileOrCreate' } }] : []),
+        ...(lock ? [XTABLES_LOCK_VOLUME] : []),
       ],
       container: {
         name: input.phase,
@@ -196,10 +192,9 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
         env,
         securityContext: { privileged: true },
         terminationMessagePolicy: 'FallbackToLogsOnError',
-        // The host's xtables lock: the cleanup's iptables-restore -w then waits for kube-proxy's own writes.
         volumeMounts: [
           { name: SCRIPTS_VOLUME, mountPath: NODE_SCRIPTS_DIR, readOnly: true },
-          ...(input.phase === 'cleanup' ? [{ name: 'xtables-lock', mountPath: '/run/xtables.lock' }] : []),
+          ...(lock ? [XTABLES_LOCK_MOUNT] : []),
         ],
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
       },
@@ -229,7 +224,7 @@ export function kubeProxyCleanupJobSpec(opts: NodeJobOptions, input: { node: str
       backoffLimit: 0, // exits 0 or not; a retry would flush the new mode's rules a second time
       volumes: [
         { name: 'lib-modules', hostPath: { path: '/lib/modules', type: 'Directory' } },
-        { name: 'xtables-lock', hostPath: { path: '/run/xtables.lock', type: 'FileOrCreate' } },
+        XTABLES_LOCK_VOLUME,
       ],
       container: {
         name: 'cleanup',
@@ -240,13 +235,17 @@ export function kubeProxyCleanupJobSpec(opts: NodeJobOptions, input: { node: str
         terminationMessagePolicy: 'FallbackToLogsOnError',
         volumeMounts: [
           { name: 'lib-modules', mountPath: '/lib/modules', readOnly: true },
-          { name: 'xtables-lock', mountPath: '/run/xtables.lock' },
+          XTABLES_LOCK_MOUNT,
         ],
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '256Mi' } },
       },
     }),
   };
 }
+
+/** The host's xtables lock, as kube-proxy's own DaemonSet mounts it (kubeadm's kube-proxy manifest). */
+const XTABLES_LOCK_VOLUME = { name: 'xtables-lock', hostPath: { path: '/run/xtables.lock', type: 'FileOrCreate' } };
+const XTABLES_LOCK_MOUNT = { name: 'xtables-lock', mountPath: '/run/xtables.lock' };
 
 /** A factory bound to one run, shaped like the workflow's NodeJobFactory seam. */
 export function createNodeJobFactory(opts: NodeJobOptions) {
@@ -263,7 +262,10 @@ export function createNodeJobFactory(opts: NodeJobOptions) {
     }): NodeJobSpec =>
       o.method === 'kube-proxy'
         ? kubeProxyCleanupJobSpec(opts, { node, targetMode: o.targetMode, kubeProxyImage: o.kubeProxyImage, attempt: o.attempt })
-        : nodeJobSpec(opts, { phase: 'cleanup', node, targetMode: o.targetMode, fromMode: o.fromMode, attempt: o.attempt, ...(o.restoreSysctls ? { restoreSysctls: o.restoreSysctls } : {}) }),
+        : nodeJobSpec(opts, {
+          phase: 'cleanup', node, targetMode: o.targetMode, fromMode: o.fromMode, attempt: o.attempt,
+          ...(o.restoreSysctls ? { restoreSysctls: o.restoreSysctls } : {}),
+        }),
   };
 }
 
@@ -281,10 +283,41 @@ function verifyEnv(t: VerifyTargets | undefined): { name: string; value: string 
   check('IPVS_BOT_DNS_SERVER', t.dnsServer, HOST);
   check('IPVS_BOT_PING_TARGET', t.pingTarget, HOST);
   check('IPVS_BOT_METRICS_ADDR', t.metricsAddress, HOST_PORT);
-  if (t.dnsType !== undefined && t.dnsType !== 'A' && t.dnsType !== 'AAAA') throw new NodeJobError('IPVS_BOT_DNS_TYPE has an invalid value');
-  if (t.dnsType) env.push({ name: 'IPVS_BOT_DNS_TYPE', value: t.dnsType });
-  check('IPVS_BOT_DNS_EXPECT', t.dnsExpect, HOST);
+  if (t.dnsType !== undefined) {
+    if (t.dnsType !== 'A' && t.dnsType !== 'AAAA') throw new NodeJobError('dnsType must be A or AAAA');
+    env.push({ name: 'IPVS_BOT_DNS_TYPE', value: t.dnsType });
+  }
+  check('IPVS_BOT_DNS_EXPECT', t.dnsExpect, IP);
   return env;
+}
+
+function contextEnv(c: NodeContext | undefined): { name: string; value: string }[] {
+  const env: { name: string; value: string }[] = [];
+  if (!c) return env;
+  if (c.kubeProxyMinor !== undefined) {
+    if (!Number.isInteger(c.kubeProxyMinor) || c.kubeProxyMinor < 0 || c.kubeProxyMinor > 999) throw new NodeJobError('kubeProxyMinor must be a whole number from 0 to 999');
+    env.push({ name: 'IPVS_BOT_KUBE_PROXY_MINOR', value: String(c.kubeProxyMinor) });
+  }
+  if (c.serviceVs !== undefined) {
+    const bad = c.serviceVs.find((t) => typeof t !== 'string' || !SERVICE_VS.test(t));
+    if (bad !== undefined) throw new NodeJobError(`serviceVs entry ${JSON.stringify(String(bad).slice(0, 60))} is not PROTO:port or PROTO/addr:port`);
+    const value = c.serviceVs.join(' ');
+    if (Buffer.byteLength(value) > MAX_SERVICE_VS_BYTES) {
+      throw new NodeJobError(`the cluster's NodePort/LB virtual servers (${c.serviceVs.length}, ${Buffer.byteLength(value)} bytes) exceed the ${MAX_SERVICE_VS_BYTES / 1024} KB a node Job can carry`);
+    }
+    env.push({ name: 'IPVS_BOT_SERVICE_VS', value });
+  }
+  return env;
+}
+
+function restoreSysctlsValue(r: Record<string, string>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(r)) {
+    if (!(RESTORABLE_SYSCTLS as readonly string[]).includes(k)) throw new NodeJobError(`sysctl ${JSON.stringify(k.slice(0, 60))} cannot be restored (only ${RESTORABLE_SYSCTLS.join(', ')})`);
+    if (typeof v !== 'string' || !/^\d{1,3}$/.test(v)) throw new NodeJobError(`sysctl ${k} must be restored to a number`);
+    parts.push(`${k}=${v}`);
+  }
+  return parts.join(' ');
 }
 
 interface ManifestParts {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_JOB_IMAGE, NODE_SCRIPTS_CONFIG_MAP, NodeJobError, createNodeJobFactory, kubeProxyCleanupJobSpec, nodeJobName, nodeJobSpec,
+  DEFAULT_JOB_IMAGE, MAX_SERVICE_VS_BYTES, NODE_SCRIPTS_CONFIG_MAP, NodeJobError, createNodeJobFactory, kubeProxyCleanupJobSpec, nodeJobName, nodeJobSpec,
 } from '../../src/k8s/node-jobs.js';
 import { NODE_SCRIPTS } from '../../src/k8s/node-scripts/scripts.js';
 
@@ -106,6 +106,57 @@ describe('src/k8s/node-jobs', () => {
     expect(() => kubeProxyCleanupJobSpec({ runId: RUN }, { node: 'n1', targetMode: 'iptables', kubeProxyImage: 'a b' })).toThrow(NodeJobError);
     expect(f.prep('n1', { scheduler: 'rr', targetMode: 'ipvs' }).name).toBe(nodeJobName('prep', RUN, 'n1'));
     expect(f.namespace).toBe('ipvs-bot-jobs');
+  });
+
+  it('passes the node context (kube-proxy minor, Service VS tokens) to every phase, and bounds and checks the tokens', () => {
+    const nodeContext = { kubeProxyMinor: 28, serviceVs: ['TCP:30080', 'UDP:30053', 'SCTP:30111', 'TCP/203.0.113.10:80', 'TCP/[2001:db8::10]:443'] };
+    const f = createNodeJobFactory({ runId: RUN, nodeContext });
+    const specs = [f.prep('n1', { scheduler: 'rr', targetMode: 'ipvs' }), f.verify('n1', { targetMode: 'ipvs', targets, attempt: '1' }),
+      f.cleanup('n1', { fromMode: 'ipvs', targetMode: 'iptables', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' })];
+    for (const s of specs) {
+      const env = (s.manifest as AnyObj).spec.template.spec.containers[0].env as AnyObj[];
+      expect(env).toContainEqual({ name: 'IPVS_BOT_KUBE_PROXY_MINOR', value: '28' });
+      expect(env).toContainEqual({ name: 'IPVS_BOT_SERVICE_VS', value: 'TCP:30080 UDP:30053 SCTP:30111 TCP/203.0.113.10:80 TCP/[2001:db8::10]:443' });
+    }
+    const job = (o: AnyObj) => () => nodeJobSpec({ runId: RUN, nodeContext: o }, { phase: 'prep', node: 'n1', targetMode: 'ipvs' });
+    for (const bad of ['TCP:30080;reboot', 'tcp:30080', 'TCP 30080', 'TCP/host.example:80', 'TCP/[fe80::1%eth0]:80', 'FWM:100', '$(x)']) {
+      expect(job({ serviceVs: [bad] }), bad).toThrow(NodeJobError);
+    }
+    expect(job({ kubeProxyMinor: 1.5 })).toThrow(NodeJobError);
+    expect(job({ kubeProxyMinor: -1 })).toThrow(NodeJobError);
+    // ~100 KB of tokens (about 9,000 NodePorts): the bound, with a message a person can act on.
+    const many = Array.from({ length: 12_000 }, (_, i) => `TCP/10.${(i >> 8) & 255}.${i & 255}.1:80`);
+    expect(job({ serviceVs: many })).toThrow(/exceed the 100 KB a node Job can carry/);
+    const fits = many.slice(0, Math.floor(MAX_SERVICE_VS_BYTES / 20));
+    expect(() => job({ serviceVs: fits })()).not.toThrow();
+    // No context: no env, as before.
+    const plain = nodeJobSpec({ runId: RUN }, { phase: 'prep', node: 'n1', targetMode: 'ipvs' }).manifest as AnyObj;
+    expect(JSON.stringify(plain)).not.toMatch(/KUBE_PROXY_MINOR|SERVICE_VS/);
+  });
+
+  it('passes the DNS record type and expected address to verify, and restores only allowlisted sysctls in cleanup', () => {
+    const v = nodeJobSpec({ runId: RUN }, { phase: 'verify', node: 'n1', targetMode: 'ipvs', verify: { ...targets, dnsType: 'AAAA', dnsExpect: 'fd00:10:96::1', tcpTarget: '[fd00:10:96::1]:443' } });
+    const env = Object.fromEntries(((v.manifest as AnyObj).spec.template.spec.containers[0].env as AnyObj[]).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ IPVS_BOT_DNS_TYPE: 'AAAA', IPVS_BOT_DNS_EXPECT: 'fd00:10:96::1', IPVS_BOT_TCP_TARGET: '[fd00:10:96::1]:443' });
+    expect(() => nodeJobSpec({ runId: RUN }, { phase: 'verify', node: 'n1', targetMode: 'ipvs', verify: { ...targets, dnsType: 'MX' as 'A' } })).toThrow(NodeJobError);
+    expect(() => nodeJobSpec({ runId: RUN }, { phase: 'verify', node: 'n1', targetMode: 'ipvs', verify: { ...targets, dnsExpect: '10.96.0.1 x' } })).toThrow(NodeJobError);
+
+    const f = createNodeJobFactory({ runId: RUN });
+    const c = f.cleanup('n1', {
+      fromMode: 'ipvs', targetMode: 'iptables', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: 'rollback',
+      restoreSysctls: { 'net.ipv4.conf.all.arp_ignore': '0', 'net.ipv4.conf.all.arp_announce': '0' },
+    });
+    const pod = (c.manifest as AnyObj).spec.template.spec;
+    expect(pod.containers[0].env).toContainEqual({ name: 'IPVS_BOT_RESTORE_SYSCTLS', value: 'net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.all.arp_announce=0' });
+    // iptables-restore -w in the targeted cleanup shares the host's xtables lock.
+    expect(pod.volumes).toContainEqual({ name: 'xtables-lock', hostPath: { path: '/run/xtables.lock', type: 'FileOrCreate' } });
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'xtables-lock', mountPath: '/run/xtables.lock' });
+    const prep = (f.prep('n1', { scheduler: 'rr', targetMode: 'ipvs' }).manifest as AnyObj).spec.template.spec;
+    expect(JSON.stringify(prep)).not.toContain('xtables');
+    const cleanup = (o: Record<string, string>) => () => nodeJobSpec({ runId: RUN }, { phase: 'cleanup', node: 'n1', targetMode: 'iptables', restoreSysctls: o });
+    expect(cleanup({ 'net.ipv4.ip_forward': '0' })).toThrow(NodeJobError);
+    expect(cleanup({ 'net.ipv4.conf.all.arp_ignore': '1; reboot' })).toThrow(NodeJobError);
+    expect(() => nodeJobSpec({ runId: RUN }, { phase: 'verify', node: 'n1', targetMode: 'ipvs', verify: targets, restoreSysctls: {} })).toThrow(NodeJobError);
   });
 
   it('mounts the scripts from one immutable ConfigMap named by their content, so a Job manifest stays small', () => {

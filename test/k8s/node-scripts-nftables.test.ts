@@ -92,6 +92,15 @@ describe('node scripts with nftables', () => {
       expect(noMod.modules.nf_tables).toBe('missing');
     });
 
+    it('nftables: an nft older than 1.0.1 fails the node with the version named', async () => {
+      const r = await run('prep', node(), { IPVS_BOT_TARGET_MODE: 'nftables', STUB_NFT_VERSION: 'nftables v0.9.8 (E.D.S.)' });
+      expect(r.ok).toBe(false);
+      expect(r.nftables).toMatchObject({ probe: 'ok', nftVersion: 'nftables v0.9.8 (E.D.S.)', nftVersionOk: false });
+      expect(r.errors).toEqual(["nft 0.9.8 is older than 1.0.1, which kube-proxy's nftables mode needs"]);
+      const ok = await run('prep', node(), { IPVS_BOT_TARGET_MODE: 'nftables', STUB_NFT_VERSION: 'nftables v1.0.1 (Fearless Fosdick #3)' });
+      expect(ok.nftables.nftVersionOk).toBe(true);
+    });
+
     it('iptables target on a node without IPVS modules: fine, IPVS is not needed', async () => {
       const r = await run('prep', node(), { IPVS_BOT_TARGET_MODE: 'iptables', STUB_MISSING_MODULES: 'ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh' });
       expect(r).toMatchObject({ ok: true, ipvsProbe: 'not-needed', modules: { nf_conntrack: 'loaded' } });

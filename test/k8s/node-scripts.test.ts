@@ -103,8 +103,7 @@ describe('src/k8s/node-scripts', () => {
       expect(readFileSync(join(nd.host, 'etc/modules-load.d/ipvs-bot.conf'), 'utf8')).toBe(
         '# Written by ipvs-bot: kernel modules for kube-proxy in IPVS mode.\nip_vs\nip_vs_rr\nip_vs_wrr\nip_vs_sh\nnf_conntrack\nbr_netfilter\n');
       expect(readFileSync(join(nd.host, 'etc/sysctl.d/90-ipvs-bot.conf'), 'utf8')).toContain('net.bridge.bridge-nf-call-iptables = 1\n');
-      // strictARP's sysctls are read first (for a later rollback), then the node-prep settings written.
-      expect(nd.file('sysctl.log')).toBe('-n net.ipv4.conf.all.arp_ignore\n-n net.ipv4.conf.all.arp_announce\n-w net.ipv4.ip_forward=1\n-w net.bridge.bridge-nf-call-iptables=1\n-w net.bridge.bridge-nf-call-ip6tables=1\n');
+      expect(nd.file('sysctl.log')).toBe('-w net.ipv4.ip_forward=1\n-w net.bridge.bridge-nf-call-iptables=1\n-w net.bridge.bridge-nf-call-ip6tables=1\n');
       expect(r.sysctls).toEqual({ 'net.ipv4.ip_forward': 'set', 'net.bridge.bridge-nf-call-iptables': 'set', 'net.bridge.bridge-nf-call-ip6tables': 'set' });
       // the probe VS was added and removed again
       expect(nd.file('ipvsadm.log')).toBe('-A -t 198.51.100.0:20000 -s rr\n-D -t 198.51.100.0:20000\n');
@@ -218,9 +217,11 @@ describe('src/k8s/node-scripts', () => {
       expect(r).toMatchObject({
         phase: 'verify', ok: true, errors: [], proxyMode: 'ipvs', kubeIpvs0: true, ipvsServices: 4, kubernetesIpvsServices: 3,
         tcp: { target: `127.0.0.1:${openPort}`, ok: true }, dns: { name: 'kubernetes.default.svc.cluster.local', ok: true },
-        ping: { target: '10.96.0.1', replies: 3 },
+        ping: { target: '10.96.0.1', replies: 3, rejected: 0, expected: 'replied-or-rejected', outcome: 'replied' },
       });
-      expect(nd.file('curl.log')).toBe('-g -s -m 5 http://127.0.0.1:10249/proxyMode\n');
+      expect(r.dns).toEqual({ name: 'kubernetes.default.svc.cluster.local', server: '10.96.0.10', type: 'A', ok: true, status: 'NOERROR', answers: ['10.96.0.1'], exit: 0 });
+      expect(nd.file('curl.log')).toBe('-s -g -m 5 http://127.0.0.1:10249/proxyMode\n');
+      expect(nd.file('dig.log')).toBe('+time=2 +tries=2 +noall +comments +answer @10.96.0.10 kubernetes.default.svc.cluster.local A\n');
     });
 
     it('passes a node in iptables mode where the ClusterIP does not answer ping', async () => {
@@ -251,19 +252,63 @@ describe('src/k8s/node-scripts', () => {
       nd.write('ipvs', 'TCP 10.96.0.1:443\n');
       const r = await run('verify', nd, {
         IPVS_BOT_TCP_TARGET: `127.0.0.1:${closedPort}`, IPVS_BOT_DNS_NAME: 'kubernetes.default.svc.cluster.local',
-        IPVS_BOT_EXPECTED_SERVICES: '3', STUB_DNS_OK: '0', IPVS_BOT_PING_TARGET: '10.96.0.1', IPVS_BOT_KUBE_PROXY_MINOR: '25',
+        IPVS_BOT_EXPECTED_SERVICES: '3', STUB_DNS: 'nxdomain', IPVS_BOT_PING_TARGET: '10.96.0.1', IPVS_BOT_KUBE_PROXY_MINOR: '25',
       });
-      expect(r).toMatchObject({ ok: false, proxyMode: '', kubeIpvs0: false, tcp: { ok: false }, dns: { ok: false }, ping: { replies: 0 } });
+      expect(r).toMatchObject({
+        ok: false, proxyMode: '', kubeIpvs0: false, tcp: { ok: false }, dns: { ok: false, status: 'NXDOMAIN', answers: [], exit: 0 },
+        ping: { replies: 0, expected: 'replied', outcome: 'no-answer' },
+      });
       expect(r.errors).toEqual([
         'kube-proxy did not answer on 127.0.0.1:10249/proxyMode',
         'kube-ipvs0 does not exist',
         'only 1 IPVS virtual servers, expected at least 3 (one per ClusterIP Service port)',
         `TCP connect to 127.0.0.1:${closedPort} failed`,
-        'DNS lookup of kubernetes.default.svc.cluster.local failed',
+        'DNS lookup of kubernetes.default.svc.cluster.local failed: NXDOMAIN',
         'ClusterIP 10.96.0.1 does not answer ping: it is not bound to kube-ipvs0',
       ]);
-      // Before v1.26 a kube-ipvs0 address answers; no answer at all is what this node gave.
-      expect(r.ping).toMatchObject({ expected: 'replied', outcome: 'no-answer' });
+    });
+
+    it('counts NodePort, LB and kube-ipvs0 virtual servers as Kubernetes\' and fwmark ones as foreign', async () => {
+      // IPVS virtual servers need a kernel with IP_VS, which the real-host tier may lack: the ownership rule is here.
+      const nd = node();
+      nd.write('proxyMode', 'ipvs');
+      nd.write('kube-ipvs0', '10.96.0.1\nfd00:10:96::1\n');
+      nd.write('addrs', 'lo 127.0.0.1\neth0 192.168.1.10\neth0 2001:db8::11\n');
+      nd.write('ipvs', [
+        'TCP 10.96.0.1:443', 'TCP [fd00:10:96::1]:443', 'TCP 192.168.1.10:30080', 'TCP [2001:db8::11]:30080', 'UDP 127.0.0.1:30053',
+        'TCP 203.0.113.10:80', 'TCP [2001:DB8::10]:443', // LB ingress IPs that are not node addresses
+        'TCP 192.168.1.10:8080', 'UDP 192.168.1.10:30080', 'TCP 10.0.0.50:30080', 'FWM 100', 'FWM 101',
+      ].join('\n') + '\n');
+      const r = await run('verify', nd, {
+        IPVS_BOT_SERVICE_VS: 'TCP:30080 UDP:30053 TCP/203.0.113.10:80 TCP/[2001:db8::10]:443', IPVS_BOT_KUBE_PROXY_MINOR: '28',
+      });
+      expect(r).toMatchObject({ errors: [], ipvsServices: 12, kubernetesIpvsServices: 7, foreignIpvsServices: 5 });
+      const bad = await run('verify', nd, { IPVS_BOT_SERVICE_VS: 'TCP:30080 $(reboot)' });
+      expect(bad.errors).toEqual(['IPVS_BOT_SERVICE_VS has an invalid entry']);
+      expect(bad).toMatchObject({ kubernetesIpvsServices: 2, foreignIpvsServices: 10 });
+    });
+
+    it('reads ping per mode and kube-proxy version; errors only where the contract says', async () => {
+      const cases: [string, string | undefined, Record<string, string>, string, string | undefined][] = [
+        ['ipvs', '28', { STUB_PING_ERRORS: '3' }, 'rejected', undefined],
+        ['ipvs', '28', { STUB_PING_REPLIES: '3' }, 'replied', undefined],
+        ['ipvs', '25', { STUB_PING_ERRORS: '3' }, 'rejected', 'ClusterIP 10.96.0.1 does not answer ping: it is not bound to kube-ipvs0'],
+        ['ipvs', undefined, { STUB_PING_ERRORS: '3' }, 'rejected', undefined],
+        ['iptables', '28', { STUB_PING_ERRORS: '3' }, 'rejected', undefined],
+        ['nftables', '30', { STUB_PING_REPLIES: '2' }, 'replied', 'ClusterIP 10.96.0.1 answers ping in nftables mode: an IPVS leftover (kube-ipvs0) still owns it'],
+      ];
+      for (const [mode, minor, stub, outcome, error] of cases) {
+        const nd = node();
+        nd.write('proxyMode', mode);
+        if (mode === 'ipvs') nd.write('kube-ipvs0', '10.96.0.1\n');
+        if (mode === 'nftables') nd.write('nft-tables', 'ip kube-proxy\n');
+        const r = await run('verify', nd, { IPVS_BOT_TARGET_MODE: mode, IPVS_BOT_PING_TARGET: '10.96.0.1', ...(minor ? { IPVS_BOT_KUBE_PROXY_MINOR: minor } : {}), ...stub });
+        expect(r.ping.outcome, `${mode} 1.${minor}`).toBe(outcome);
+        expect(r.errors, `${mode} 1.${minor}`).toEqual(error ? [error] : []);
+      }
+      const v6 = node();
+      await run('verify', v6, { IPVS_BOT_PING_TARGET: 'fd00:10:96::1' });
+      expect(v6.file('ping.log')).toBe('-6 -n -c 3 -i 0.2 -W 1 fd00:10:96::1\n');
     });
 
     it('reports a mode mismatch and rejects a malformed target instead of using it', async () => {
@@ -312,6 +357,33 @@ describe('src/k8s/node-scripts', () => {
       expect(nd.file('iptables.nat')).not.toMatch(/KUBE-NODE-PORT|KUBE-LOAD-BALANCER|--match-set KUBE-/);
       expect(nd.file('iptables.filter')).not.toMatch(/KUBE-IPVS-FILTER|KUBE-NODE-PORT /);
       expect(r.after).toEqual({ iptablesModeChains: 3, ipvsModeChains: 0, kubeIpvs0: 0, kubernetesIpvsServices: 0, kubeIpsets: 0, kubeProxyNftTables: 0 });
+    });
+
+    it('after IPVS -> iptables deletes NodePort and LB virtual servers by the ownership rule, keeps fwmark and foreign ones', async () => {
+      const nd = node();
+      nd.write('kube-ipvs0', '10.96.0.1\n');
+      nd.write('ipvs', 'TCP 10.96.0.1:443\nTCP 192.168.1.10:30080\nTCP 203.0.113.10:80\nFWM 100\nTCP 10.0.0.50:80\n');
+      const r = await run('cleanup', nd, { IPVS_BOT_TARGET_MODE: 'iptables', IPVS_BOT_SERVICE_VS: 'TCP:30080 TCP/203.0.113.10:80' });
+      expect(r).toMatchObject({ ok: true, removed: { ipvsServices: 3 }, kept: { foreignIpvsServices: 2, foreign: ['FWM 100', 'TCP 10.0.0.50:80'] } });
+      expect(nd.file('ipvs')).toBe('FWM 100\nTCP 10.0.0.50:80\n');
+    });
+
+    it('restores the ARP sysctls from IPVS_BOT_RESTORE_SYSCTLS, and refuses anything outside the allowlist', async () => {
+      const nd = node();
+      const r = await run('cleanup', nd, {
+        IPVS_BOT_TARGET_MODE: 'iptables', IPVS_BOT_RESTORE_SYSCTLS: 'net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.all.arp_announce=0',
+      });
+      expect(r).toMatchObject({ ok: true, restoredSysctls: { 'net.ipv4.conf.all.arp_ignore': '0', 'net.ipv4.conf.all.arp_announce': '0' } });
+      expect(nd.file('sysctl.log')).toBe('-w net.ipv4.conf.all.arp_ignore=0\n-w net.ipv4.conf.all.arp_announce=0\n');
+      for (const bad of ['net.ipv4.ip_forward=0', 'net.ipv4.conf.all.arp_ignore=$(reboot)', 'net.ipv4.conf.all.arp_ignore=1 kernel.panic=1']) {
+        const b = node();
+        b.write('kube-ipvs0', '10.96.0.1\n');
+        const rb = await run('cleanup', b, { IPVS_BOT_TARGET_MODE: 'iptables', IPVS_BOT_RESTORE_SYSCTLS: bad });
+        expect(rb.ok).toBe(false);
+        expect(rb.errors[0]).toMatch(/IPVS_BOT_RESTORE_SYSCTLS has an invalid entry/);
+        expect(b.file('sysctl.log')).toBeUndefined();
+        expect(b.file('kube-ipvs0')).toBe('10.96.0.1\n'); // nothing changed at all
+      }
     });
 
     it('only counts in dry-run mode', async () => {

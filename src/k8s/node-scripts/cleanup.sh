@@ -1,7 +1,7 @@
 # ipvs-bot node script: cleanup (domain §6.6, §8.1). Removes only what the OLD mode (IPVS_BOT_FROM_MODE) left
-# behind, after the new kube-proxy has synced. Unlike `kube-proxy --cleanup` it never flushes the whole IPVS table:
-# a virtual server is removed only when it is Kubernetes' (on kube-ipvs0, or a NodePort / external / LB one named by
-# IPVS_BOT_SERVICE_VS); fwmark ones never are. Only kube-proxy's own fixed ipset and chain names go (lib.sh). kube-proxy
+# behind, after the new kube-proxy has synced. It removes only what kube-proxy itself creates (fixed chain and ipset
+# names, see lib.sh), never by a KUBE- prefix, and unlike `kube-proxy --cleanup` it never flushes the whole IPVS
+# table: a virtual server goes only when it is Kubernetes' by the ownership rule (lib.sh vs_is_k8s). kube-proxy
 # itself cleans across nftables and the other modes (platformCleanup), so a switch to nftables only checks, and a
 # switch away from nftables removes the kube-proxy tables only if they are still there.
 DRY="${IPVS_BOT_DRY_RUN:-0}"
@@ -14,6 +14,15 @@ fi
 case "$FROM_MODE" in ipvs|iptables|nftables) ;; *) err "unknown previous mode"; emit; exit 0 ;; esac
 field_str fromMode "$FROM_MODE"
 
+# IPVS_BOT_RESTORE_SYSCTLS: "key=value ..." for the ARP sysctls strictARP changed (prep's sysctlsBefore). Checked
+# in full before anything on the node changes: one bad entry and the Job changes nothing.
+RESTORE=()
+read -r -a rs_items <<< "${IPVS_BOT_RESTORE_SYSCTLS:-}"
+for kv in ${rs_items[@]+"${rs_items[@]}"}; do
+  if [[ "$kv" =~ ^(net\.ipv4\.conf\.all\.arp_ignore|net\.ipv4\.conf\.all\.arp_announce)=([0-9]{1,3})$ ]]; then RESTORE+=("$kv")
+  else err "IPVS_BOT_RESTORE_SYSCTLS has an invalid entry: only net.ipv4.conf.all.arp_ignore and arp_announce with a number"; emit; exit 0; fi
+done
+
 count_leftovers
 leftovers_json; field before "$REPLY"
 R_CHAINS=0
@@ -25,8 +34,10 @@ R_NFT=0
 
 # remove_chains SAVE RESTORE TABLE CHAIN_REGEX DROP_KUBE_SET_RULES
 # One iptables-restore --noflush transaction per table: delete the jumps into the chains from other chains
-# (and, when asked, rules matching KUBE-* ipsets, which would keep the sets from being destroyed), then flush and
-# delete the chains. iptables-restore parses the quoted rule text itself, so no rule text is ever eval'ed.
+# (and, when asked, rules matching one of kube-proxy's own ipsets, which would keep the sets from being destroyed),
+# then flush and delete the chains. iptables-restore parses the quoted rule text itself, so no rule text is ever
+# eval'ed; -w takes the xtables lock (the host's /run/xtables.lock is mounted) so kube-proxy's and the CNI's
+# concurrent iptables calls are not lost.
 remove_chains() {
   local save="$1" restore="$2" table="$3" re="^:($4) " drop_sets="$5" saved line payload="" c
   have "$save" || return 0
@@ -36,15 +47,11 @@ remove_chains() {
   while IFS= read -r line; do
     if [[ "$line" =~ $re ]]; then chains+=("${BASH_REMATCH[1]}"); target["${BASH_REMATCH[1]}"]=1; fi
   done <<< "$saved"
-  local rules=0 jre='^-A ([^ ]+)( .*)? -[jg] ([^ ]+)( |$)' cre='^-A ([^ ]+) ' sre=' --match-set ([^ ]+) '
+  local rules=0 jre='^-A ([^ ]+)( .*)? -[jg] ([^ ]+)( |$)' cre='^-A ([^ ]+) '
   while IFS= read -r line; do
     [[ "$line" =~ $cre ]] || continue
     [ -n "${target[${BASH_REMATCH[1]}]+x}" ] && continue   # flushed with its chain below
-    # A rule elsewhere goes when it jumps to a removed chain, or (drop_sets) matches one of kube-proxy's own sets
-    # (which could not be destroyed while referenced); kube-router's KUBE-SRC-*/KUBE-DST-* rules stay.
-    local own_set=0
-    if [ "$drop_sets" = 1 ] && [[ "$line " =~ $sre ]] && is_kube_proxy_ipset "${BASH_REMATCH[1]}"; then own_set=1; fi
-    if { [[ "$line" =~ $jre ]] && [ -n "${target[${BASH_REMATCH[3]}]+x}" ]; } || [ "$own_set" = 1 ]; then
+    if { [[ "$line" =~ $jre ]] && [ -n "${target[${BASH_REMATCH[3]}]+x}" ]; } || { [ "$drop_sets" = 1 ] && uses_kube_proxy_set "$line"; }; then
       payload+="-D ${line#-A }"$'\n'; rules=$((rules + 1))
     fi
   done <<< "$saved"
@@ -53,12 +60,21 @@ remove_chains() {
   for c in ${chains[@]+"${chains[@]}"}; do payload+="-X $c"$'\n'; done
   if [ "$DRY" != "1" ]; then
     local out
-    # -w: wait for the xtables lock (the host's /run/xtables.lock is mounted), as kube-proxy's own restores do.
-    if ! out="$(printf '*%s\n%sCOMMIT\n' "$table" "$payload" | "$restore" -w 5 --noflush 2>&1)"; then
+    if ! out="$(printf '*%s\n%sCOMMIT\n' "$table" "$payload" | "$restore" -w 10 --noflush 2>&1)"; then
       err "could not remove ${#chains[@]} chains from the $table table ($save): $out"; return 0
     fi
   fi
   R_CHAINS=$((R_CHAINS + ${#chains[@]})); R_RULES=$((R_RULES + rules))
+}
+
+# 0 when rule text $1 matches a set of kube-proxy's own (`-m set --match-set NAME ...`, possibly several).
+uses_kube_proxy_set() {
+  local rest="$1" re='--match-set ([^ ]+)'
+  while [[ "$rest" =~ $re ]]; do
+    [ -n "${KUBE_PROXY_IPSET["${BASH_REMATCH[1]}"]+x}" ] && return 0
+    rest="${rest#*"${BASH_REMATCH[0]}"}"
+  done
+  return 1
 }
 
 # clean_tables NAT_REGEX FILTER_REGEX DROP_KUBE_SET_RULES, for IPv4 and (when present) IPv6.
@@ -88,9 +104,9 @@ elif [ "$FROM_MODE" = "iptables" ] && [ "$TARGET_MODE" = "ipvs" ]; then
   # Old mode iptables: KUBE-SVC-*/KUBE-SEP-*/... in nat and the stale filter chains (k/k #102314).
   clean_tables "$IPTABLES_ONLY_NAT" "$IPTABLES_ONLY_FILTER" 0
 elif [ "$FROM_MODE" = "ipvs" ] && [ "$TARGET_MODE" = "iptables" ]; then
-  # Old mode IPVS: Kubernetes' virtual servers, kube-ipvs0, the IPVS-only chains, then the KUBE-* ipsets.
+  # Old mode IPVS: Kubernetes' virtual servers, kube-ipvs0, the IPVS-only chains, then kube-proxy's ipsets.
   for ((i = 0; i < ${#VS_ADDR[@]}; i++)); do
-    vs_is_kubernetes "${VS_PROTO[$i]}" "${VS_ADDR[$i]}" "${VS_HOST[$i]}" || continue
+    vs_is_k8s "$i" || continue
     case "${VS_PROTO[$i]}" in TCP) flag=-t ;; UDP) flag=-u ;; SCTP) flag=--sctp-service ;; *) continue ;; esac
     if [ "$DRY" = "1" ] || ipvsadm -D "$flag" "${VS_ADDR[$i]}" >/dev/null 2>&1; then R_VS=$((R_VS + 1))
     else err "could not delete IPVS service ${VS_PROTO[$i]} ${VS_ADDR[$i]}"; fi
@@ -106,22 +122,16 @@ elif [ "$FROM_MODE" = "ipvs" ] && [ "$TARGET_MODE" = "iptables" ]; then
   done <<< "$(kube_ipsets)"
 fi
 
-# strictARP's sysctls back to what prep found, when this migration turned strictARP on (IPVS_BOT_RESTORE_SYSCTLS).
-RESTORE_JSON=""
-if [ -n "${IPVS_BOT_RESTORE_SYSCTLS:-}" ] && [ "$FROM_MODE" = "ipvs" ]; then
-  ok_list=1
-  for kv in $IPVS_BOT_RESTORE_SYSCTLS; do
-    [[ "$kv" =~ ^net\.ipv4\.conf\.all\.(arp_ignore|arp_announce)=[0-9]{1,3}$ ]] || ok_list=0
+# The ARP sysctls, put back as they were before strictARP, with the host's sysctl.
+if [ "${#RESTORE[@]}" -gt 0 ] && [ "$DRY" != "1" ]; then
+  RS_JSON=""
+  for kv in "${RESTORE[@]}"; do
+    if host sysctl -w "$kv" >/dev/null 2>&1; then state="${kv#*=}"; else state=failed; err "could not set $kv"; fi
+    json_str "${kv%%=*}"; RS_JSON+="${RS_JSON:+,}$REPLY:\"$state\""
   done
-  if [ "$ok_list" = 0 ]; then err "IPVS_BOT_RESTORE_SYSCTLS holds a setting this Job may not restore; nothing restored"
-  else
-    for kv in $IPVS_BOT_RESTORE_SYSCTLS; do
-      if [ "$DRY" = "1" ] || host sysctl -w "$kv" >/dev/null 2>&1; then state="${kv#*=}"; else state=failed; warn "could not restore $kv"; fi
-      json_str "${kv%%=*}"; RESTORE_JSON+="${RESTORE_JSON:+,}$REPLY:\"$state\""
-    done
-  fi
+  field restoredSysctls "{$RS_JSON}"
 fi
-field restoredSysctls "{$RESTORE_JSON}"
+
 field removed "{\"iptablesChains\":$R_CHAINS,\"iptablesRules\":$R_RULES,\"ipvsServices\":$R_VS,\"kubeIpvs0\":$R_IPVS0,\"ipsets\":$R_IPSETS,\"nftTables\":$R_NFT}"
 field_bool dryRun "$DRY"
 count_leftovers

@@ -101,70 +101,84 @@ parse_kernel() { # $1 = uname -r
 kernel_lt() { [ "$KMAJ" -lt "$1" ] || { [ "$KMAJ" -eq "$1" ] && [ "$KMIN" -lt "$2" ]; }; }
 
 # --- IPVS table -----------------------------------------------------------------------------------------------
-# VS_PROTO / VS_ADDR / VS_HOST arrays: one entry per virtual server (FWM services are skipped: no address).
-# VS_FWM: fwmark virtual servers ("FWM 100"): never Kubernetes' (kube-proxy creates none).
+# VS_PROTO / VS_ADDR / VS_HOST arrays: one entry per virtual server as `ipvsadm -Ln` prints it (ipvsadm's
+# print_service: "TCP  10.96.0.1:443 rr", "TCP  [fd00::1]:443 rr", "FWM  100 rr"). A fwmark VS has no address:
+# VS_ADDR holds the mark and VS_HOST is empty.
 VS_PROTO=()
 VS_ADDR=()
 VS_HOST=()
-VS_FWM=()
 IPVS_LISTED=0
 read_ipvs() {
-  VS_PROTO=(); VS_ADDR=(); VS_HOST=(); VS_FWM=(); IPVS_LISTED=0
+  VS_PROTO=(); VS_ADDR=(); VS_HOST=(); IPVS_LISTED=0
   have ipvsadm || return 1
-  local out line re='^(TCP|UDP|SCTP)[[:space:]]+([^[:space:]]+)' fre='^FWM[[:space:]]+([0-9]+)'
+  local out line h re='^(TCP|UDP|SCTP)[[:space:]]+([^[:space:]]+:[0-9]+)' fre='^FWM[[:space:]]+([0-9]+)'
   out="$(ipvsadm -Ln 2>/dev/null)" || return 1
   IPVS_LISTED=1
   while IFS= read -r line; do
-    if [[ "$line" =~ $fre ]]; then VS_FWM+=("FWM ${BASH_REMATCH[1]}"); continue; fi
     if [[ "$line" =~ $re ]]; then
       VS_PROTO+=("${BASH_REMATCH[1]}")
       VS_ADDR+=("${BASH_REMATCH[2]}")
-      local h="${BASH_REMATCH[2]%:*}"; h="${h#[}"; h="${h%]}"
+      h="${BASH_REMATCH[2]%:*}"; h="${h#[}"; h="${h%]}"
       VS_HOST+=("$h")
+    elif [[ "$line" =~ $fre ]]; then
+      VS_PROTO+=(FWM); VS_ADDR+=("${BASH_REMATCH[1]}"); VS_HOST+=("")
     fi
   done <<< "$out"
   return 0
 }
 
-# Addresses on kube-ipvs0 (kube-proxy binds every ClusterIP there in IPVS mode), newline separated in IPVS0_ADDRS.
+# Addresses on kube-ipvs0 (kube-proxy binds every ClusterIP there in IPVS mode), newline separated in IPVS0_ADDRS;
+# every other address of the host in LOCAL_ADDR (lowercase keys), for NodePort virtual servers on node IPs.
 IPVS0=0
 IPVS0_ADDRS=""
+declare -A LOCAL_ADDR=()
 read_kube_ipvs0() {
-  IPVS0=0; IPVS0_ADDRS=""
-  ip link show kube-ipvs0 >/dev/null 2>&1 || return 0
-  IPVS0=1
-  local line re='inet6?[[:space:]]+([^/[:space:]]+)'
-  while IFS= read -r line; do
-    [[ "$line" =~ $re ]] && IPVS0_ADDRS+="${BASH_REMATCH[1]}"$'\n'
-  done <<< "$(ip -o addr show dev kube-ipvs0 2>/dev/null)"
-}
-on_kube_ipvs0() { [[ $'\n'"$IPVS0_ADDRS" == *$'\n'"$1"$'\n'* ]]; }
-
-# The host's own addresses (every interface but kube-ipvs0), newline separated: where NodePort VS live.
-LOCAL_ADDRS=""
-read_local_addrs() {
-  LOCAL_ADDRS=""
+  IPVS0=0; IPVS0_ADDRS=""; LOCAL_ADDR=()
   local line re='^[0-9]+:[[:space:]]+([^[:space:]]+)[[:space:]]+inet6?[[:space:]]+([^/[:space:]]+)'
   while IFS= read -r line; do
     [[ "$line" =~ $re ]] || continue
-    [ "${BASH_REMATCH[1]}" = "kube-ipvs0" ] && continue
-    LOCAL_ADDRS+="${BASH_REMATCH[2]}"$'\n'
+    if [ "${BASH_REMATCH[1]}" = kube-ipvs0 ]; then IPVS0_ADDRS+="${BASH_REMATCH[2],,}"$'\n'
+    else LOCAL_ADDR["${BASH_REMATCH[2],,}"]=1; fi
   done <<< "$(ip -o addr show 2>/dev/null)"
+  ip link show kube-ipvs0 >/dev/null 2>&1 && IPVS0=1
+  return 0
 }
-is_local_addr() { [[ $'\n'"$LOCAL_ADDRS" == *$'\n'"$1"$'\n'* ]]; }
+on_kube_ipvs0() { [ -n "$1" ] && [[ $'\n'"$IPVS0_ADDRS" == *$'\n'"${1,,}"$'\n'* ]]; }
 
-# Kubernetes' virtual servers that are not on kube-ipvs0 (IPVS_BOT_SERVICE_VS, node-Job contract): NodePorts
-# ("TCP:30080", on any local address) and external/LB IPs ("TCP/203.0.113.10:80"), pkg/proxy/ipvs/proxier.go
-# syncProxyRules binds neither (bindAddr=false). Unknown token shapes are ignored (and reported by the bot's check).
-SERVICE_VS=" ${IPVS_BOT_SERVICE_VS:-} "
-# vs_is_kubernetes PROTO ADDR(host:port as ipvsadm prints it) HOST
-vs_is_kubernetes() {
-  on_kube_ipvs0 "$3" && return 0
-  local port="${2##*:}"
-  [[ "$SERVICE_VS" == *" $1/$2 "* ]] && return 0
-  [[ "$SERVICE_VS" == *" $1:$port "* ]] && is_local_addr "$3" && return 0
+# Kubernetes' virtual servers that are not on kube-ipvs0 (IPVS_BOT_SERVICE_VS, from the cluster's Services):
+# `PROTO:nodePort` (owned on any local address) and `PROTO/addr:port` (external / LB IP). A malformed token makes
+# the whole list unusable: reported, and then nothing off kube-ipvs0 counts as Kubernetes' (cleanup keeps more).
+declare -A SVC_NODEPORT=()
+declare -A SVC_EXTERNAL=()
+parse_service_vs() {
+  SVC_NODEPORT=(); SVC_EXTERNAL=()
+  local toks=() t np='^(TCP|UDP|SCTP):[0-9]{1,5}$' ext='^(TCP|UDP|SCTP)/([0-9]{1,3}(\.[0-9]{1,3}){3}|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$'
+  read -r -a toks <<< "${IPVS_BOT_SERVICE_VS:-}"
+  for t in ${toks[@]+"${toks[@]}"}; do
+    if [[ "$t" =~ $np ]]; then SVC_NODEPORT["$t"]=1
+    elif [[ "$t" =~ $ext ]]; then SVC_EXTERNAL["${t,,}"]=1
+    else err "IPVS_BOT_SERVICE_VS has an invalid entry"; SVC_NODEPORT=(); SVC_EXTERNAL=(); return 1; fi
+  done
+  return 0
+}
+parse_service_vs
+
+# 0 when virtual server $1 (an index) is Kubernetes' (the node-Job contract's ownership rule): on kube-ipvs0, or a
+# NodePort on a local address, or a listed external/LB address. Fwmark VS are never Kubernetes'.
+vs_is_k8s() {
+  local p="${VS_PROTO[$1]}" a="${VS_ADDR[$1]}" h="${VS_HOST[$1]}"
+  [ "$p" = FWM ] && return 1
+  on_kube_ipvs0 "$h" && return 0
+  [ -n "${SVC_NODEPORT["$p:${a##*:}"]+x}" ] && [ -n "${LOCAL_ADDR["${h,,}"]+x}" ] && return 0
+  local key="$p/$a"
+  [ -n "${SVC_EXTERNAL["${key,,}"]+x}" ] && return 0
   return 1
 }
+
+# IPVS_BOT_KUBE_PROXY_MINOR: kube-proxy's minor version, digits only; empty when unknown or invalid.
+KP_MINOR="${IPVS_BOT_KUBE_PROXY_MINOR:-}"
+if [ -n "$KP_MINOR" ] && ! [[ "$KP_MINOR" =~ ^[0-9]{1,3}$ ]]; then err "IPVS_BOT_KUBE_PROXY_MINOR is not a number"; KP_MINOR=""; fi
+[ -n "$KP_MINOR" ] && KP_MINOR=$((10#$KP_MINOR))
 
 # --- iptables -------------------------------------------------------------------------------------------------
 # Pick the backend holding kube-proxy's rules, as kube-proxy's iptables-wrapper does: the one with more KUBE- lines.
@@ -199,34 +213,37 @@ chains_matching() {
   done <<< "$("$IPT_SAVE" -t "$1" 2>/dev/null)"
 }
 
-# Chains kube-proxy's iptables mode owns and its IPVS mode does not (domain §6.6).
-IPTABLES_ONLY_NAT='KUBE-(SVC|SEP|EXT|SVL|FW|XLB)-[A-Z0-9]+|KUBE-NODEPORTS'
+# Chains kube-proxy's iptables mode owns and its IPVS mode does not (domain §6.6): the per-Service chains,
+# named prefix + 16 base32 characters of a sha256 (pkg/proxy/iptables/proxier.go isServiceChainName, portProtoHash;
+# KUBE-XLB- is the pre-1.24 name of KUBE-SVL-), and the fixed chains its CleanupLeftovers removes.
+IPTABLES_ONLY_NAT='KUBE-(SVC|SEP|EXT|SVL|FW|XLB)-[A-Z2-7]{16}|KUBE-NODEPORTS'
 IPTABLES_ONLY_FILTER='KUBE-SERVICES|KUBE-EXTERNAL-SERVICES|KUBE-NODEPORTS'
-# Chains kube-proxy's IPVS mode owns and its iptables mode does not.
+# Chains kube-proxy's IPVS mode owns and its iptables mode does not (pkg/proxy/ipvs/proxier.go iptablesChains minus
+# the ones both modes use: KUBE-SERVICES, KUBE-POSTROUTING, KUBE-MARK-MASQ in nat; KUBE-FORWARD, KUBE-PROXY-FIREWALL in filter).
 IPVS_ONLY_NAT='KUBE-NODE-PORT|KUBE-LOAD-BALANCER'
-IPVS_ONLY_FILTER='KUBE-NODE-PORT|KUBE-IPVS-FILTER|KUBE-IPVS-OUT-FILTER'
+IPVS_ONLY_FILTER='KUBE-NODE-PORT|KUBE-SOURCE-RANGES-FIREWALL|KUBE-IPVS-FILTER|KUBE-IPVS-OUT-FILTER'
 
 count_lines() { local n=0 l; while IFS= read -r l; do [ -n "$l" ] && n=$((n + 1)); done <<< "$1"; echo "$n"; }
 
-# kube-proxy's own ipsets: the fixed names of ipsetInfo in k/k pkg/proxy/ipvs/ipset.go (the IPv6 proxier's are
-# "KUBE-6-…", cut to ipset's 31 characters). Never every KUBE-* set: kube-router's NetworkPolicy controller names
-# its sets KUBE-SRC-*/KUBE-DST-* (domain §6.6).
-KUBE_PROXY_IPSETS=" KUBE-LOOP-BACK KUBE-CLUSTER-IP KUBE-EXTERNAL-IP KUBE-EXTERNAL-IP-LOCAL KUBE-LOAD-BALANCER KUBE-LOAD-BALANCER-FW KUBE-LOAD-BALANCER-LOCAL KUBE-LOAD-BALANCER-SOURCE-IP KUBE-LOAD-BALANCER-SOURCE-CIDR KUBE-NODE-PORT-TCP KUBE-NODE-PORT-LOCAL-TCP KUBE-NODE-PORT-UDP KUBE-NODE-PORT-LOCAL-UDP KUBE-NODE-PORT-SCTP-HASH KUBE-NODE-PORT-LOCAL-SCTP-HASH KUBE-HEALTH-CHECK-NODE-PORT KUBE-IPVS-IPS "
-is_kube_proxy_ipset() {
-  local n="$1" v4
-  [[ "$KUBE_PROXY_IPSETS" == *" $n "* ]] && return 0
-  if [[ "$n" == KUBE-6-* ]]; then
-    # KUBE-6-<rest>, truncated to 31: match the v4 name whose KUBE-6- form starts the same.
-    for v4 in $KUBE_PROXY_IPSETS; do
-      local six="KUBE-6-${v4#KUBE-}"; [ "${six:0:31}" = "$n" ] && return 0
-    done
-  fi
-  return 1
-}
+# kube-proxy's own ipsets: the fixed names of pkg/proxy/ipvs/proxier.go ipsetInfo (constants in ipset.go), and
+# their IPv6 twins, which NewIPSet names "KUBE-6-" + the rest, cut to ipset's 31 characters. Any other set, even one
+# called KUBE-* (kube-router's KUBE-SRC-* / KUBE-DST-*), belongs to someone else.
+KUBE_PROXY_IPSETS=()
+declare -A KUBE_PROXY_IPSET=()
+for s in KUBE-LOOP-BACK KUBE-CLUSTER-IP KUBE-EXTERNAL-IP KUBE-EXTERNAL-IP-LOCAL KUBE-LOAD-BALANCER KUBE-LOAD-BALANCER-FW \
+  KUBE-LOAD-BALANCER-LOCAL KUBE-LOAD-BALANCER-SOURCE-IP KUBE-LOAD-BALANCER-SOURCE-CIDR KUBE-NODE-PORT-TCP \
+  KUBE-NODE-PORT-LOCAL-TCP KUBE-NODE-PORT-UDP KUBE-NODE-PORT-LOCAL-UDP KUBE-NODE-PORT-SCTP-HASH \
+  KUBE-NODE-PORT-LOCAL-SCTP-HASH KUBE-HEALTH-CHECK-NODE-PORT KUBE-IPVS-IPS; do
+  s6="KUBE-6-${s#KUBE-}"; s6="${s6:0:31}"
+  KUBE_PROXY_IPSETS+=("$s" "$s6"); KUBE_PROXY_IPSET["$s"]=1; KUBE_PROXY_IPSET["$s6"]=1
+done
+unset s s6
+
+# kube-proxy's ipsets present on the node, one per line.
 kube_ipsets() {
   have ipset || return 0
   local s
-  while IFS= read -r s; do [ -n "$s" ] && is_kube_proxy_ipset "$s" && echo "$s"; done <<< "$(ipset list -n 2>/dev/null)"
+  while IFS= read -r s; do [ -n "$s" ] && [ -n "${KUBE_PROXY_IPSET["$s"]+x}" ] && echo "$s"; done <<< "$(ipset list -n 2>/dev/null)"
 }
 
 # --- nftables -------------------------------------------------------------------------------------------------
@@ -248,13 +265,12 @@ count_leftovers() {
   LEFTOVER_IPSETS=$(count_lines "$(kube_ipsets)")
   LEFTOVER_NFT=$(count_lines "$(kube_proxy_nft_families)")
   read_kube_ipvs0
-  read_local_addrs
   read_ipvs || true
   LEFTOVER_K8S_VS=0
-  LEFTOVER_FOREIGN_VS=(${VS_FWM[@]+"${VS_FWM[@]}"})
+  LEFTOVER_FOREIGN_VS=()
   local i
   for ((i = 0; i < ${#VS_ADDR[@]}; i++)); do
-    if vs_is_kubernetes "${VS_PROTO[$i]}" "${VS_ADDR[$i]}" "${VS_HOST[$i]}"; then LEFTOVER_K8S_VS=$((LEFTOVER_K8S_VS + 1))
+    if vs_is_k8s "$i"; then LEFTOVER_K8S_VS=$((LEFTOVER_K8S_VS + 1))
     else LEFTOVER_FOREIGN_VS+=("${VS_PROTO[$i]} ${VS_ADDR[$i]}"); fi
   done
 }

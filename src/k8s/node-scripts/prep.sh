@@ -77,10 +77,11 @@ if [ "$TARGET_MODE" = "nftables" ]; then
   NFT_VERSION_OK=null
   if have nft; then
     NFT_VERSION="$(nft --version 2>/dev/null)"
-    # kube-proxy's nftables mode needs nft >= 1.0.1 on the host (kubernetes.io/blog/2025/02/28/nftables-kube-proxy).
-    if [[ "$NFT_VERSION" =~ v([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then
-      if (( BASH_REMATCH[1] > 1 || (BASH_REMATCH[1] == 1 && (BASH_REMATCH[2] > 0 || BASH_REMATCH[3] >= 1)) )); then NFT_VERSION_OK=true
-      else NFT_VERSION_OK=false; err "nft ${BASH_REMATCH[1]}.${BASH_REMATCH[2]}.${BASH_REMATCH[3]} is older than 1.0.1, which kube-proxy's nftables mode needs"; fi
+    # kube-proxy's nftables mode needs the nft CLI >= 1.0.1 (kubernetes.io blog 2025-02-28, "NFTables mode for kube-proxy").
+    if [[ "$NFT_VERSION" =~ v([0-9]+)\.([0-9]+)(\.([0-9]+))? ]]; then
+      nv=$(( 10#${BASH_REMATCH[1]} * 1000000 + 10#${BASH_REMATCH[2]} * 1000 + 10#${BASH_REMATCH[4]:-0} ))
+      if [ "$nv" -ge 1000001 ]; then NFT_VERSION_OK=true
+      else NFT_VERSION_OK=false; err "nft ${BASH_REMATCH[0]#v} is older than 1.0.1, which kube-proxy's nftables mode needs"; fi
     fi
     if out="$(nft list tables 2>&1)"; then NFT_PROBE=ok
     else NFT_PROBE=failed; err "nftables probe failed (nft list tables), kube-proxy would crash-loop in nftables mode: $out"; fi
@@ -92,14 +93,6 @@ if [ "$TARGET_MODE" = "nftables" ]; then
   # Like the < 4.1 case for IPVS: report, but change nothing on a node that cannot run the target mode.
   if [ "$NFT_KERNEL" = "false" ]; then emit; exit 0; fi
 fi
-
-# strictARP's sysctls as they are before anything changes, so a rollback can put them back (cleanup.sh).
-BEFORE_JSON=""
-for k in net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce; do
-  v="$(host sysctl -n "$k" 2>/dev/null)"; v="${v//[[:space:]]/}"
-  if [[ "$v" =~ ^[0-9]{1,3}$ ]]; then json_str "$k"; BEFORE_JSON+="${BEFORE_JSON:+,}$REPLY:\"$v\""; fi
-done
-field sysctlsBefore "{$BEFORE_JSON}"
 
 # br_netfilter is needed by bridge CNIs in every mode; report it but do not block on it.
 BRNF=0
@@ -123,6 +116,14 @@ if [ "$TARGET_MODE" = "ipvs" ]; then
     field_str modulesFile /etc/modules-load.d/ipvs-bot.conf
   else err "could not write /etc/modules-load.d/ipvs-bot.conf"; fi
 fi
+
+# The ARP sysctls strictARP changes, as they are before the migration, so a rollback can put them back.
+SB_JSON=""
+for k in net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce; do
+  v="$(host sysctl -n "$k" 2>/dev/null)" || v=""
+  if [[ "$v" =~ ^[0-9]+$ ]]; then json_str "$k"; SB_JSON+="${SB_JSON:+,}$REPLY:\"$v\""; fi
+done
+field sysctlsBefore "{$SB_JSON}"
 
 SYSCTLS=(net.ipv4.ip_forward=1)
 [ "$BRNF" = "1" ] && SYSCTLS+=(net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1)
@@ -165,7 +166,7 @@ if [ "$IPVS_LISTED" = "1" ]; then
   json_str_array ${LEFTOVER_FOREIGN_VS[@]+"${LEFTOVER_FOREIGN_VS[@]}"}
   field foreignIpvsServices "$REPLY"
   field_int foreignIpvsServicesCount "${#LEFTOVER_FOREIGN_VS[@]}"
-  [ "${#LEFTOVER_FOREIGN_VS[@]}" -gt 0 ] && warn "this node has IPVS services Kubernetes did not create (${LEFTOVER_FOREIGN_VS[*]:0:3}); cleanup will keep them"
+  [ "${#LEFTOVER_FOREIGN_VS[@]}" -gt 0 ] && warn "this node has IPVS services Kubernetes did not create; cleanup will keep them"
 else
   field ipvsServices null
 fi
