@@ -34,13 +34,18 @@ export function scheduledStatus(p: Obj, at: Date): Record<string, unknown> {
   return { phase: 'Pending', conditions: [cond('PodScheduled', 'True', isoNow(at))], qosClass: p.status?.qosClass ?? 'BestEffort' };
 }
 
+/** The conditions of a scheduled pod whose containers are not running yet (captured fixtures delete/, logs/). */
+function pendingConditions(p: Obj, t: string): unknown[] {
+  const names = containersOf(p).map((c) => c.name).join(' ');
+  return [cond('Initialized', 'True', t), cond('Ready', 'False', t, 'ContainersNotReady', `containers with unready status: [${names}]`),
+    cond('ContainersReady', 'False', t, 'ContainersNotReady', `containers with unready status: [${names}]`), cond('PodScheduled', 'True', scheduledAt(p, t))];
+}
+
 export function creatingStatus(p: Obj, at: Date, nodeIP: string, podIP: string): Record<string, unknown> {
   const t = isoNow(at);
-  const names = containersOf(p).map((c) => c.name).join(' ');
   return {
     phase: 'Pending',
-    conditions: [cond('Initialized', 'True', t), cond('Ready', 'False', t, 'ContainersNotReady', `containers with unready status: [${names}]`),
-      cond('ContainersReady', 'False', t, 'ContainersNotReady', `containers with unready status: [${names}]`), cond('PodScheduled', 'True', scheduledAt(p, t))],
+    conditions: pendingConditions(p, t),
     ...ips(p, nodeIP, podIP), startTime: t,
     containerStatuses: containersOf(p).map((c) => ({ name: c.name, state: { waiting: { reason: 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, image: c.image, imageID: '', started: false })),
     qosClass: p.status?.qosClass ?? 'BestEffort',
@@ -115,11 +120,9 @@ export function crashLoopStatus(p: Obj, at: Date, nodeIP: string, podIP: string,
  */
 export function imagePullStatus(p: Obj, at: Date, nodeIP: string, reason: 'ErrImagePull' | 'ImagePullBackOff'): Record<string, unknown> {
   const t = isoNow(at);
-  const names = containersOf(p).map((c) => c.name).join(' ');
   return {
     phase: 'Pending',
-    conditions: [cond('Initialized', 'True', t), cond('Ready', 'False', t, 'ContainersNotReady', `containers with unready status: [${names}]`),
-      cond('ContainersReady', 'False', t, 'ContainersNotReady', `containers with unready status: [${names}]`), cond('PodScheduled', 'True', scheduledAt(p, t))],
+    conditions: pendingConditions(p, t),
     hostIP: nodeIP, startTime: p.status?.startTime ?? t,
     containerStatuses: containersOf(p).map((c) => ({
       name: c.name, state: { waiting: { reason, message: reason === 'ErrImagePull' ? windowsPullError(c.image) : `Back-off pulling image "${c.image}"` } },
