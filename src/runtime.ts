@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { createSlackNotifier, createApp, type BotApp, type BotDeps } from './bot/app.js';
 import { openDb, closeDb, type Db } from './db/client.js';
 import { migrateDb } from './db/migrate.js';
-import { recordAudit } from './db/audit-store.js';
+import { recordAudit, setAuditHeadKey } from './db/audit-store.js';
 import { createHealth, sqliteWritable } from './health.js';
 import { K8sCluster } from './k8s/k8s-cluster.js';
 import { createLogger, type Logger } from './logger.js';
@@ -54,6 +54,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
 
   const db = openDb(config.dbPath);
   migrateDb(db);
+  setAuditHeadKey(db, config.auditKey);
   health.set('migrations', true);
   health.addLiveCheck('db', sqliteWritable(db.$client));
 

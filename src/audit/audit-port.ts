@@ -26,7 +26,8 @@ export function auditPort(db: Db, metrics?: Metrics, opts: { key?: string } = {}
       metrics?.auditVerified(r.ok);
       return {
         ok: r.ok, count: r.count,
-        message: (r.ok ? `Audit chain intact: ${r.count} events, head ${r.head.slice(0, 16)}…` : `Audit chain BROKEN at row ${r.firstBad?.seq}: ${r.firstBad?.reason}`)
+        message: (r.ok ? `Audit chain intact: ${r.count} events, head ${r.head.slice(0, 16)}…`
+          : r.missingTail ? `Audit chain TRUNCATED: ${r.firstBad?.reason}` : `Audit chain BROKEN at row ${r.firstBad?.seq}: ${r.firstBad?.reason}`)
           + (r.warnings ?? []).map((w) => `\nNote: ${w}`).join(''),
       };
     },

@@ -3,12 +3,13 @@
 // against `audit verify`.
 import { once } from 'node:events';
 import { closeDb, openDb, type Db } from '../db/client.js';
+import { checkTail } from './audit-head.js';
 import { GENESIS_HASH } from './hash-chain.js';
 import { startWalk, verifyChain } from './verify-chain.js';
 
 export interface ExportFilter { cluster?: string; runId?: string; since?: Date; until?: Date }
 export interface ExportOptions extends ExportFilter { format: 'jsonl' | 'csv' }
-export interface ExportResult { count: number; head: string; chainOk: boolean }
+export interface ExportResult { count: number; head: string; chainOk: boolean; /** The last row's seq (the head's). */ headSeq: number }
 
 const CSV_COLUMNS = ['seq', 'ts', 'actor', 'cluster', 'run_id', 'type', 'payload', 'prev_hash', 'hash'] as const;
 
@@ -77,15 +78,18 @@ async function exportFrom(db: Db, opts: ExportOptions, out: NodeJS.WritableStrea
     if (buf.length > 64 * 1024) { await write(buf); buf = ''; }
   }
   if (buf) await write(buf);
+  // A cut tail still chains: the head row and sqlite_sequence say where the chain really ended.
   const chain = walk
-    ? { ok: walkOk, head: 'bad' in walk ? GENESIS_HASH : walk.walker.head }
+    ? ('bad' in walk ? { ok: false, head: GENESIS_HASH }
+      : { ok: walkOk && !checkTail(db.$client, walk.walker.lastSeq, walk.walker.head).bad, head: walk.walker.head })
     : verifyChain(db);
+  const headSeq = (db.$client.prepare('SELECT coalesce(max(seq), 0) AS s FROM audit_events').get() as { s: number }).s;
   const filters = { cluster: opts.cluster ?? null, runId: opts.runId ?? null, since: opts.since?.toISOString() ?? null, until: opts.until?.toISOString() ?? null };
   if (opts.format === 'jsonl') {
-    await write(`${JSON.stringify({ type: 'manifest', count, head: chain.head, chainOk: chain.ok, filters, exportedAt: new Date().toISOString() })}\n`);
+    await write(`${JSON.stringify({ type: 'manifest', count, head: chain.head, headSeq, chainOk: chain.ok, filters, exportedAt: new Date().toISOString() })}\n`);
   } else {
     // The manifest is a last row of the same shape: type "manifest", its JSON in the payload column.
-    await write(`${['', new Date().toISOString(), 'system', opts.cluster ?? '', opts.runId ?? '', 'manifest', JSON.stringify({ count, head: chain.head, chainOk: chain.ok, filters }), '', chain.head].map(csvCell).join(',')}\r\n`);
+    await write(`${['', new Date().toISOString(), 'system', opts.cluster ?? '', opts.runId ?? '', 'manifest', JSON.stringify({ count, head: chain.head, headSeq, chainOk: chain.ok, filters }), '', chain.head].map(csvCell).join(',')}\r\n`);
   }
-  return { count, head: chain.head, chainOk: chain.ok };
+  return { count, head: chain.head, chainOk: chain.ok, headSeq };
 }

@@ -1,8 +1,10 @@
 // Recomputes the hash chain row by row (streamed: constant memory) and names the first row that does not match.
 // Every row still in the table is checked. Rows may be missing only at the start, and only when retention
 // pruned them: the newest checkpoint event then names the last pruned seq and hash (HMAC-signed with the audit
-// key, see retention.ts), and the chain resumes from there.
+// key, see retention.ts), and the chain resumes from there. Rows missing at the end are found by comparing the last
+// row with the head row and sqlite_sequence (audit-head.ts).
 import type { Db } from '../db/client.js';
+import { checkTail } from './audit-head.js';
 import { GENESIS_HASH, rowHash } from './hash-chain.js';
 import { checkpointSignature, type CheckpointPayload } from './retention.js';
 
@@ -12,6 +14,8 @@ export interface VerifyResult {
   /** Hash of the last good row (the chain head when ok). */
   head: string;
   firstBad?: { seq: number; reason: string };
+  /** Rows missing after the last one (a cut tail), when the head row or sqlite_sequence shows it. */
+  missingTail?: { from: number; to: number };
   /** Things verify could not check, e.g. a checkpoint signature when no key was given. */
   warnings?: string[];
 }
@@ -44,6 +48,9 @@ function chainStart(db: Db, key: string | undefined): Start {
 export class ChainWalker {
   count = 0;
   constructor(private prevSeq: number, public head: string) {}
+
+  /** The seq of the last row checked (or where the chain started). */
+  get lastSeq(): number { return this.prevSeq; }
 
   /** Returns why the row breaks the chain, or undefined and advances the head. */
   check(seq: number, ts: string, actor: string, cluster: string | null, runId: string | null, type: string, payload: string, prevHash: string, hash: string): string | undefined {
@@ -81,5 +88,12 @@ export function verifyChain(db: Db, opts: { key?: string } = {}): VerifyResult {
     // Returning from inside for-of calls the iterator's return(), which resets the statement.
     if (reason) return { ok: false, count: walker.count, head: walker.head, firstBad: { seq: r[0], reason }, ...warnings };
   }
-  return { ok: true, count: walker.count, head: walker.head, ...warnings };
+  const tail = checkTail(db.$client, walker.lastSeq, walker.head, opts.key);
+  const all = [...start.warnings, ...tail.warnings];
+  const w = all.length ? { warnings: all } : {};
+  if (tail.bad) {
+    const { missing, ...firstBad } = tail.bad;
+    return { ok: false, count: walker.count, head: walker.head, firstBad, ...(missing ? { missingTail: missing } : {}), ...w };
+  }
+  return { ok: true, count: walker.count, head: walker.head, ...w };
 }

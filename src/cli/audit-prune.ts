@@ -7,6 +7,7 @@ import { pruneAudit } from '../audit/retention.js';
 import { verifyChain } from '../audit/verify-chain.js';
 import { openDb } from '../db/client.js';
 import { migrateDb } from '../db/migrate.js';
+import { setAuditHeadKey } from '../db/audit-store.js';
 import { openExistingReadonly, parseBusyTimeout, UsageError, withDb, type CliIo } from './cli-io.js';
 
 export const AUDIT_PRUNE_USAGE = 'usage: IPVS_BOT_AUDIT_KEY=… ipvs-bot audit prune --db PATH --before 365d|ISO';
@@ -28,6 +29,7 @@ export async function auditPruneCommand(argv: string[], io: CliIo): Promise<numb
   const db = openDb(v.db, busyTimeoutMs !== undefined ? { busyTimeoutMs } : {});
   return withDb(db, (d) => {
     migrateDb(d);
+    setAuditHeadKey(d, key);
     // Never prune a broken chain: the checkpoint would vouch for rows that were already tampered with.
     const check = verifyChain(d, { key });
     if (!check.ok) {

@@ -19,6 +19,7 @@ export async function auditVerifyCommand(argv: string[], io: CliIo): Promise<num
   const r = await withDb(db, (d) => verifyChain(d, key ? { key } : {}));
   if (v.json) io.out.write(`${JSON.stringify(r)}\n`);
   else if (r.ok) io.out.write(`audit chain intact: ${r.count} events, head ${r.head}\n`);
+  else if (r.missingTail) io.out.write(`audit chain TRUNCATED: ${r.firstBad?.reason}\n(the ${r.count} event(s) still there verify; last good hash ${r.head})\n`);
   else io.out.write(`audit chain BROKEN at row ${r.firstBad?.seq}: ${r.firstBad?.reason}\n(${r.count} event(s) before it verified; last good hash ${r.head})\n`);
   if (!v.json) for (const w of r.warnings ?? []) io.err.write(`warning: ${w}\n`);
   return r.ok ? 0 : 1;

@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { desc } from 'drizzle-orm';
 import { canonicalJson } from '../audit/canonical-json.js';
+import { headSignature } from '../audit/audit-head.js';
 import { GENESIS_HASH, rowHash } from '../audit/hash-chain.js';
 import { redactSecrets } from '../audit/redact.js';
 import type { Db } from './client.js';
@@ -25,9 +26,19 @@ type Row = { seq: number; ts: string; actor: string; cluster: string | null; run
 
 // Building the two queries through drizzle costs ~0.3 ms per event; statements prepared once per connection
 // cost microseconds. better-sqlite3 runs a transaction on its one connection, so the tx's client is the Db's.
-const statements = new WeakMap<Database.Database, { last: Database.Statement; insert: Database.Statement }>();
+type Statements = { last: Database.Statement; insert: Database.Statement; sign?: { st: Database.Statement; key: string } };
+const statements = new WeakMap<Database.Database, Statements>();
+/** The audit key per connection (setAuditHeadKey): appendAudit signs the head row with it. */
+const headKeys = new WeakMap<Database.Database, string>();
 
-function prepared(tx: Writer): { last: Database.Statement; insert: Database.Statement } | undefined {
+/** Makes every append on this connection sign the chain head (table audit_head) with the audit key. */
+export function setAuditHeadKey(db: Db, key: string | undefined): void {
+  if (key) headKeys.set(db.$client, key);
+  else headKeys.delete(db.$client);
+  statements.delete(db.$client);
+}
+
+function prepared(tx: Writer): Statements | undefined {
   const client = (tx as { $client?: unknown }).$client ?? (tx as { session?: { client?: unknown } }).session?.client;
   if (!(client instanceof Database)) return undefined;
   let s = statements.get(client);
@@ -36,6 +47,9 @@ function prepared(tx: Writer): { last: Database.Statement; insert: Database.Stat
       last: client.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1'),
       insert: client.prepare('INSERT INTO audit_events (seq, ts, actor, cluster, run_id, type, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     };
+    // The insert trigger moves the head row (unsigned); signing it is the app's part.
+    const key = headKeys.get(client);
+    if (key) s.sign = { st: client.prepare('UPDATE audit_head SET signature = ? WHERE id = 1 AND seq = ?'), key };
     statements.set(client, s);
   }
   return s;
@@ -56,8 +70,10 @@ export function appendAudit(tx: Writer, e: AuditEventInput): { seq: number; hash
     payload: canonicalJson(redactSecrets(e.payload)),
   };
   const hash = rowHash(prevHash, row);
-  if (fast) fast.insert.run(row.seq, row.ts, row.actor, row.cluster, row.runId, row.type, row.payload, prevHash, hash);
-  else tx.insert(auditEvents).values({ ...row, prevHash, hash }).run();
+  if (fast) {
+    fast.insert.run(row.seq, row.ts, row.actor, row.cluster, row.runId, row.type, row.payload, prevHash, hash);
+    if (fast.sign) fast.sign.st.run(headSignature(fast.sign.key, row.seq, hash), row.seq);
+  } else tx.insert(auditEvents).values({ ...row, prevHash, hash }).run();
   return { seq: row.seq, hash };
 }
 

@@ -1,2 +1,3 @@
 export * from './audit.js';
 export * from './runs.js';
+export * from './durable.js';
