@@ -22,8 +22,7 @@ CREATE TABLE `storage_probe` (
 -- here so that a head written without the key never carries an older row's signature.
 CREATE TRIGGER audit_events_head AFTER INSERT ON audit_events
 BEGIN
-  INSERT INTO audit_head (id, seq, hash, signature) VALUES (1, NEW.seq, NEW.hash, NULL)
-    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, signature = NULL;
+  UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash, signature = NULL WHERE id = 1;
 END;
 --> statement-breakpoint
 CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head
@@ -37,7 +36,9 @@ BEGIN
   SELECT RAISE(ABORT, 'audit_head is never deleted');
 END;
 --> statement-breakpoint
-INSERT INTO audit_head (id, seq, hash, signature) SELECT 1, seq, hash, NULL FROM audit_events ORDER BY seq DESC LIMIT 1;
+-- The head row always exists (genesis: seq 0), so the trigger is a plain UPDATE of one row.
+INSERT INTO audit_head (id, seq, hash, signature)
+  SELECT 1, coalesce(max(seq), 0), coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), '0000000000000000000000000000000000000000000000000000000000000000'), NULL FROM audit_events;
 --> statement-breakpoint
 -- Finished runs' cards were rendered by the process that finished them; only runs still moving are re-rendered
 -- after the upgrade.

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createSlackNotifier, createApp, type BotApp, type BotDeps } from './bot/app.js';
 import { openDb, closeDb, type Db } from './db/client.js';
 import { migrateDb } from './db/migrate.js';
+import { renderStore } from './db/render-store.js';
 import { recordAudit, setAuditHeadKey } from './db/audit-store.js';
 import { createHealth, sqliteWritable } from './health.js';
 import { K8sCluster } from './k8s/k8s-cluster.js';
@@ -76,6 +77,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
 
   let engineRef: Engine | undefined;
   const notifier = createSlackNotifier(config, { clock, logger, metrics, lookup: async (runId) => engineRef?.getRun(runId) });
+  notifier.useRenderStore(renderStore(db));
   const engine = createEngine({
     db, clock, notifier: withRunMetrics(notifier, metrics, () => clock.now()), logger,
     workflows: kubeProxyModeWorkflows({ clusterFor, config, ...(opts.timing ? { timing: opts.timing } : {}) }),
@@ -104,6 +106,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const { port } = await bot.start(opts.port ?? config.port);
   health.set('slack', bot.botUserId() !== undefined, bot.botUserId() ? undefined : 'auth.test failed');
   await engine.start();
+  // Cards a killed process never updated (its updates are coalesced in memory): render them from the DB now.
+  notifier.resumeCards((runId) => engine.getRun(runId));
   logger.info({ port, clusters: config.clusters.map((c) => c.name) }, 'ipvs-bot started');
 
   let stopped = false;

@@ -8,6 +8,7 @@
 // channel. Queued results are kept as events and rendered when sent; each Job's full JSON is in the audit log.
 import type { Notifier, RunEvent, RunStatus } from '../workflows/kube-proxy-mode/api.js';
 import type { Clock, Logger, TimerHandle } from '../workflows/engine/ports.js';
+import type { RenderStore } from '../db/render-store.js';
 import { runCard, stateLabel, stateWords, TERMINAL } from './views/run-card.js';
 import { nodeResultLine, nodeResultView, type NodeEvent } from './views/node-result.js';
 import { prepSummaryView } from './views/prep-summary.js';
@@ -31,6 +32,8 @@ export interface SlackNotifierOptions {
   isProduction?: (cluster: string) => boolean;
   /** Counts Slack failures by Web API method (Prometheus: slack_api_errors_total, slack_rate_limited_total). */
   metrics?: { slackApiError(method: string): void; slackRateLimited(method: string): void };
+  /** Where what each card showed is kept (issue #14 item 5): re-rendered on start when the run moved on since. */
+  renders?: RenderStore;
 }
 
 type ThreadPost = { text: string; blocks?: unknown[]; broadcast?: boolean }
@@ -70,6 +73,8 @@ function finalPost(s: RunStatus, notes: string[]): { text: string; blocks: unkno
 interface RunQueue {
   loc?: { channel: string; ts: string };
   latest?: RunStatus;
+  /** The run's version (last audit seq) when `latest` was committed. */
+  latestVersion?: number;
   cardDirty: boolean;
   lastCardAt: number;
   posts: ThreadPost[];
@@ -104,6 +109,7 @@ export class SlackNotifier implements Notifier {
     const q = this.queue(event.runId);
     if (event.type === 'state') {
       q.latest = event.status;
+      q.latestVersion = this.stored('version', () => this.o.renders?.versionOf(event.runId), event.runId);
       if (event.status.message && !q.loc) q.loc = event.status.message;
       q.cardDirty = true;
       const terminal = TERMINAL.has(event.status.state);
@@ -143,6 +149,37 @@ export class SlackNotifier implements Notifier {
     if (q.prep.length === 0 && notes.length === 0) return;
     const total = q.latest?.plan.nodes.length;
     q.posts.push({ summary: { prep: q.prep.splice(0), notes, ...(total !== undefined ? { total } : {}) } });
+  }
+
+  /** Keeps what each card showed in the DB from now on (the runtime attaches it once the store is migrated). */
+  useRenderStore(renders: RenderStore): void {
+    this.o.renders = renders;
+  }
+
+  /**
+   * After a restart: re-renders the card of every run that changed since its card was last updated, and posts the
+   * final message of a finished run whose final message never went out (the process died first).
+   */
+  resumeCards(lookup: (runId: string) => RunStatus | undefined): number {
+    const stale = this.stored('stale runs', () => this.o.renders?.stale(), '') ?? [];
+    for (const s of stale) {
+      const status = lookup(s.runId);
+      if (!status) continue;
+      this.queue(s.runId).broadcastDone = s.finalPosted;
+      this.o.logger.info({ runId: s.runId, state: status.state }, 'run card behind the run after a restart; rendering it again');
+      this.notify({ type: 'state', runId: s.runId, status });
+    }
+    return stale.length;
+  }
+
+  /** A render-store call; a DB that cannot be written (full disk) must not stop Slack updates. */
+  private stored<T>(what: string, f: () => T, runId: string): T | undefined {
+    try {
+      return f();
+    } catch (err) {
+      this.o.logger.warn({ runId, err: (err as Error)?.message ?? String(err) }, `slack notifier: could not read or record the card ${what}`);
+      return undefined;
+    }
   }
 
   /** Where the run's card is (called by the bot right after posting it). */
@@ -208,18 +245,21 @@ export class SlackNotifier implements Notifier {
         // The card first when due, so the thread never runs ahead of the card by more than a second.
         if (q.cardDirty && q.latest && now - q.lastCardAt >= this.minInterval) {
           const status = q.latest;
+          const version = q.latestVersion;
           q.cardDirty = false;
           q.lastCardAt = now;
           const card = runCard(status, { production: this.o.isProduction?.(status.cluster) ?? false });
           const wait = await this.send(runId, 'chat.update', () => this.o.client.chat.update({ channel: loc.channel, ts: loc.ts, text: card.text, blocks: card.blocks }));
-          if (wait !== undefined) { q.cardDirty = true; q.lastCardAt = Number.NEGATIVE_INFINITY; q.blockedUntil = this.o.clock.now() + wait; }
+          if (typeof wait === 'number') { q.cardDirty = true; q.lastCardAt = Number.NEGATIVE_INFINITY; q.blockedUntil = this.o.clock.now() + wait; }
+          else if (wait === 'sent' && version !== undefined) this.stored('render', () => this.o.renders?.cardRendered(runId, version), runId);
           continue;
         }
         if (q.posts.length > 0) {
           const post = nextReply(q.posts);
           const args = { channel: loc.channel, thread_ts: loc.ts, text: post.text, ...(post.blocks ? { blocks: post.blocks } : {}), ...(post.broadcast ? { reply_broadcast: true } : {}) };
           const wait = await this.send(runId, 'chat.postMessage', () => this.o.client.chat.postMessage(args));
-          if (wait !== undefined) { q.blockedUntil = this.o.clock.now() + wait; continue; }
+          if (typeof wait === 'number') { q.blockedUntil = this.o.clock.now() + wait; continue; }
+          if (post.broadcast && wait === 'sent') this.stored('final message', () => this.o.renders?.finalPosted(runId), runId);
           q.posts.splice(0, post.count);
           continue;
         }
@@ -233,11 +273,11 @@ export class SlackNotifier implements Notifier {
     }
   }
 
-  /** undefined when done (sent, or failed for good and logged); a wait in ms when Slack said 429. */
-  private async send(runId: string, method: string, call: () => Promise<unknown>): Promise<number | undefined> {
+  /** 'sent', 'dropped' (failed for good and logged), or a wait in ms when Slack said 429. */
+  private async send(runId: string, method: string, call: () => Promise<unknown>): Promise<number | 'sent' | 'dropped'> {
     try {
       await call();
-      return undefined;
+      return 'sent';
     } catch (err) {
       const wait = retryAfterMs(err);
       if (wait !== undefined) {
@@ -247,7 +287,7 @@ export class SlackNotifier implements Notifier {
       }
       this.o.metrics?.slackApiError(method);
       this.o.logger.error({ runId, method, err: (err as Error)?.message ?? String(err) }, 'slack call failed; update dropped');
-      return undefined;
+      return 'dropped';
     }
   }
 }

@@ -5,7 +5,7 @@ import { runs } from './runs.js';
 /**
  * The audit chain's head in a second place (one row, id 1): kept by an AFTER INSERT trigger on audit_events, so every
  * writer updates it, and signed by appendAudit with IPVS_BOT_AUDIT_KEY when it is set. A trigger refuses to move it
- * backwards or delete it; verify compares it (and sqlite_sequence) with the last row to see a cut tail.
+ * backwards or delete it; verify compares it (and sqlite_sequence) with the last row to see a cut tail. Seq 0 = genesis.
  */
 export const auditHead = sqliteTable('audit_head', {
   id: integer('id').primaryKey(),
