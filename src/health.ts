@@ -3,6 +3,7 @@
 // loaded, Slack connected) is met, plus liveness. Conditions start unmet until someone reports them.
 import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
+import type { StorageHealth } from './db/storage-health.js';
 
 export interface CheckResult { name: string; ok: boolean; detail?: string }
 export interface ProbeResult { ok: boolean; checks: CheckResult[] }
@@ -63,5 +64,22 @@ export function sqliteWritable(db: SqliteHandle): CheckFn {
     db.exec('BEGIN IMMEDIATE');
     db.exec('ROLLBACK');
     return true;
+  };
+}
+
+/**
+ * DB writable, for /healthz: unhealthy while the storage guard reports a full or read-only database (in its words),
+ * else the lock check above plus one real probe write (a full disk lets BEGIN IMMEDIATE through; issue #14 item 4).
+ */
+export function storageWritable(db: SqliteHandle, storage: StorageHealth): CheckFn {
+  const lock = sqliteWritable(db);
+  return async () => {
+    if (storage.ok()) {
+      const r = await lock();
+      if (r !== true) return r;
+      storage.probe();
+    }
+    const text = storage.text();
+    return text ? { ok: false, detail: text } : true;
   };
 }

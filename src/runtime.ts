@@ -7,7 +7,8 @@ import { openDb, closeDb, type Db } from './db/client.js';
 import { migrateDb } from './db/migrate.js';
 import { renderStore } from './db/render-store.js';
 import { recordAudit, setAuditHeadKey } from './db/audit-store.js';
-import { createHealth, sqliteWritable } from './health.js';
+import { createHealth, storageWritable } from './health.js';
+import { StorageHealth } from './db/storage-health.js';
 import { K8sCluster } from './k8s/k8s-cluster.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -57,7 +58,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   migrateDb(db);
   setAuditHeadKey(db, config.auditKey);
   health.set('migrations', true);
-  health.addLiveCheck('db', sqliteWritable(db.$client));
+  const storage = new StorageHealth({ db: db.$client, clock, logger });
+  health.addLiveCheck('db', storageWritable(db.$client, storage));
 
   const metrics = createMetrics();
   const clusters = new Map<string, K8sCluster>();
@@ -81,7 +83,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const engine = createEngine({
     db, clock, notifier: withRunMetrics(notifier, metrics, () => clock.now()), logger,
     workflows: kubeProxyModeWorkflows({ clusterFor, config, ...(opts.timing ? { timing: opts.timing } : {}) }),
-    ownerId: opts.ownerId ?? `${hostname()}`,
+    ownerId: opts.ownerId ?? `${hostname()}`, storage,
   });
   engineRef = engine;
   const workflows = createWorkflows({ engine, db, clusterFor, config, clock, logger });
@@ -105,6 +107,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   });
   const { port } = await bot.start(opts.port ?? config.port);
   health.set('slack', bot.botUserId() !== undefined, bot.botUserId() ? undefined : 'auth.test failed');
+  // A full or read-only DB is said in the channels of the runs it holds up (Slack still works without the DB).
+  storage.onChange((_problem, text) => { void tellChannels(bot, engine, config, logger, `:floppy_disk: ipvs-bot: ${text}.`); });
   await engine.start();
   // Cards a killed process never updated (its updates are coalesced in memory): render them from the DB now.
   notifier.resumeCards((runId) => engine.getRun(runId));
@@ -118,8 +122,23 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       stopped = true;
       await bot.stop();
       await engine.stop();
+      storage.close();
       await notifier.flush().catch(() => {});
       closeDb(db);
     },
   };
+}
+
+/** Posts to the channels of the active runs' cards, or to every configured cluster channel when there is none. */
+async function tellChannels(bot: BotApp, engine: Engine, config: Config, logger: Logger, text: string): Promise<void> {
+  let channels: string[] = [];
+  try {
+    channels = [...new Set(engine.listRuns({ active: true }).map((r) => r.message?.channel).filter((c): c is string => !!c))];
+  } catch (err) {
+    logger.warn({ err: String(err) }, 'could not list the active runs for the storage message');
+  }
+  if (channels.length === 0) channels = [...new Set(config.clusters.flatMap((c) => c.channels))];
+  for (const channel of channels) {
+    await bot.client.chat.postMessage({ channel, text }).catch((err: unknown) => logger.warn({ channel, err: String(err) }, 'could not post the storage message'));
+  }
 }

@@ -1,6 +1,7 @@
 // Turns the engine's error codes into words for the person in the channel (the log keeps the detail).
 import { WorkflowError, type ApproveResult } from '../workflows/kube-proxy-mode/api.js';
 import { esc } from './views/text.js';
+import { storageProblemWords } from '../db/storage-health.js';
 
 const WORKFLOW_PREFIX: Record<WorkflowError['code'], string> = {
   unknown_cluster: ':grey_question: Unknown cluster.',
@@ -17,6 +18,8 @@ export function workflowErrorText(err: unknown, ref?: string): string {
     if (err.code === 'internal') return `${WORKFLOW_PREFIX.internal}${ref ? ` (ref ${ref})` : ''}`;
     return `${WORKFLOW_PREFIX[err.code]} ${esc(err.message)}`;
   }
+  const storage = storageProblemWords(err);
+  if (storage) return `:floppy_disk: Not done: ${storage}, so I cannot record it. The operators are told; try again once it is fixed.`;
   return `${WORKFLOW_PREFIX.internal}${ref ? ` (ref ${ref})` : ''}`;
 }
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import {
   getApprovals, getLock, getRun, insertRun, lastAuditSeq, listRuns, setRunFields, type LockRow, type RunDb,
 } from '../../db/run-store.js';
+import type { StorageHealth } from '../../db/storage-health.js';
 import type { ApproveResult, RunState, RunStatus } from '../kube-proxy-mode/api.js';
 import { WorkflowError } from '../kube-proxy-mode/api.js';
 import type { Json, WorkflowDef } from './define.js';
@@ -30,6 +31,8 @@ export interface EngineOptions {
   leaseMs?: number;
   /** Wait before retrying a run whose driving failed outside a step, e.g. its deps could not be built (default 30 s). */
   errorBackoffMs?: number;
+  /** Full or read-only DB: the engine pauses while it reports a problem, and resumes when it clears (issue #14 item 4). */
+  storage?: StorageHealth;
 }
 
 export interface CreateRunRequest {
@@ -94,8 +97,9 @@ export function createEngine(opts: EngineOptions): Engine {
 
   const env: RunnerEnv = {
     db, clock, notifier, logger, workflows, ownerId, leaseMs, errorBackoffMs: opts.errorBackoffMs ?? 30_000,
-    signal: abort.signal, stopping: () => stopping,
+    signal: abort.signal, stopping: () => stopping, ...(opts.storage ? { storage: opts.storage } : {}),
   };
+  opts.storage?.onChange((problem) => { if (!problem) kick(); });
   const now = () => clock.now();
   const iso = () => new Date(now()).toISOString();
 
@@ -108,6 +112,19 @@ export function createEngine(opts: EngineOptions): Engine {
   /** Expires due approval windows and starts due runs, then arms the timer for the next due time. */
   function tick(): void {
     if (!running || stopping) return;
+    // Paused while the DB cannot be written; the storage probe's recovery kicks again.
+    if (opts.storage && !opts.storage.ok()) return;
+    try {
+      tickOnce();
+    } catch (err) {
+      // Called from timers: an exception here would end the process.
+      if (!opts.storage?.report(err)) logger.error({ err: err instanceof Error ? err.message : String(err) }, 'engine tick failed; retrying later');
+      timer?.cancel();
+      timer = clock.setTimer(env.errorBackoffMs, tick);
+    }
+  }
+
+  function tickOnce(): void {
     const t = now();
     for (const r of listRuns(db, { states: ['awaiting_approval'], limit: 10_000 })) {
       if (r.expiresAtMs <= t) {
@@ -137,7 +154,11 @@ export function createEngine(opts: EngineOptions): Engine {
           .catch((err: unknown) => logger.error({ runId: r.id, err: String(err) }, 'driving a run failed; it will be retried'))
           .finally(() => {
             inFlight.delete(r.id);
-            guardAgainstSpinning(r.id, before);
+            try {
+              guardAgainstSpinning(r.id, before);
+            } catch (err) {
+              if (!opts.storage?.report(err)) logger.error({ runId: r.id, err: String(err) }, 'could not push back a run that made no progress');
+            }
             kick();
           });
         inFlight.set(r.id, p);

@@ -4,6 +4,7 @@
 import {
   acquireLease, commit, getRun, getRunSteps, releaseLease, setRunFields, type Commit, type RunDb, type RunRow, type StepRow,
 } from '../../db/run-store.js';
+import type { StorageHealth } from '../../db/storage-health.js';
 import type { RunState } from '../kube-proxy-mode/api.js';
 import { assertUniqueStepIds, type Json, type RunInfo, type StepDef, type WorkflowDef } from './define.js';
 import { StepError, toStepError } from './errors.js';
@@ -30,6 +31,22 @@ export interface RunnerEnv {
   signal: AbortSignal;
   /** True once stop() was called: finish the current step's record, then let go. */
   stopping(): boolean;
+  /** Storage errors go here (pause, plain words); a step's outcome is retried until it reaches the disk. */
+  storage?: StorageHealth;
+}
+
+/** A write that must not be lost (a step happened): retried across a full disk when the env has a storage guard. */
+function persist<T>(env: RunnerEnv, fn: () => T): Promise<T> {
+  return env.storage ? env.storage.persist(fn, env.signal) : Promise.resolve(fn());
+}
+
+/** A write whose failure must not escape a timer or a finally (it would end the process). */
+function guarded(env: RunnerEnv, what: string, runId: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!env.storage?.report(err)) env.logger.error({ runId, err: err instanceof Error ? err.message : String(err) }, what);
+  }
 }
 
 const DEFAULT_MAX_BACKOFF_MS = 5 * 60_000;
@@ -88,11 +105,19 @@ async function withTimeout<T>(env: RunnerEnv, ms: number | undefined, fn: (signa
  */
 export async function driveRun(env: RunnerEnv, runId: string): Promise<void> {
   const { db, clock, logger, ownerId } = env;
-  if (!acquireLease(db, runId, ownerId, clock.now(), env.leaseMs)) return;
+  try {
+    if (!acquireLease(db, runId, ownerId, clock.now(), env.leaseMs)) return;
+  } catch (err) {
+    if (env.storage?.report(err)) return; // paused: nothing was started
+    throw err;
+  }
   let renew: TimerHandle | undefined;
   const renewLoop = (): void => {
     renew = clock.setTimer(Math.max(1, Math.floor(env.leaseMs / 3)), () => {
-      if (!acquireLease(db, runId, ownerId, clock.now(), env.leaseMs)) logger.error({ runId, ownerId }, 'lost the lease of a run being driven');
+      // A full disk fails the renewal: reported (engine paused), not thrown out of the timer.
+      guarded(env, 'could not renew the lease of a run being driven', runId, () => {
+        if (!acquireLease(db, runId, ownerId, clock.now(), env.leaseMs)) logger.error({ runId, ownerId }, 'lost the lease of a run being driven');
+      });
       renewLoop();
     });
   };
@@ -102,6 +127,8 @@ export async function driveRun(env: RunnerEnv, runId: string): Promise<void> {
     let prepared: { info: RunInfo; steps: AnyStep[]; deps: unknown } | undefined;
     for (;;) {
       if (env.stopping()) return;
+      // No new step while its record cannot be written.
+      if (env.storage && !env.storage.ok()) return;
       const run = getRun(db, runId);
       if (!run || !DRIVEN_STATES.has(run.state as RunState)) return;
       const def = env.workflows[run.kind];
@@ -124,11 +151,12 @@ export async function driveRun(env: RunnerEnv, runId: string): Promise<void> {
     // Not a step outcome (deps could not be built, checkDrift threw, the DB is busy): try again later
     // rather than spin; the run's state is untouched.
     if (env.stopping() && env.signal.aborted) return;
+    if (env.storage?.report(err)) return; // paused; the run is picked up again on recovery
     logger.error({ runId, err: err instanceof Error ? err.message : String(err) }, 'could not drive the run; retrying later');
-    setRunFields(db, runId, { wakeAtMs: clock.now() + env.errorBackoffMs });
+    guarded(env, 'could not schedule the retry of a run', runId, () => setRunFields(db, runId, { wakeAtMs: clock.now() + env.errorBackoffMs }));
   } finally {
     renew?.cancel();
-    releaseLease(db, runId, ownerId);
+    guarded(env, 'could not release the lease of a run', runId, () => releaseLease(db, runId, ownerId));
   }
 }
 
@@ -213,14 +241,14 @@ async function runStep(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunI
     }
     const err = toStepError(e);
     env.logger.warn({ runId: run.id, step: step.id, attempt, kind: err.kind, err: err.message }, 'step failed');
-    return onStepError(env, def, run, info, step, attempt, err);
+    return persist(env, () => onStepError(env, def, run, info, step, attempt, err));
   }
-  commitAndNotify(env, {
+  await persist(env, () => commitAndNotify(env, {
     runId: run.id, expectState: 'running',
     run: { wakeAtMs: null },
     steps: [{ stepId: step.id, status: 'succeeded', attempt, resultJson: JSON.stringify(result ?? null) }],
     audit: [{ actor: 'system', type: 'step.succeeded', payload: { step: step.id, attempt, result: result as never } }],
-  });
+  }));
   return true;
 }
 
@@ -346,11 +374,11 @@ async function compensateNext(env: RunnerEnv, def: AnyWorkflow, run: RunRow, ste
   try {
     const undone = await withTimeout(env, step.timeoutMs, (signal) => step.compensate!(ctxFor(step, attempt, signal), original),
       () => new StepError('fatal', `rolling back step ${step.id} did not finish within ${step.timeoutMs} ms`));
-    commitAndNotify(env, {
+    await persist(env, () => commitAndNotify(env, {
       runId: run.id, expectState: 'rolling_back',
       steps: [{ stepId: step.id, status: 'compensated', attempt, resultJson: JSON.stringify({ original, compensation: undone ?? null }) }],
       audit: [{ actor: 'system', type: 'step.compensated', payload: { step: step.id, attempt, result: (undone ?? null) as never } }],
-    });
+    }));
     return true;
   } catch (e) {
     if (env.stopping() && env.signal.aborted) return false; // stays 'compensating': redone (idempotent) on restart
