@@ -104,7 +104,7 @@ describe('#14 Slack-side hardening (signed HTTP, FakeWorkflows)', () => {
       expect(text).not.toContain(runId);
       expect(text).toMatch(/1 run\(s\) of clusters not managed from this channel are not shown/);
       const ex = await h.driver.command(USERS.carol, CHANNEL, 'audit export');
-      expect(ex.json?.text).toMatch(/not every cluster's audit trail.*cluster-a/s);
+      expect(ex.json?.text).toMatch(/not every cluster's audit trail.*cluster-a/is);
       expect(exports).toEqual([]);
       await h.driver.command(USERS.carol, PRIVATE, 'audit export');
       await h.slack.waitFor(() => exports.length === 1, 5000, 'export from the private channel');
