@@ -29,7 +29,7 @@ export function dedupeDeliveries(logger: Logger, o: { size?: number; byPayload?:
     if (key && seen.has(key)) {
       const ack = (args as { ack?: () => Promise<void> }).ack;
       if (ack) await ack();
-      logger.info({ key, retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'slack delivered a payload already handled (redelivery or replay); acked, not acted on again');
+      logger.info({ key, retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'slack redelivered an envelope already handled (or a signed payload was replayed); acked, not acted on again');
       return;
     }
     if (key) {
