@@ -5,8 +5,8 @@ const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** The furthest back a duration may reach: further is surely a typo, and far enough overflows a Date. */
-export const MAX_LOOKBACK = '3650d';
-const MAX_LOOKBACK_MS = 3650 * UNIT_MS.d!;
+export const MAX_LOOKBACK = '36500d';
+const MAX_LOOKBACK_MS = 36500 * UNIT_MS.d!;
 
 /** A duration back from now ("30d") → ms, or a sentence saying what is wrong (unit, zero, beyond MAX_LOOKBACK). */
 export function parseLookback(text: string): { ok: true; ms: number } | { ok: false; error: string } {
@@ -14,7 +14,7 @@ export function parseLookback(text: string): { ok: true; ms: number } | { ok: fa
   if (!d) return { ok: false, error: 'use a duration like 30d, 12h or 2w' };
   const ms = Number(d[1]) * (UNIT_MS[d[2]!] ?? 0);
   if (!(ms > 0)) return { ok: false, error: 'must be more than zero' };
-  if (ms > MAX_LOOKBACK_MS) return { ok: false, error: `must be at most ${MAX_LOOKBACK} (10 years); leave it out to export everything` };
+  if (ms > MAX_LOOKBACK_MS) return { ok: false, error: `must be at most ${MAX_LOOKBACK} (100 years); leave it out to export everything` };
   return { ok: true, ms };
 }
 
