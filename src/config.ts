@@ -67,14 +67,31 @@ const EnvSchema = z.object({
 const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID (U… or W…)');
 const SlackGroupId = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user-group ID (S…)');
 const SlackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…, G… or D…)');
-const Duration = z.string().or(z.number()).transform((v, ctx) => {
-  const ms = parseDuration(String(v));
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration like "30m", "2h" or "1d"' });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** Longest duration a config key accepts unless it says otherwise: beyond this a timer or a date overflows. */
+export const DURATION_MAX = '30d';
+
+/**
+ * A duration key ("30m", "2h", "1d", or seconds) → ms, bounded: `max` (default 30d) keeps values that would break
+ * later (a Date past year 275760, a setTimeout past 2^31 ms) out at load time, with the key's path in the error.
+ */
+export function duration(o: { max?: string; min?: string } = {}) {
+  const maxText = o.max ?? DURATION_MAX;
+  const maxMs = parseDuration(maxText)!;
+  const minMs = o.min === undefined ? 1 : parseDuration(o.min)!;
+  return z.string().or(z.number()).transform((v, ctx) => {
+    const ms = parseDuration(String(v));
+    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration like "30m", "2h" or "1d"' });
+      return z.NEVER;
+    }
+    if (ms > maxMs) { ctx.addIssue({ code: 'custom', message: `must be at most ${maxText} (got "${String(v).slice(0, 30)}")` }); return z.NEVER; }
+    if (ms < minMs) { ctx.addIssue({ code: 'custom', message: `must be at least ${o.min} (got "${String(v).slice(0, 30)}")` }); return z.NEVER; }
+    return ms;
+  });
+}
+
+/** The default bounded duration (at most 30d); other keys use `duration({ max })` for their own limit. */
+export const Duration = duration();
 
 const ClusterYaml = z.object({
   name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and "-" (DNS-1123 label)'),

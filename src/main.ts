@@ -1,6 +1,7 @@
 // `npm start`: load the config (every problem listed, exit 2), start the bot, drain on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.js';
 import { startRuntime } from './runtime.js';
+import { dbStartErrorText } from './db/start-error-text.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,7 +15,11 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const rt = await startRuntime(config);
+  const dbPath = config.dbPath;
+  const rt = await startRuntime(config).catch((err: unknown) => {
+    // SQLite's start errors name neither the file nor the cause (src/db/start-error-text.ts).
+    throw new Error(dbStartErrorText(err, dbPath) ?? (err instanceof Error ? err.message : String(err)));
+  });
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;

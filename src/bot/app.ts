@@ -8,8 +8,10 @@ import type { RunStatus, Workflows } from '../workflows/kube-proxy-mode/api.js';
 import { silentLogger, systemClock, type Clock, type Logger } from '../workflows/engine/ports.js';
 import { Approvers } from './authz.js';
 import type { AuditPort, BotContext } from './context.js';
-import { workflowErrorText } from './error-text.js';
+import { logLevelFor, workflowErrorText } from './error-text.js';
 import { dedupeDeliveries } from './dedupe-deliveries.js';
+import { guardUserlessPayloads } from './require-user.js';
+import { guardRequestTimestamps } from './request-timestamp-guard.js';
 import { registerListeners } from './listeners/index.js';
 import { socketConnection, type SocketConnection } from './socket-connection.js';
 import { SlackNotifier, type SlackNotifierOptions } from './slack-notifier.js';
@@ -146,6 +148,7 @@ export function createApp(deps: BotDeps): BotApp {
       ...(deps.socketMode?.clientPingTimeoutMs ? { clientPingTimeout: deps.socketMode.clientPingTimeoutMs } : {}),
     })
     : new HTTPReceiver({ signingSecret: config.slack.signingSecret!, endpoints: '/slack/events', customRoutes: routes, logger: bLogger });
+  if (receiver instanceof HTTPReceiver) guardRequestTimestamps(receiver, { clock, logger });
   const socket: SocketConnection | undefined = receiver instanceof SocketModeReceiver
     ? socketConnection(receiver, logger, deps.socketMode?.retryMs ? { retryMs: deps.socketMode.retryMs } : {}) : undefined;
   let healthServer: Server | undefined;
@@ -165,14 +168,15 @@ export function createApp(deps: BotDeps): BotApp {
     cluster: (name) => config.clusters.find((c) => c.name === name),
     ...(deps.audit ? { audit: deps.audit } : {}),
   };
-  if (socket) app.use(dedupeDeliveries(logger));
+  guardUserlessPayloads(app, logger);
+  app.use(dedupeDeliveries(logger, { byPayload: !socket }));
   registerListeners(app, ctx);
 
   // Last line of defence: whatever a listener threw, the person gets an answer and the operator a log line.
   app.error((async ({ error, body }: { error: Error; body: unknown }) => {
     const original = (error as { original?: unknown }).original ?? error;
     const ref = Math.random().toString(36).slice(2, 8);
-    logger.error({ ref, err: (original as Error)?.message ?? String(original), code: (error as { code?: string }).code }, 'unhandled listener error');
+    logger[logLevelFor(original)]({ ref, err: (original as Error)?.message ?? String(original), code: (error as { code?: string }).code }, 'unhandled listener error');
     const b = body as { user_id?: string; channel_id?: string; user?: { id?: string }; channel?: { id?: string }; response_url?: string };
     const user = b.user_id ?? b.user?.id;
     const channel = b.channel_id ?? b.channel?.id;

@@ -44,3 +44,8 @@ export class Approvers {
 export function channelAllowed(cluster: ClusterConfig, channel: string): boolean {
   return cluster.channels.length === 0 || cluster.channels.includes(channel);
 }
+
+/** Reject and Cancel: the requester may withdraw their own run, an approver of the cluster may stop anyone's. */
+export async function requesterOrApprover(approvers: Approvers, user: string, requester: string, cluster: ClusterConfig): Promise<boolean> {
+  return requester === user || (await approvers.check(user, cluster)).allowed;
+}

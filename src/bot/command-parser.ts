@@ -2,7 +2,7 @@
 // the usage of the subcommand it was aimed at.
 import { z } from 'zod';
 import { IpvsScheduler, PlanInput, ProxyMode } from '../workflows/kube-proxy-mode/api.js';
-import { parseDuration } from '../config.js';
+import { parseLookback } from '../audit/parse-time-arg.js';
 
 export type IpvsCommand =
   | { kind: 'help' }
@@ -123,9 +123,10 @@ function parseAudit(rest: string[]): ParseResult {
   if (cluster !== undefined) cmd.cluster = cluster;
   const since = f.flags.get('--since');
   if (typeof since === 'string') {
-    const ms = /^\d+[smhdw]$/.test(since) ? parseDuration(since) : undefined;
-    if (ms === undefined || ms <= 0) return fail(`\`--since ${q(since, 20)}\`: use a duration like 30d, 12h or 2w.`, 'audit');
-    cmd.since = since; cmd.sinceMs = ms;
+    // Bounded (parse-time-arg.ts): an unbounded one acked and then failed with "Invalid time value".
+    const d = parseLookback(since);
+    if (!d.ok) return fail(`\`--since ${q(since, 20)}\`: ${d.error}.`, 'audit');
+    cmd.since = since; cmd.sinceMs = d.ms;
   }
   return { ok: true, command: cmd };
 }

@@ -10,6 +10,7 @@ export interface AuditEventInput { actor: string; cluster?: string; runId?: stri
 /** Audit hooks; src/db/audit-store.ts (recordAudit) and src/audit (export/verify) are wired in by main.ts. */
 export interface AuditPort {
   record?(e: AuditEventInput): void | Promise<void>;
+  /** `sinceMs`: the earliest event's time (epoch ms), not a duration. */
   export?(q: { cluster?: string; sinceMs?: number; format: 'jsonl' | 'csv' }): Promise<{ filename: string; content: string | Buffer; chainHead: string; count: number }>;
   verify?(): Promise<{ ok: boolean; count: number; message: string }>;
   /** A run's history from the audit events, oldest first (for `/ipvs status <run-id>`). */

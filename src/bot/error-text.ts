@@ -1,6 +1,6 @@
 // Turns the engine's error codes into words for the person in the channel (the log keeps the detail).
 import { WorkflowError, type ApproveResult } from '../workflows/kube-proxy-mode/api.js';
-import { esc } from './views/text.js';
+import { esc, escKeepMentions } from './views/text.js';
 import { storageProblemWords } from '../db/storage-health.js';
 
 const WORKFLOW_PREFIX: Record<WorkflowError['code'], string> = {
@@ -16,7 +16,8 @@ const WORKFLOW_PREFIX: Record<WorkflowError['code'], string> = {
 export function workflowErrorText(err: unknown, ref?: string): string {
   if (err instanceof WorkflowError) {
     if (err.code === 'internal') return `${WORKFLOW_PREFIX.internal}${ref ? ` (ref ${ref})` : ''}`;
-    return `${WORKFLOW_PREFIX[err.code]} ${esc(err.message)}`;
+    // The engine's words: its <@U…> mentions ("busy: run … by <@U…>") stay mentions, anything else is escaped.
+    return `${WORKFLOW_PREFIX[err.code]} ${escKeepMentions(err.message)}`;
   }
   const storage = storageProblemWords(err);
   if (storage) return `:floppy_disk: Not done: ${storage}, so I cannot record it. The operators are told; try again once it is fixed.`;
@@ -40,4 +41,14 @@ const REFUSAL: Record<RefusalCode, string> = {
 export function refusalText(code: RefusalCode, engineMessage?: string): string {
   const base = `:no_entry_sign: Approval not counted. ${REFUSAL[code]}`;
   return engineMessage && code === 'drifted' ? `${base} (${esc(engineMessage)})` : base;
+}
+
+/**
+ * How loud a failed request is in the operator's log: a person's typo or a busy cluster is `info`, a cluster the
+ * bot cannot reach or read is `warn`, only our own failures are `error`.
+ */
+export function logLevelFor(err: unknown): 'info' | 'warn' | 'error' {
+  if (!(err instanceof WorkflowError)) return 'error';
+  if (err.code === 'internal') return 'error';
+  return err.code === 'unreachable' || err.code === 'forbidden' ? 'warn' : 'info';
 }

@@ -12,7 +12,7 @@ import type { RenderStore } from '../db/render-store.js';
 import { runCard, stateLabel, stateWords, TERMINAL } from './views/run-card.js';
 import { nodeResultLine, nodeResultView, type NodeEvent } from './views/node-result.js';
 import { prepSummaryView } from './views/prep-summary.js';
-import { context, esc, section, truncate } from './views/text.js';
+import { context, esc, reasonText, section, truncate } from './views/text.js';
 
 /** The Slack calls the notifier makes; a WebClient created with rejectRateLimitedCalls satisfies it. */
 export interface ChatApi {
@@ -64,8 +64,8 @@ const isOkNode = (p: ThreadPost): boolean => 'node' in p && p.node.every((e) => 
 /** The final message, also sent to the channel: the outcome in words, the reason, and the run's closing notes. */
 function finalPost(s: RunStatus, notes: string[]): { text: string; blocks: unknown[]; broadcast: true } {
   const change = `kube-proxy on ${s.cluster} ${s.plan.currentMode} → ${s.plan.targetMode}`;
-  const text = [`${stateWords(s)}: ${change} (run ${s.runId}).`, ...(s.reason ? [`Reason: ${s.reason}`] : []), ...notes].join(' ');
-  const body = `${stateLabel(s)}: kube-proxy on *${esc(s.cluster)}* ${s.plan.currentMode} → ${s.plan.targetMode} (run \`${esc(s.runId)}\`)${s.reason ? `\n*Reason*: ${esc(s.reason)}` : ''}`;
+  const text = [`${stateWords(s)}: ${change} (run ${s.runId}).`, ...(s.reason ? [`Reason: ${reasonText(s.reason)}`] : []), ...notes.map(esc)].join(' ');
+  const body = `${stateLabel(s)}: kube-proxy on *${esc(s.cluster)}* ${s.plan.currentMode} → ${s.plan.targetMode} (run \`${esc(s.runId)}\`)${s.reason ? `\n*Reason*: ${reasonText(s.reason)}` : ''}`;
   const blocks = [section(truncate(body, 3000)), ...(notes.length ? [section(truncate(notes.map((n) => `• ${esc(n)}`).join('\n'), 3000))] : [])];
   return { text: truncate(text, 3000), blocks, broadcast: true };
 }

@@ -3,7 +3,7 @@ import { CHANNEL, planCard, startHarness, USERS, type Harness } from './harness.
 
 describe('src/bot audit subcommands, error fallback, transcript', () => {
   let h: Harness;
-  const exports: unknown[] = [];
+  const exports: { sinceMs?: number }[] = [];
   beforeAll(async () => {
     h = await startHarness({ deps: {
       audit: {
@@ -18,7 +18,10 @@ describe('src/bot audit subcommands, error fallback, transcript', () => {
   it('audit export uploads the file to the channel (files.uploadV2 flow) with the chain head', async () => {
     await h.driver.command(USERS.alice, CHANNEL, 'audit export cluster-a --since 30d --format jsonl');
     const msg = await h.slack.waitFor(() => h.slack.topLevel(CHANNEL).find((m) => m.files?.length), 5000, 'file message');
-    expect(exports).toEqual([{ cluster: 'cluster-a', sinceMs: 30 * 86_400_000, format: 'jsonl' }]);
+    // The port gets the instant (epoch ms) 30 days back, as audit-port.ts reads it (it was the bare duration:
+    // "events since 1970-01-31", i.e. everything).
+    expect(exports).toEqual([{ cluster: 'cluster-a', sinceMs: expect.any(Number), format: 'jsonl' }]);
+    expect(Math.abs(Date.now() - 30 * 86_400_000 - exports[0]!.sinceMs!)).toBeLessThan(60_000);
     expect(msg.files?.[0]?.content?.toString()).toBe('{"seq":1}\n{"seq":2}\n');
     expect(msg.text).toContain('Chain head `abc123`');
     expect(h.slack.callsTo('files.getUploadURLExternal').length).toBe(1);

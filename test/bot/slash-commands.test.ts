@@ -64,7 +64,8 @@ describe('src/bot /ipvs over signed HTTP', () => {
     await h.driver.command(USERS.alice, CHANNEL, 'plan cluster-b');
     const e = await h.slack.waitFor(() => h.slack.ephemeralsFor(USERS.alice).find((x) => /cannot reach the cluster/.test(x.text)), 5000, 'unreachable');
     expect(e.text).toContain('timed out');
-    expect(h.logger.lines.some((l) => l.level === 'error' && l.obj.what === 'plan')).toBe(true);
+    // An unreachable cluster is the operator's warning, not a bot error (issue #14 item 12: error is for our own faults).
+    expect(h.logger.lines.some((l) => l.level === 'warn' && l.obj.what === 'plan')).toBe(true);
   });
 
   it('status lists active runs; clusters lists modes; cancel by the requester ends the run', async () => {

@@ -1,4 +1,5 @@
 // The shared approval path (button click or production modal): bot-side checks, then the engine's own.
+import { channelAllowed } from '../authz.js';
 import { recordAudit, type BotContext } from '../context.js';
 import { refusalText, type RefusalCode } from '../error-text.js';
 
@@ -16,6 +17,7 @@ export async function approveRun(ctx: BotContext, say: Say, c: ApprovalClick): P
   if (!run) return refuse(ctx, say, c, 'not_found');
   const cluster = ctx.cluster(run.cluster);
   if (!cluster) return refuse(ctx, say, c, 'not_found', run.cluster);
+  if (!channelAllowed(cluster, c.channel)) return refuse(ctx, say, c, 'not_in_channel', run.cluster, { channel: c.channel });
   if (run.requester === c.user) return refuse(ctx, say, c, 'self_approval', run.cluster);
   const decision = await ctx.approvers.check(c.user, cluster);
   if (!decision.allowed) return refuse(ctx, say, c, 'not_approver', run.cluster, decision.fellBack ? { usergroupFallback: decision.fellBack } : {});

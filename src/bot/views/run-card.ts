@@ -2,7 +2,7 @@
 // Pure: RunStatus (+ clock time) → blocks.
 import type { Check, NodeFacts, RunState, RunStatus } from '../../workflows/kube-proxy-mode/api.js';
 import { ACTION, type RunRef } from './ids.js';
-import { capBlocks, codeBlock, context, esc, fields, header, section, slackDate, truncate, type Block } from './text.js';
+import { capBlocks, codeBlock, context, esc, fields, header, reasonText, section, slackDate, truncate, type Block } from './text.js';
 import { progressBlocks } from './progress.js';
 import { adviceBlock } from './advice-view.js';
 
@@ -133,7 +133,7 @@ export function runCard(s: RunStatus, opts: { production?: boolean } = {}): { te
   const p = s.plan;
   const title = p.kind === 'rollback' ? `Rollback of ${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}` : `${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}`;
   const blocks: Block[] = [header(title), context(`${stateLabel(s)}  ·  ${approvalsLine(s)}${s.currentStep ? `  ·  step: ${esc(s.currentStep)}` : ''}`)];
-  if (s.reason) blocks.push(section(`*Reason*: ${esc(s.reason)}`));
+  if (s.reason) blocks.push(section(`*Reason*: ${reasonText(s.reason)}`));
   if (s.state === 'awaiting_approval') {
     blocks.push(...planBlocks(s));
     const ref = encodeRef({ runId: s.runId, digest: p.digest });

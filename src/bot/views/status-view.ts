@@ -2,7 +2,7 @@
 import type { ProxyMode, RunStatus } from '../../workflows/kube-proxy-mode/api.js';
 import { stateLabel } from './run-card.js';
 import { phaseCounts } from './progress.js';
-import { capBlocks, esc, section, slackDate, truncate, type Block } from './text.js';
+import { capBlocks, esc, reasonText, section, slackDate, truncate, type Block } from './text.js';
 
 export interface TimelineLine { ts: string; actor: string; type: string; summary: string }
 
@@ -25,7 +25,7 @@ export function statusView(runs: RunStatus[], target?: string, timeline?: Timeli
     `${stateLabel(r)} · ${r.approvals.length}/${r.requiredApprovals} approvals · requested by <@${r.requester}> · updated ${slackDate(r.updatedAt)}`,
     r.currentStep ? `Step: ${esc(r.currentStep)}` : '',
     r.nodes.length ? phaseCounts(r).replace(/\n/g, ' · ') : '',
-    r.reason ? `Reason: ${esc(r.reason)}` : '',
+    r.reason ? `Reason: ${reasonText(r.reason)}` : '',
     r.message ? `Card: https://slack.com/archives/${r.message.channel}/p${r.message.ts.replace('.', '')}` : '',
   ].filter(Boolean).join('\n'), 3000)));
   if (runs.length > 20) blocks.push(section(`… and ${runs.length - 20} more`));

@@ -13,6 +13,23 @@ export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * Escapes text that came from the engine (error messages it composed) but keeps its user mentions `<@U…>` real:
+ * those are ours; everything else (a `<!channel>`, a `<http://x|y>` link) is shown as typed.
+ */
+export function escKeepMentions(s: string): string {
+  return s.split(/(<@[UW][A-Z0-9]{2,}>)/).map((part, i) => (i % 2 === 1 ? part : esc(part))).join('');
+}
+
+/**
+ * A run's reason ("rejected by <@U…>: <what the person typed>"): the leading actor mention stays a mention (the
+ * engine wrote it), the rest is user text and is escaped, including any mention typed into it.
+ */
+export function reasonText(reason: string): string {
+  const m = /^([A-Za-z][A-Za-z -]{0,40} by )<@([UW][A-Z0-9]{2,})>/.exec(reason);
+  return m ? `${esc(m[1]!)}<@${m[2]}>${esc(reason.slice(m[0].length))}` : esc(reason);
+}
+
 /** A code block whose content is cut at a line boundary, saying how many lines were left out. */
 export function codeBlock(body: string, max = SECTION_MAX, lang = ''): string {
   const open = '```' + lang + '\n';

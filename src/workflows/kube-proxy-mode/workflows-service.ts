@@ -164,6 +164,8 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
       return byId;
     }
     clusterConfig(clusterOrRunId);
+    // A migration still running (or awaiting approval) has no finished snapshot yet: say busy, naming it (#14 item 12).
+    refuseIfBusy(clusterOrRunId);
     const candidate = o.engine.listRuns({ cluster: clusterOrRunId, limit: 50 })
       .find((r) => r.kind === 'migrate' && (r.state === 'succeeded' || r.state === 'failed') && getSnapshot(o.db, r.runId));
     if (!candidate) throw new WorkflowError('not_found', `No finished migration of ${clusterOrRunId} has a snapshot to roll back to.`);

@@ -1,4 +1,5 @@
 // Cancel button on a running card: the requester or an approver may stop the run.
+import { channelAllowed, requesterOrApprover } from '../../authz.js';
 import type { BotContext } from '../../context.js';
 import { workflowErrorText } from '../../error-text.js';
 import { decodeRef } from '../../views/run-card.js';
@@ -14,7 +15,7 @@ export function cancelAction(ctx: BotContext) {
     const run = (await ctx.workflows.status(ref.runId)).find((r) => r.runId === ref.runId);
     const cluster = run && ctx.cluster(run.cluster);
     if (!run || !cluster) { await say(channel, body.user.id, 'I cannot find that run any more.'); return; }
-    if (run.requester !== body.user.id && !(await ctx.approvers.check(body.user.id, cluster)).allowed) {
+    if (!channelAllowed(cluster, channel) || !(await requesterOrApprover(ctx.approvers, body.user.id, run.requester, cluster))) {
       await say(channel, body.user.id, ':no_entry: Only the requester or an approver of this cluster can cancel a run.');
       return;
     }

@@ -3,11 +3,12 @@ import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs } from '@
 import { parseIpvsCommand, type IpvsCommand } from '../../command-parser.js';
 import { channelAllowed } from '../../authz.js';
 import type { BotContext } from '../../context.js';
-import { workflowErrorText } from '../../error-text.js';
+import { logLevelFor, workflowErrorText } from '../../error-text.js';
 import { helpView, usageErrorView } from '../../views/help.js';
 import { runCard } from '../../views/run-card.js';
 import { clustersView, statusView } from '../../views/status-view.js';
-import { esc } from '../../views/text.js';
+import { esc, section } from '../../views/text.js';
+import type { ClusterConfig } from '../../../config.js';
 import type { RunStatus } from '../../../workflows/kube-proxy-mode/api.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -41,10 +42,15 @@ async function work(ctx: BotContext, cmd: IpvsCommand, a: Args): Promise<void> {
       return;
     }
     case 'status': {
-      const runs = await ctx.workflows.status(cmd.target);
+      // Without a target: only runs of clusters managed from this channel (a named target was checked before the ack).
+      const all = await ctx.workflows.status(cmd.target);
+      const runs = all.filter((r) => { const c = ctx.cluster(r.cluster); return !c || channelAllowed(c, channel); });
       const one = runs.length === 1 && runs[0]!.runId === cmd.target ? runs[0] : undefined;
       const timeline = one ? await ctx.audit?.timeline?.(one.runId) : undefined;
-      await respond(ephemeral(statusView(runs, cmd.target, timeline)));
+      const view = statusView(runs, cmd.target, timeline);
+      const hidden = all.length - runs.length;
+      if (hidden > 0) view.blocks.push(section(`${hidden} run(s) of clusters not managed from this channel are not shown.`));
+      await respond(ephemeral(view));
       return;
     }
     case 'cancel': {
@@ -65,7 +71,7 @@ async function work(ctx: BotContext, cmd: IpvsCommand, a: Args): Promise<void> {
     }
     case 'audit-export': {
       if (!ctx.audit?.export) { await respond(ephemeral({ text: 'Audit export is not available on this bot.' })); return; }
-      const r = await ctx.audit.export({ ...(cmd.cluster ? { cluster: cmd.cluster } : {}), ...(cmd.sinceMs ? { sinceMs: cmd.sinceMs } : {}), format: cmd.format });
+      const r = await ctx.audit.export({ ...(cmd.cluster ? { cluster: cmd.cluster } : {}), ...(cmd.sinceMs ? { sinceMs: ctx.clock.now() - cmd.sinceMs } : {}), format: cmd.format });
       await client.filesUploadV2({
         channel_id: channel, file: typeof r.content === 'string' ? Buffer.from(r.content) : r.content, filename: r.filename, title: r.filename,
         initial_comment: `Audit export for ${cmd.cluster ? `*${esc(cmd.cluster)}*` : 'all clusters'}${cmd.since ? ` (last ${cmd.since})` : ''}: ${r.count} event(s), ${cmd.format}. Chain head \`${r.chainHead}\`. Requested by <@${user}>.`,
@@ -82,19 +88,42 @@ async function work(ctx: BotContext, cmd: IpvsCommand, a: Args): Promise<void> {
   }
 }
 
-/** Checks that need only config (no Kubernetes): known cluster, allowed channel. Returns the refusal text. */
-function precheck(ctx: BotContext, cmd: IpvsCommand, channel: string): string | undefined {
-  const name = cmd.kind === 'plan' ? cmd.cluster : cmd.kind === 'rollback' ? cmd.target : cmd.kind === 'audit-export' ? cmd.cluster : undefined;
-  if (name === undefined) return undefined;
-  const cluster = ctx.cluster(name);
-  if (!cluster) {
-    if (cmd.kind === 'rollback') return undefined; // may be a run id: the engine resolves it
-    return `:grey_question: I don't know a cluster called \`${esc(name)}\`. Configured: ${ctx.config.clusters.map((c) => `\`${c.name}\``).join(', ') || 'none'}.`;
+const notHere = (c: ClusterConfig): string =>
+  `:no_entry: Cluster \`${esc(c.name)}\` can only be managed from ${c.channels.map((ch) => `<#${ch}>`).join(', ')}.`;
+
+/**
+ * The cluster a command acts on: named, or through a run id (a DB read, no Kubernetes call). Any command with a
+ * `runId` is covered, so new run-id subcommands get the channel check without an edit here.
+ */
+async function clusterOf(ctx: BotContext, cmd: IpvsCommand): Promise<{ name: string; byRun: boolean } | undefined> {
+  const named = cmd.kind === 'plan' ? cmd.cluster : cmd.kind === 'audit-export' ? cmd.cluster
+    : cmd.kind === 'rollback' || cmd.kind === 'status' ? cmd.target : undefined;
+  if (named !== undefined && (ctx.cluster(named) || cmd.kind === 'plan' || cmd.kind === 'audit-export')) return { name: named, byRun: false };
+  const runId = named ?? ('runId' in cmd && typeof cmd.runId === 'string' ? cmd.runId : undefined);
+  if (runId === undefined) return undefined;
+  // An unknown run id is answered after the ack by the command itself ("not found").
+  const run = await ctx.workflows.status(runId).then((rs) => rs.find((r) => r.runId === runId), () => undefined);
+  return run ? { name: run.cluster, byRun: true } : undefined;
+}
+
+/**
+ * Checks before the ack (config and the DB, no Kubernetes): known cluster, and the channel restriction of the
+ * cluster the command resolves to, by name or by run id. Returns the refusal text.
+ */
+async function precheck(ctx: BotContext, cmd: IpvsCommand, channel: string): Promise<string | undefined> {
+  if (cmd.kind === 'audit-export' && cmd.cluster === undefined) {
+    // Every cluster's events: only where every cluster may be managed (README "Channels").
+    if (ctx.config.clusters.every((c) => channelAllowed(c, channel))) return undefined;
+    const here = ctx.config.clusters.filter((c) => channelAllowed(c, channel)).map((c) => `\`${c.name}\``);
+    return `:no_entry: Not every cluster's audit trail may be posted in this channel. ${here.length
+      ? `Export one managed here instead, e.g. \`/ipvs audit export ${ctx.config.clusters.find((c) => channelAllowed(c, channel))!.name}\` (managed here: ${here.join(', ')}).`
+      : 'No cluster is managed from this channel.'}`;
   }
-  if (!channelAllowed(cluster, channel)) {
-    return `:no_entry: Cluster \`${esc(cluster.name)}\` can only be managed from ${cluster.channels.map((c) => `<#${c}>`).join(', ')}.`;
-  }
-  return undefined;
+  const target = await clusterOf(ctx, cmd);
+  if (!target) return undefined;
+  const cluster = ctx.cluster(target.name);
+  if (!cluster) return `:grey_question: I don't know a cluster called \`${esc(target.name)}\`. Configured: ${ctx.config.clusters.map((c) => `\`${c.name}\``).join(', ') || 'none'}.`;
+  return channelAllowed(cluster, channel) ? undefined : notHere(cluster);
 }
 
 const ACK_TEXT: Partial<Record<IpvsCommand['kind'], string>> = {
@@ -116,7 +145,7 @@ export function ipvsCommand(ctx: BotContext) {
     }
     const cmd = parsed.command;
     if (cmd.kind === 'help') { await ack(ephemeral(helpView())); return; }
-    const refusal = precheck(ctx, cmd, command.channel_id);
+    const refusal = await precheck(ctx, cmd, command.channel_id);
     if (refusal) {
       ctx.logger.info({ user: command.user_id, kind: cmd.kind, channel: command.channel_id }, 'refused /ipvs command');
       await ack(ephemeral({ text: refusal }));
@@ -134,7 +163,7 @@ export async function answerErrors(ctx: BotContext, respond: RespondFn, what: st
     await fn();
   } catch (err) {
     const ref = Math.random().toString(36).slice(2, 8);
-    ctx.logger.error({ ref, what, err: (err as Error)?.message ?? String(err), code: (err as { code?: string })?.code }, '/ipvs command failed');
+    ctx.logger[logLevelFor(err)]({ ref, what, err: (err as Error)?.message ?? String(err), code: (err as { code?: string })?.code }, '/ipvs command failed');
     await respond({ response_type: 'ephemeral', replace_original: false, text: workflowErrorText(err, ref) });
   }
 }

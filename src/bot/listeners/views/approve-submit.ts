@@ -1,4 +1,5 @@
-// Production approval modal: the typed name must match the cluster, else the modal shows the error in place.
+// Production approval modal: the typed name must match the run's cluster (from the DB), else the modal shows the
+// error in place.
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { BotContext } from '../../context.js';
 import { INPUT } from '../../views/ids.js';
@@ -17,9 +18,15 @@ export function approveSubmit(ctx: BotContext) {
       await ack({ response_action: 'errors', errors: { [INPUT.clusterName.block]: 'This form is out of date; close it and click Approve again.' } });
       return;
     }
-    if (typed !== meta.cluster) {
+    // The name to type is the run's cluster as the DB has it: private_metadata comes back from the client.
+    const run = (await ctx.workflows.status(meta.runId)).find((r) => r.runId === meta.runId);
+    if (!run) {
+      await ack({ response_action: 'errors', errors: { [INPUT.clusterName.block]: 'I cannot find that run any more.' } });
+      return;
+    }
+    if (typed !== run.cluster) {
       ctx.logger.info({ user: body.user.id, runId: meta.runId }, 'production approval: cluster name mismatch');
-      await ack({ response_action: 'errors', errors: { [INPUT.clusterName.block]: `Type the cluster name exactly: ${meta.cluster}` } });
+      await ack({ response_action: 'errors', errors: { [INPUT.clusterName.block]: `Type the cluster name exactly: ${run.cluster}` } });
       return;
     }
     await ack();
