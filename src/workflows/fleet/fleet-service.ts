@@ -17,8 +17,10 @@ import { fleetRunIds, lastRun, runningMode } from './fleet-runs.js';
 import { assignWaves, fleetState, globToRegExp, type FleetRunState } from './waves.js';
 
 export interface FleetOptions {
-  engine: Engine;
-  db: RunDb;
+  /** Needed by plan() and state(); the read-only CLI view goes without. */
+  engine?: Engine;
+  /** Runs (last run, /proxyMode answers); without it the rows show the ConfigMap's mode and no last run. */
+  db?: RunDb;
   clusterFor(name: string): Cluster;
   config: { clusters: readonly ClusterConfig[]; waves?: readonly (readonly string[])[] };
   clock: { now(): number };
@@ -60,10 +62,10 @@ export function createFleet(o: FleetOptions): Fleet {
 
   async function row(c: ClusterConfig): Promise<FleetRow> {
     const base = { cluster: c.name, production: c.production, ...(waveOf.has(c.name) ? { wave: waveOf.get(c.name)! } : {}) };
-    const last = lastRun(o.db, c.name);
+    const last = o.db ? lastRun(o.db, c.name) : undefined;
     try {
       const facts = await withTimeout(gatherFacts(o.clusterFor(c.name), c.name), timeoutMs, `${c.name}'s API server`);
-      const running = runningMode(o.db, c.name, o.clock.now(), maxAge);
+      const running = o.db ? runningMode(o.db, c.name, o.clock.now(), maxAge) : undefined;
       return fleetRow({ ...base, facts, ...(running ? { running } : {}), ...(last ? { lastRun: last } : {}) });
     } catch (e) {
       log.warn({ cluster: c.name, err: reachError(e) }, 'fleet: cluster unreachable');
@@ -75,9 +77,15 @@ export function createFleet(o: FleetOptions): Fleet {
     return (await Promise.all(o.config.clusters.map(row))).sort(byUrgency);
   }
 
+  function engineAndDb(): { engine: Engine; db: RunDb } {
+    if (!o.engine || !o.db) throw new WorkflowError('internal', 'Fleet runs need the bot\'s engine and database.');
+    return { engine: o.engine, db: o.db };
+  }
+
   function state(fleetId: string): FleetRunState | undefined {
-    const members = fleetRunIds(o.db, fleetId).flatMap(({ id, fleet }) => {
-      const run = o.engine.getRun(id);
+    const { engine, db } = engineAndDb();
+    const members = fleetRunIds(db, fleetId).flatMap(({ id, fleet }) => {
+      const run = engine.getRun(id);
       return run ? [{ run, fleet }] : [];
     });
     return fleetState(members);
@@ -105,23 +113,24 @@ export function createFleet(o: FleetOptions): Fleet {
 
   async function planOne(cluster: string, input: PlanInput, requester: string, fleet: { id: string; wave: number; waves: number }): Promise<RunStatus> {
     const cfg = o.config.clusters.find((c) => c.name === cluster)!;
-    const busy = o.engine.listRuns({ cluster, active: true }).find((r) => !(r.state === 'awaiting_approval' && Date.parse(r.plan.expiresAt) <= o.clock.now()));
+    const { engine } = engineAndDb();
+    const busy = engine.listRuns({ cluster, active: true }).find((r) => !(r.state === 'awaiting_approval' && Date.parse(r.plan.expiresAt) <= o.clock.now()));
     if (busy) throw new WorkflowError('locked', `Cluster ${cluster} is busy: run ${busy.runId} is ${busy.state.replace('_', ' ')}.`);
     const facts = await withTimeout(gatherFacts(o.clusterFor(cluster), cluster), timeoutMs, `${cluster}'s API server`);
     const plan: Plan = assemblePlan(facts, input, policyOf(cfg), o.clock);
-    const status = o.engine.createRun({
+    const status = engine.createRun({
       kind: 'migrate', cluster, requester, input: { ...plan.input, fleet } as never, plan: plan as never, planDigest: plan.digest,
       requiredApprovals: cfg.requiredApprovals, expiresAt: plan.expiresAt,
     });
     if (!planBlocked(plan)) return status;
-    return o.engine.reject(status.runId, 'ipvs-bot', `blocked by pre-flight checks: ${blockers(plan.checks).map((c) => c.message).join(' ')}`);
+    return engine.reject(status.runId, 'ipvs-bot', `blocked by pre-flight checks: ${blockers(plan.checks).map((c) => c.message).join(' ')}`);
   }
 
   return {
     rows,
     state,
     fleetOf(runId) {
-      const r = (o.db as unknown as { $client: { prepare(s: string): { get(...a: unknown[]): unknown } } }).$client
+      const r = (engineAndDb().db as unknown as { $client: { prepare(s: string): { get(...a: unknown[]): unknown } } }).$client
         .prepare(`select json_extract(input_json, '$.fleet.id') as f from runs where id = ?`).get(runId) as { f: string | null } | undefined;
       return r?.f ?? undefined;
     },
