@@ -31,8 +31,8 @@ export interface FleetOptions {
   runningModeMaxAgeMs?: number;
 }
 
-/** Which clusters a fleet plan covers: named, a name pattern, or every cluster whose row says it should move. */
-export type FleetSelector = { names: string[] } | { pattern: string } | { needsMove: true };
+/** Which clusters a fleet plan covers: names and/or globs, or every cluster whose row says it should move. */
+export type FleetSelector = { names: string[] } | { needsMove: true };
 
 export interface Fleet {
   rows(): Promise<FleetRow[]>;
@@ -94,15 +94,14 @@ export function createFleet(o: FleetOptions): Fleet {
   async function choose(sel: FleetSelector): Promise<{ names: string[]; skipped: { cluster: string; why: string }[] }> {
     const all = o.config.clusters.map((c) => c.name);
     if ('names' in sel) {
-      const unknown = sel.names.filter((n) => !all.includes(n));
-      if (unknown.length) throw new WorkflowError('unknown_cluster', `I don't know ${unknown.map((n) => `"${n.slice(0, 64)}"`).join(', ')}. Known clusters: ${all.join(', ')}.`);
-      return { names: [...new Set(sel.names)], skipped: [] };
-    }
-    if ('pattern' in sel) {
-      const re = globToRegExp(sel.pattern);
-      const names = all.filter((n) => re.test(n));
-      if (!names.length) throw new WorkflowError('unknown_cluster', `No cluster matches "${sel.pattern.slice(0, 64)}". Known clusters: ${all.join(', ')}.`);
-      return { names, skipped: [] };
+      // Each entry is a cluster name or a glob (`dev-*`); a name must exist and a glob must match something.
+      const names: string[] = [];
+      for (const n of sel.names) {
+        const hit = /[*?]/.test(n) ? all.filter((c) => globToRegExp(n).test(c)) : all.filter((c) => c === n);
+        if (!hit.length) throw new WorkflowError('unknown_cluster', `${/[*?]/.test(n) ? 'No cluster matches' : "I don't know a cluster called"} "${n.slice(0, 64)}". Known clusters: ${all.join(', ')}.`);
+        names.push(...hit);
+      }
+      return { names: [...new Set(names)], skipped: [] };
     }
     const rs = await rows();
     const skipped = rs.filter((r) => !r.needsMove).map((r) => ({ cluster: r.cluster, why: r.reachable ? `already runs ${r.mode}, the recommended mode` : `unreachable (${r.error ?? 'no answer'})` }));
