@@ -60,6 +60,10 @@ describe('e2e: fleet view and waves over three sandbox clusters', () => {
     const cards = await e.slack.waitFor(() => { const c = e.slack.topLevel(CHANNEL).slice(before).filter((m) => /wave \d\/3/.test(m.text)); return c.length === 3 ? c : undefined; }, 30_000, 'three wave cards');
     const text = (m: StoredMessage) => blocksToText(e.card(m.ts).blocks).join('\n');
     const [w1, w2, w3] = cards as [StoredMessage, StoredMessage, StoredMessage];
+    // A forged (or stale) click on wave 3's Approve, built from wave 1's real button: the bot must refuse it later.
+    const forged = e.driver.clickPayload(BOB, { channel: CHANNEL, ts: w1.ts }, 'Approve wave 1') as { actions: { value: string }[]; container: { message_ts: string }; message: { ts: string } };
+    forged.actions[0]!.value = forged.actions[0]!.value.replace('"w":1', '"w":3');
+    forged.container.message_ts = w3.ts; forged.message.ts = w3.ts;
     expect(buttonsIn(w1.blocks).map((b) => b.text)).toEqual(['Approve wave 1']);
     expect(buttonsIn(w2.blocks)).toHaveLength(0);
     expect(text(w2)).toMatch(/waits for wave 1 to succeed/);
@@ -96,12 +100,50 @@ describe('e2e: fleet view and waves over three sandbox clusters', () => {
     expect(buttonsIn(e.card(w3.ts).blocks)).toHaveLength(0);
     expect(text(w2)).toMatch(/Failed — staging-1/);
 
-    // A click on wave 3 (an old button) is refused and nothing starts there.
+    // The forged click on wave 3 is refused with the reason, and nothing starts there.
     const bobSaw = e.slack.ephemeralsFor(BOB).length;
-    await e.click(BOB, w3 as StoredMessage, 'Approve wave 3').catch(() => undefined);
+    expect((await e.driver.post(new URLSearchParams({ payload: JSON.stringify(forged) }).toString())).status).toBe(200);
+    expect((await e.nextEphemeral(BOB, bobSaw)).text).toMatch(/Wave 3 cannot be approved: the fleet run stopped at wave 2/);
     const prodRun = e.rt.engine.listRuns({ cluster: 'prod-1', limit: 1 })[0]!;
     expect(prodRun.state).toBe('awaiting_approval');
+    expect(prodRun.approvals).toHaveLength(0);
     expect(e.configMapMode('prod-1')).toBe('ipvs');
-    void bobSaw;
+  });
+});
+
+describe('e2e: a production cluster in a wave still needs its typed name', () => {
+  let e: E2e;
+  beforeAll(async () => {
+    e = await E2e.start({ clusters: [
+      { name: 'dev-2', sandbox: { kubernetesVersion: 'v1.35.0', kernel: MODERN }, yaml: { wave: 1 } },
+      { name: 'prod-2', sandbox: { kubernetesVersion: 'v1.35.0', kernel: MODERN }, yaml: { wave: 2, production: true } },
+    ] });
+  }, 120_000);
+  afterAll(async () => { await e?.stop(); });
+
+  it('plan --clusters "*-2": wave 1 then wave 2 through the typed-name modal; both clusters end in the target mode', async () => {
+    const before = e.slack.topLevel(CHANNEL).length;
+    await e.command(ALICE, 'plan --clusters *-2 --mode nftables');
+    const cards = await e.slack.waitFor(() => { const c = e.slack.topLevel(CHANNEL).slice(before).filter((m) => /wave \d\/2/.test(m.text)); return c.length === 2 ? c : undefined; }, 30_000, 'two wave cards');
+    const [w1, w2] = cards as [StoredMessage, StoredMessage];
+    await e.click(BOB, w1, 'Approve wave 1');
+    const dev = await e.slack.waitFor(() => e.rt.engine.listRuns({ cluster: 'dev-2', limit: 1 })[0], 10_000, 'dev run');
+    expect((await e.settle(dev.runId)).state).toBe('succeeded');
+    // Wave 1's cluster got its own live card, as any run does.
+    expect(e.run(dev.runId).message?.ts).toBeDefined();
+    await e.slack.waitFor(() => buttonsIn(e.card(w2.ts).blocks).some((b) => b.text === 'Approve wave 2') || undefined, 15_000, 'wave 2 opens');
+
+    await e.click(CAROL, e.card(w2.ts), 'Approve wave 2');
+    const modal = await e.slack.waitFor(() => e.driver.lastViewFor(CAROL), 10_000, 'the typed-name modal');
+    expect(JSON.stringify(modal.view)).toContain('prod-2');
+    const wrong = await e.driver.submitView(CAROL, modal.id, { 'wave_name_prod-2': { value: 'prod-3' } });
+    expect(wrong.text).toMatch(/Type the cluster name exactly: prod-2/);
+    const prod = e.rt.engine.listRuns({ cluster: 'prod-2', limit: 1 })[0]!;
+    expect(e.run(prod.runId).state).toBe('awaiting_approval');
+    expect((await e.driver.submitView(CAROL, modal.id, { 'wave_name_prod-2': { value: 'prod-2' } })).status).toBe(200);
+    expect((await e.settle(prod.runId)).state).toBe('succeeded');
+    expect(e.configMapMode('dev-2')).toBe('nftables');
+    expect(e.configMapMode('prod-2')).toBe('nftables');
+    await e.slack.waitFor(() => /Succeeded/.test(blocksToText(e.card(w2.ts).blocks).join('\n')) || undefined, 15_000, 'wave 2 card succeeded');
   });
 });
