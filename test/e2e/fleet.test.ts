@@ -108,6 +108,15 @@ describe('e2e: fleet view and waves over three sandbox clusters', () => {
     expect(prodRun.state).toBe('awaiting_approval');
     expect(prodRun.approvals).toHaveLength(0);
     expect(e.configMapMode('prod-1')).toBe('ipvs');
+
+    // The fleet view now reads dev-1's mode from its nodes' /proxyMode (the verify Jobs) and shows the last runs.
+    const n = e.slack.ephemeralsFor(ALICE).length;
+    await e.command(ALICE, 'fleet');
+    const answer = await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(n).find((x) => /Fleet/.test(x.text) && x.blocks), 30_000, 'the fleet view');
+    const lines = blocksToText(answer.blocks as never).join('\n');
+    expect(lines).toMatch(/\*dev-1\* · wave 1:[^\n]*mode `iptables \(\/proxyMode\)`[\s\S]*?last run: migrate succeeded/);
+    expect(lines).toMatch(/\*staging-1\* · wave 2:[^\n]*mode `ipvs \(\/proxyMode\)`[\s\S]*?last run: migrate rolled_back/);
+    expect(lines).toMatch(/\*prod-1\*[\s\S]*?last run: migrate awaiting_approval/);
   });
 });
 

@@ -38,7 +38,11 @@ export function runningMode(db: RunDb, cluster: string, nowMs: number, maxAgeMs:
       const at = row.finishedAt ?? row.startedAt;
       if (!row.resultJson || nowMs - Date.parse(at) > maxAgeMs) continue;
       let mode: unknown;
-      try { mode = (JSON.parse(row.resultJson) as { proxyMode?: unknown }).proxyMode; } catch { continue; }
+      // verify-nodes.ts records the Job's result under `verify` (node-results.ts VerifyResult.proxyMode).
+      try {
+        const r = JSON.parse(row.resultJson) as { proxyMode?: unknown; verify?: { proxyMode?: unknown } };
+        mode = r.verify?.proxyMode ?? r.proxyMode;
+      } catch { continue; }
       if (typeof mode !== 'string') continue;
       const prev = nodes[row.node];
       if (!prev || prev.at < at) nodes[row.node] = { mode, at };
