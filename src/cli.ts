@@ -80,6 +80,33 @@ export const COMMANDS: Record<string, CliCommand> = {
   },
 };
 
+// ── fleet (h-fleet, issue #13) ─────────────────────────────────────────────────────────────────────────────
+COMMANDS.fleet = {
+  usage: 'usage: ipvs-bot fleet [--config PATH] [--db PATH] [--csv | --json] [--timeout SECONDS]',
+  run: async (argv, io) => {
+    const [{ fleetCommand, dbExists }, { loadConfig, ConfigError }, { K8sCluster }, { openExistingReadonly, withDb }] = await Promise.all([
+      import('./cli/fleet.js'), import('./config.js'), import('./k8s/k8s-cluster.js'), import('./cli/cli-io.js')]);
+    const cfgOpt = takeOption(argv, 'config');
+    const dbOpt = takeOption(cfgOpt.rest, 'db');
+    let config;
+    try {
+      config = loadConfig(io.env, { ...(cfgOpt.value ? { file: cfgOpt.value } : {}), slack: false });
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(`invalid configuration:\n${e.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+      throw e;
+    }
+    const clusterFor = (name: string) => {
+      const c = config.clusters.find((x) => x.name === name)!;
+      const kubeconfig = c.kubeconfig ?? config.kubeconfig;
+      return K8sCluster.fromKubeconfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(c.context ? { context: c.context } : {}) });
+    };
+    // The DB is optional here: without one the rows show the ConfigMap's mode and no last run.
+    const dbPath = dbOpt.value ?? config.dbPath;
+    if (!dbExists(dbPath)) return fleetCommand(dbOpt.rest, { config, clusterFor, out: io.out });
+    return withDb(openExistingReadonly(dbPath), (db) => fleetCommand(dbOpt.rest, { config, clusterFor, db, out: io.out }));
+  },
+};
+
 function help(): string {
   return `ipvs-bot <command>\n${Object.values(COMMANDS).map((c) => `  ${c.usage.replace(/^usage: /, '')}`).join('\n')}\n`;
 }

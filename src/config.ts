@@ -16,6 +16,8 @@ export interface ClusterConfig {
   channels: string[];
   jobNamespace: string;
   jobImage?: string;
+  /** Fleet runs: the 1-based wave this cluster moves in (overrides the top-level `waves` globs). */
+  wave?: number;
 }
 
 export interface Config {
@@ -27,6 +29,8 @@ export interface Config {
   logLevel: string;
   auditKey?: string;
   clusters: ClusterConfig[];
+  /** Fleet runs: cluster-name globs per wave, first wave first (`[[dev-*], [staging-*], [prod-*]]`). */
+  waves?: string[][];
 }
 
 export interface ConfigProblem { path: string; message: string }
@@ -108,11 +112,16 @@ const ClusterYaml = z.object({
   channels: z.array(SlackChannelId).default([]),
   jobNamespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a namespace name').default('ipvs-bot-jobs'),
   jobImage: nonEmpty.optional(),
+  wave: z.number().int().min(1, 'must be 1 or more (the first wave is 1)').max(100).optional(),
 }).strict();
+
+// A glob of cluster names: DNS-1123 characters plus '*' and '?'.
+const NameGlob = z.string().regex(/^[a-z0-9*?-]{1,63}$/, 'must be a cluster name or a pattern with * and ? (e.g. dev-*)');
 
 const FileYaml = z.object({
   logLevel: z.enum(LOG_LEVELS).optional(),
   clusters: z.array(ClusterYaml).min(1, 'must list at least one cluster'),
+  waves: z.array(z.array(NameGlob).min(1, 'a wave must list at least one pattern')).max(100).optional(),
 }).strict();
 
 function pathOf(prefix: string, path: readonly PropertyKey[]): string {
@@ -186,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
 
   let clusters: ClusterConfig[] = [];
   let yamlLogLevel: string | undefined;
+  let waves: string[][] | undefined;
   if (text !== undefined) {
     const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
@@ -208,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
         }
       } else {
         yamlLogLevel = f.data.logLevel;
+        waves = f.data.waves;
         clusters = f.data.clusters.map((c, i) => {
           const required = c.requiredApprovals ?? (c.production ? 2 : 1);
           problems.push(...policyProblems(c, i));
@@ -224,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
           if (c.context !== undefined) cluster.context = c.context;
           if (c.rollbackRequiredApprovals !== undefined) cluster.rollbackRequiredApprovals = c.rollbackRequiredApprovals;
           if (c.jobImage !== undefined) cluster.jobImage = c.jobImage;
+          if (c.wave !== undefined) cluster.wave = c.wave;
           return cluster;
         });
         const seen = new Map<string, number>();
@@ -246,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
     logLevel: envOk.LOG_LEVEL ?? yamlLogLevel ?? 'info',
     clusters,
   };
+  if (waves !== undefined) config.waves = waves;
   if (envOk.SLACK_SIGNING_SECRET !== undefined) config.slack.signingSecret = envOk.SLACK_SIGNING_SECRET;
   if (envOk.SLACK_APP_TOKEN !== undefined) config.slack.appToken = envOk.SLACK_APP_TOKEN;
   if (envOk.SLACK_API_URL !== undefined) config.slack.apiUrl = envOk.SLACK_API_URL;

@@ -14,7 +14,7 @@ runDemo({ nodes, socketMode, versions: full ? 'all' : 'first-and-latest', progre
   process.stdout.write(`
 ──── #platform-ops (Slack stand-in transcript) ────
 ${full ? r.transcript : condenseCodeBlocks(r.transcript, 12)}
-──── checks ────
+${r.fleetTranscript ? `\n──── #fleet-ops: the fleet part (Slack stand-in transcript) ────\n${full ? r.fleetTranscript : condenseCodeBlocks(r.fleetTranscript, 12)}\n` : ''}──── checks ────
 `);
   for (const c of r.checks) process.stdout.write(`${c.ok ? '✔' : '✘'} ${c.what}\n`);
   process.stdout.write(r.ok ? '\ndemo: OK\n' : '\ndemo: FAILED\n');

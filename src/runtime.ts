@@ -20,6 +20,8 @@ import { kubeProxyModeWorkflows } from './workflows/kube-proxy-mode/kube-proxy-m
 import { createWorkflows } from './workflows/kube-proxy-mode/workflows-service.js';
 import { auditPort } from './audit/audit-port.js';
 import { withRunMetrics } from './metrics-notifier.js';
+import { FleetCards } from './bot/fleet-cards.js';
+import { createFleet } from './workflows/fleet/fleet-service.js';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -80,13 +82,15 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   let engineRef: Engine | undefined;
   const notifier = createSlackNotifier(config, { clock, logger, metrics, lookup: async (runId) => engineRef?.getRun(runId) });
   notifier.useRenderStore(renderStore(db));
+  const fleetCards = new FleetCards();
   const engine = createEngine({
-    db, clock, notifier: withRunMetrics(notifier, metrics, () => clock.now()), logger,
+    db, clock, notifier: fleetCards.wrap(withRunMetrics(notifier, metrics, () => clock.now())), logger,
     workflows: kubeProxyModeWorkflows({ clusterFor, config, ...(opts.timing ? { timing: opts.timing } : {}) }),
     ownerId: opts.ownerId ?? `${hostname()}`, storage,
   });
   engineRef = engine;
   const workflows = createWorkflows({ engine, db, clusterFor, config, clock, logger });
+  const fleet = createFleet({ engine, db, clusterFor, config, clock, logger });
   metrics.onScrape(() => {
     const active = engine.listRuns({ active: true });
     const counts = new Map<string, { cluster: string; state: string; count: number }>();
@@ -103,6 +107,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     audit: { record: (e) => { recordAudit(db, e); }, ...auditPort(db, metrics, config.auditKey ? { key: config.auditKey } : {}) },
     health: async () => (await health.liveness()).ok,
     metrics,
+    fleet: { service: fleet, cards: fleetCards },
     ...(opts.socketMode ? { socketMode: opts.socketMode } : {}),
   });
   const { port } = await bot.start(opts.port ?? config.port);

@@ -26,6 +26,8 @@ export interface BotDeps {
   /** Pass the notifier the engine was built with; otherwise one is created (see createSlackNotifier). */
   notifier?: SlackNotifier;
   audit?: AuditPort;
+  /** Fleet view and waves (issue #13). */
+  fleet?: BotContext['fleet'];
   /** DB (and anything else) healthy, for /readyz. */
   health?: () => boolean | Promise<boolean>;
   /** Prometheus text for /metrics. */
@@ -167,7 +169,9 @@ export function createApp(deps: BotDeps): BotApp {
     approvers: new Approvers(client as never, logger),
     cluster: (name) => config.clusters.find((c) => c.name === name),
     ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.fleet ? { fleet: deps.fleet } : {}),
   };
+  deps.fleet?.cards.bind(client as never, deps.fleet.service, (c) => config.clusters.find((x) => x.name === c)?.production ?? false, logger);
   guardUserlessPayloads(app, logger);
   app.use(dedupeDeliveries(logger, { byPayload: !socket }));
   registerListeners(app, ctx);

@@ -3,10 +3,14 @@
 import { z } from 'zod';
 import { IpvsScheduler, PlanInput, ProxyMode } from '../workflows/kube-proxy-mode/api.js';
 import { parseLookback } from '../audit/parse-time-arg.js';
+import { parseDuration } from '../config.js';
+import type { FleetSelector } from '../workflows/fleet/fleet-service.js';
 
 export type IpvsCommand =
   | { kind: 'help' }
   | { kind: 'plan'; cluster: string; input: PlanInput }
+  | { kind: 'plan-fleet'; selector: FleetSelector; input: PlanInput }
+  | { kind: 'fleet'; csv: boolean }
   | { kind: 'status'; target?: string }
   | { kind: 'rollback'; target: string }
   | { kind: 'cancel'; runId: string }
@@ -17,11 +21,12 @@ export type IpvsCommand =
 export type ParseResult = { ok: true; command: IpvsCommand } | { ok: false; error: string; usage: string };
 
 export const USAGE: Record<string, string> = {
-  plan: '/ipvs plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|sh|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback]',
+  plan: '/ipvs plan <cluster> | --clusters a,b,dev-* | --fleet [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|sh|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback]',
   status: '/ipvs status [cluster|run-id]',
   rollback: '/ipvs rollback <cluster|run-id>',
   cancel: '/ipvs cancel <run-id>',
   clusters: '/ipvs clusters',
+  fleet: '/ipvs fleet [--csv]',
   audit: '/ipvs audit export [cluster] [--since 30d] [--format jsonl|csv]  ·  /ipvs audit verify',
   help: '/ipvs help',
 };
@@ -69,11 +74,13 @@ function splitFlags(tokens: string[], valued: Set<string>, bare: Set<string>, su
 function isFail(x: Flags | ParseResult): x is ParseResult { return 'ok' in x; }
 
 function parsePlan(rest: string[]): ParseResult {
-  const f = splitFlags(rest, new Set(['--mode', '--scheduler', '--batch', '--cleanup']), new Set(['--strict-arp', '--no-auto-rollback']), 'plan');
+  const f = splitFlags(rest, new Set(['--mode', '--scheduler', '--batch', '--cleanup', '--clusters']), new Set(['--strict-arp', '--no-auto-rollback', '--fleet']), 'plan');
   if (isFail(f)) return f;
   const [cluster, ...extra] = f.positional;
-  if (!cluster) return fail('Which cluster? Name one from `/ipvs clusters`.', 'plan');
-  if (!Name.safeParse(cluster).success) return fail(`\`${q(cluster, 64)}\` is not a cluster name (lower-case letters, digits and "-").`, 'plan');
+  const selector = fleetSelector(f, cluster);
+  if (selector && 'ok' in selector) return selector;
+  if (!cluster && !selector) return fail('Which cluster? Name one from `/ipvs clusters`.', 'plan');
+  if (cluster && !Name.safeParse(cluster).success) return fail(`\`${q(cluster, 64)}\` is not a cluster name (lower-case letters, digits and "-").`, 'plan');
   if (extra.length > 0) return fail(`Unexpected \`${q(extra[0]!, 40)}\`: plan takes one cluster.`, 'plan');
   const raw: Record<string, unknown> = {};
   const mode = f.flags.get('--mode');
@@ -102,7 +109,25 @@ function parsePlan(rest: string[]): ParseResult {
   if (f.flags.has('--no-auto-rollback')) raw.autoRollback = false;
   const input = PlanInput.safeParse(raw);
   if (!input.success) return fail(`Invalid options: ${input.error.issues.map((i) => i.message).join('; ')}`, 'plan');
-  return { ok: true, command: { kind: 'plan', cluster, input: input.data } };
+  if (selector) return { ok: true, command: { kind: 'plan-fleet', selector, input: input.data } };
+  return { ok: true, command: { kind: 'plan', cluster: cluster!, input: input.data } };
+}
+
+const Glob = /^[a-z0-9*?]([a-z0-9*?-]{0,61}[a-z0-9*?])?$/;
+
+/** `--clusters a,b,dev-*` or `--fleet` (not both, and not with a positional cluster); undefined = a one-cluster plan. */
+function fleetSelector(f: Flags, cluster: string | undefined): FleetSelector | ParseResult | undefined {
+  const list = f.flags.get('--clusters');
+  const all = f.flags.has('--fleet');
+  if (list === undefined && !all) return undefined;
+  if (cluster) return fail('Name the clusters either as `<cluster>` or with `--clusters`/`--fleet`, not both.', 'plan');
+  if (all && list !== undefined) return fail('Use `--clusters` or `--fleet`, not both.', 'plan');
+  if (all) return { needsMove: true };
+  const names = String(list).split(',').map((n) => n.trim()).filter(Boolean);
+  const bad = names.find((n) => !Glob.test(n));
+  if (!names.length || bad !== undefined) return fail(`\`--clusters ${q(String(bad ?? list), 64)}\`: give cluster names or patterns separated by commas (e.g. dev-1,staging-*).`, 'plan');
+  if (names.length > 100) return fail('`--clusters`: at most 100 names.', 'plan');
+  return { names };
 }
 
 function parseAudit(rest: string[]): ParseResult {
@@ -148,6 +173,10 @@ export function parseIpvsCommand(text: string): ParseResult {
     case 'help': case '-h': case '--help':
       return { ok: true, command: { kind: 'help' } };
     case 'plan': return parsePlan(rest);
+    case 'fleet': {
+      const csv = rest.length === 1 && rest[0] === '--csv';
+      return rest.length === 0 || csv ? { ok: true, command: { kind: 'fleet', csv } } : fail(`Unexpected \`${q(rest.find((r) => r !== '--csv') ?? '', 40)}\`: fleet takes only --csv.`, 'fleet');
+    }
     case 'clusters':
       return rest.length > 0 ? fail('`clusters` takes no arguments.', 'clusters') : { ok: true, command: { kind: 'clusters' } };
     case 'status': {

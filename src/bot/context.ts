@@ -4,6 +4,8 @@ import type { Workflows } from '../workflows/kube-proxy-mode/api.js';
 import type { Clock, Logger } from '../workflows/engine/ports.js';
 import type { Approvers } from './authz.js';
 import type { SlackNotifier } from './slack-notifier.js';
+import type { Fleet } from '../workflows/fleet/fleet-service.js';
+import type { FleetCards } from './fleet-cards.js';
 
 export interface AuditEventInput { actor: string; cluster?: string; runId?: string; type: string; payload: Record<string, unknown> }
 
@@ -25,6 +27,8 @@ export interface BotContext {
   logger: Logger;
   clock: Clock;
   audit?: AuditPort;
+  /** Fleet view and waves (issue #13); absent in bots built without a DB (unit harness). */
+  fleet?: { service: Fleet; cards: FleetCards };
   cluster(name: string): ClusterConfig | undefined;
 }
 

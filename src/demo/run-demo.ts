@@ -8,6 +8,8 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { startFleetSandboxes, type FleetSandboxes } from '../sandbox/fleet-sandboxes.js';
+import { fleetDemo, FLEET_CHANNEL, FLEET_DEMO_PROFILES } from './fleet-demo.js';
 import { SlackDriver, SlackSocketMode, SlackStandIn, buttonsIn, renderTranscript, type TranscriptVersions } from '../slack-stand-in/index.js';
 import type { RunStatus } from '../workflows/kube-proxy-mode/api.js';
 
@@ -17,7 +19,11 @@ const CHANNEL = 'C0PLATFORM';
 const SECRET = 'demo-signing-secret';
 const TERMINAL = new Set(['succeeded', 'failed', 'rolled_back', 'rejected', 'expired', 'cancelled', 'voided', 'waiting_operator']);
 
-export interface DemoResult { ok: boolean; transcript: string; checks: { what: string; ok: boolean }[] }
+export interface DemoResult {
+  ok: boolean; transcript: string; checks: { what: string; ok: boolean }[];
+  /** The fleet part's channel (#fleet-ops): the fleet view and a two-wave run; absent with `fleet: false`. */
+  fleetTranscript?: string;
+}
 
 export interface DemoOptions {
   nodes?: number;
@@ -26,6 +32,8 @@ export interface DemoOptions {
   versions?: TranscriptVersions;
   /** Slack reaches the bot over Socket Mode (SLACK_APP_TOKEN, as deployed) instead of signed HTTP. */
   socketMode?: boolean;
+  /** The fleet part (issue #13): two more simulated clusters, `/ipvs fleet` and a two-wave run (default on). */
+  fleet?: boolean;
 }
 
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
@@ -37,11 +45,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   let slack: SlackStandIn | undefined;
   let socket: SlackSocketMode | undefined;
   let rt: Runtime | undefined;
+  let fleet: FleetSandboxes | undefined;
+  const withFleet = opts.fleet ?? true;
   try {
     say(`starting the sandbox cluster (${opts.nodes ?? 3} nodes) and a local Slack stand-in…`);
     sandbox = await startSandbox({ nodes: opts.nodes ?? 3 });
     slack = await SlackStandIn.start();
     slack.addUser(REQUESTER, 'alice'); slack.addUser(APPROVER, 'bob'); slack.addChannel(CHANNEL, 'platform-ops');
+    if (withFleet) {
+      say('starting two more simulated clusters for the fleet part (dev-1: v1.35 in IPVS, prod-1: v1.28 in IPVS)…');
+      fleet = await startFleetSandboxes(FLEET_DEMO_PROFILES, { base: { nodes: 2 } });
+      slack.addChannel(FLEET_CHANNEL, 'fleet-ops');
+    }
     if (opts.socketMode) socket = await SlackSocketMode.attach(slack);
     const config = loadConfig({
       SLACK_BOT_TOKEN: 'xoxb-demo-token', SLACK_API_URL: slack.apiUrl, IPVS_BOT_DB: join(dir, 'ipvs-bot.db'),
@@ -55,6 +70,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         `      users: [${APPROVER}]`,
         '    requiredApprovals: 1',
         '    approvalTtl: 30m',
+        ...(fleet ? fleet.clusters.flatMap((c, i) => [
+          `  - name: ${c.name}`, `    kubeconfig: ${JSON.stringify(fleet!.kubeconfigPath)}`, `    context: ${c.name}`,
+          `    approvers: { users: [${APPROVER}] }`, '    requiredApprovals: 1', `    wave: ${i + 1}`,
+        ]) : []),
       ].join('\n'),
     });
     rt = await startRuntime(config, {
@@ -126,12 +145,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const verdict = await s.waitFor(() => s.topLevel(CHANNEL).map((m) => m.text).find((t) => /Audit chain (intact|BROKEN)/.test(t)), 30_000, 'the audit verify answer');
     check('audit verify: the hash chain is intact', /chain intact/i.test(verdict));
     await runtime.bot.notifier.flush();
-    return { ok: checks.every((c) => c.ok), transcript: renderTranscript(s, CHANNEL, { versions: opts.versions ?? 'first-and-latest' }), checks };
+    if (fleet) await fleetDemo({ slack: s, driver, runtime, fleet, requester: REQUESTER, approver: APPROVER, say, check });
+    const versions = opts.versions ?? 'first-and-latest';
+    return {
+      ok: checks.every((c) => c.ok), transcript: renderTranscript(s, CHANNEL, { versions }), checks,
+      ...(fleet ? { fleetTranscript: renderTranscript(s, FLEET_CHANNEL, { versions }) } : {}),
+    };
   } finally {
     await rt?.stop().catch(() => {});
     await socket?.stop().catch(() => {});
     await slack?.stop().catch(() => {});
     await sandbox?.stop().catch(() => {});
+    await fleet?.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,8 +2,9 @@
 // starts the simulated cluster, prints where the kubeconfig is, and stays up until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { startSandbox, type SandboxOptions } from './index.js';
+import { fleetProfiles, startFleetSandboxes } from './fleet-sandboxes.js';
 
-const USAGE = 'usage: npm run sandbox -- [--nodes N] [--port N] [--version v1.28.7] [--kubeconfig PATH] [--without-ipvs NODE,…] [--mirror-fixtures]\n'
+const USAGE = 'usage: npm run sandbox -- [--clusters N] [--nodes N] [--port N] [--version v1.28.7] [--kubeconfig PATH] [--without-ipvs NODE,…] [--mirror-fixtures]\n'
   + '  [--ip-families IPv4|IPv6|DualStack] [--cluster-domain D] [--windows NODE,…] [--kube-router] [--kube-vip-static-pod]\n'
   + '  [--nodeport-service] [--loadbalancer-service IP] [--fwmark NODE:MARK] [--dns-failure no-endpoints|servfail] [--metrics-bind ADDR]';
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
         'ip-families': { type: 'string' }, 'cluster-domain': { type: 'string' }, windows: { type: 'string' }, 'kube-router': { type: 'boolean' },
         'kube-vip-static-pod': { type: 'boolean' }, 'nodeport-service': { type: 'boolean' }, 'loadbalancer-service': { type: 'string' },
         fwmark: { type: 'string' }, 'dns-failure': { type: 'string' }, 'metrics-bind': { type: 'string' },
+        clusters: { type: 'string' },
       },
       strict: true,
     }).values;
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number`);
     return n;
   };
+  if (values.clusters !== undefined) { await fleet(values); return; }
   let sb;
   try {
     sb = await startSandbox({
@@ -53,6 +56,31 @@ async function main(): Promise<void> {
   console.log(`try: kubectl --kubeconfig ${sb.kubeconfigPath} get nodes`);
   console.log('Ctrl-C stops it.');
   const stop = async () => { await sb.stop(); process.exit(0); };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+/** `--clusters N`: N simulated clusters (dev/staging/prod profiles of fleet-sandboxes.ts), one kubeconfig context each. */
+async function fleet(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const n = Number(values.clusters);
+  if (!Number.isInteger(n) || n < 1 || n > 20) { console.error(`--clusters must be 1-20\n${USAGE}`); process.exitCode = 2; return; }
+  const nodes = values.nodes === undefined ? 3 : Number(values.nodes);
+  if (!Number.isInteger(nodes) || nodes < 1) { console.error(`--nodes must be a whole number\n${USAGE}`); process.exitCode = 2; return; }
+  let f;
+  try {
+    f = await startFleetSandboxes(fleetProfiles(n), {
+      base: { nodes }, ...(typeof values.kubeconfig === 'string' ? { kubeconfigPath: values.kubeconfig } : {}),
+    });
+  } catch (e) {
+    console.error(`sandbox did not start: ${(e as Error).message}\n${USAGE}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`kubeconfig: ${f.kubeconfigPath}`);
+  for (const c of f.clusters) console.log(`  context ${c.name}: ${c.sandbox.url}  ${c.version}  mode ${c.mode}`);
+  console.log(`try: kubectl --kubeconfig ${f.kubeconfigPath} --context ${f.clusters[0]!.name} get nodes`);
+  console.log('Ctrl-C stops them.');
+  const stop = async () => { await f.stop(); process.exit(0); };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 }

@@ -6,6 +6,7 @@ import { approveAction } from './actions/approve.js';
 import { cancelAction } from './actions/cancel.js';
 import { rejectAction } from './actions/reject.js';
 import { ipvsCommand } from './commands/ipvs.js';
+import { waveApproveAction, waveApproveSubmit } from './fleet/approve-wave.js';
 import { approveSubmit } from './views/approve-submit.js';
 import { rejectSubmit } from './views/reject-submit.js';
 
@@ -16,4 +17,6 @@ export function registerListeners(app: App, ctx: BotContext): void {
   app.action({ type: 'block_actions', action_id: ACTION.cancel }, cancelAction(ctx) as never);
   app.view({ type: 'view_submission', callback_id: CALLBACK.approveModal }, approveSubmit(ctx) as never);
   app.view({ type: 'view_submission', callback_id: CALLBACK.rejectModal }, rejectSubmit(ctx) as never);
+  app.action({ type: 'block_actions', action_id: ACTION.waveApprove }, waveApproveAction(ctx) as never);
+  app.view({ type: 'view_submission', callback_id: CALLBACK.waveApproveModal }, waveApproveSubmit(ctx) as never);
 }

@@ -3,11 +3,13 @@ export const ACTION = {
   approve: 'ipvs_approve',
   reject: 'ipvs_reject',
   cancel: 'ipvs_cancel',
+  waveApprove: 'ipvs_wave_approve',
 } as const;
 
 export const CALLBACK = {
   approveModal: 'ipvs_approve_modal',
   rejectModal: 'ipvs_reject_modal',
+  waveApproveModal: 'ipvs_wave_approve_modal',
 } as const;
 
 export const INPUT = {

@@ -10,6 +10,7 @@ import { clustersView, statusView } from '../../views/status-view.js';
 import { esc, section } from '../../views/text.js';
 import type { ClusterConfig } from '../../../config.js';
 import type { RunStatus } from '../../../workflows/kube-proxy-mode/api.js';
+import { fleetCommand, planFleetCommand } from './fleet.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 type Client = Args['client'];
@@ -84,6 +85,8 @@ async function work(ctx: BotContext, cmd: IpvsCommand, a: Args): Promise<void> {
       await respond({ response_type: 'in_channel', text: `${r.ok ? ':white_check_mark: Audit chain intact' : ':rotating_light: Audit chain BROKEN'}: ${r.count} event(s) checked. ${esc(r.message)}` });
       return;
     }
+    case 'fleet': return fleetCommand(ctx, cmd, a);
+    case 'plan-fleet': return planFleetCommand(ctx, cmd, a);
     case 'help': return;
   }
 }
@@ -130,6 +133,8 @@ const ACK_TEXT: Partial<Record<IpvsCommand['kind'], string>> = {
   plan: ':hourglass_flowing_sand: Planning… the card will appear in this channel in a few seconds.',
   rollback: ':hourglass_flowing_sand: Planning the rollback…',
   clusters: ':mag: Checking the clusters…',
+  fleet: ':mag: Reading every cluster of the fleet…',
+  'plan-fleet': ':hourglass_flowing_sand: Planning every cluster of the fleet run… one card per wave will appear here.',
   'audit-export': ':card_file_box: Exporting the audit trail…',
   'audit-verify': ':mag: Verifying the audit chain…',
 };
