@@ -16,6 +16,10 @@ export interface ClusterConfig {
   channels: string[];
   jobNamespace: string;
   jobImage?: string;
+  /** How long a run paused on an inconclusive check waits for Continue / Roll back / Abort before rolling back. */
+  decisionTimeoutMs?: number;
+  /** Checks whose fail/inconclusive is shown and audited but neither fails nor pauses the run (check-outcome.ts). */
+  reportOnly?: string[];
 }
 
 export interface Config {
@@ -76,6 +80,9 @@ const Duration = z.string().or(z.number()).transform((v, ctx) => {
   return ms;
 });
 
+// The check names of contract A (session 10): node checks, h-sync's sync, h-gates' alerts and Prometheus checks.
+const REPORT_ONLY_NAME = /^(log|proxyMode|ipvs|ping|tcp|dns|cleanup|sync|alerts|prometheus:[A-Za-z0-9_.-]+)$/;
+
 const ClusterYaml = z.object({
   name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and "-" (DNS-1123 label)'),
   kubeconfig: nonEmpty.optional(),
@@ -91,6 +98,8 @@ const ClusterYaml = z.object({
   channels: z.array(SlackChannelId).default([]),
   jobNamespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a namespace name').default('ipvs-bot-jobs'),
   jobImage: nonEmpty.optional(),
+  decisionTimeout: Duration.optional(),
+  reportOnly: z.array(z.string().regex(REPORT_ONLY_NAME, 'must be a check name: log, proxyMode, ipvs, ping, tcp, dns, cleanup, sync, alerts or prometheus:<name>')).optional(),
 }).strict();
 
 const FileYaml = z.object({
@@ -207,6 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
           if (c.context !== undefined) cluster.context = c.context;
           if (c.rollbackRequiredApprovals !== undefined) cluster.rollbackRequiredApprovals = c.rollbackRequiredApprovals;
           if (c.jobImage !== undefined) cluster.jobImage = c.jobImage;
+          if (c.decisionTimeout !== undefined) cluster.decisionTimeoutMs = c.decisionTimeout;
+          if (c.reportOnly !== undefined) cluster.reportOnly = c.reportOnly;
           return cluster;
         });
         const seen = new Map<string, number>();

@@ -11,6 +11,7 @@ import type { Clock, Logger, TimerHandle } from '../workflows/engine/ports.js';
 import { runCard, stateLabel, stateWords, TERMINAL } from './views/run-card.js';
 import { nodeResultLine, nodeResultView, type NodeEvent } from './views/node-result.js';
 import { prepSummaryView } from './views/prep-summary.js';
+import { decisionPost } from './views/decision-view.js';
 import { context, esc, section, truncate } from './views/text.js';
 
 /** The Slack calls the notifier makes; a WebClient created with rejectRateLimitedCalls satisfies it. */
@@ -103,6 +104,7 @@ export class SlackNotifier implements Notifier {
   notify(event: RunEvent): void {
     const q = this.queue(event.runId);
     if (event.type === 'state') {
+      const wasWaiting = q.latest?.state === 'waiting_operator';
       q.latest = event.status;
       if (event.status.message && !q.loc) q.loc = event.status.message;
       q.cardDirty = true;
@@ -117,7 +119,11 @@ export class SlackNotifier implements Notifier {
             q.broadcastDone = true;
             q.posts.push(finalPost(event.status, q.notes.splice(0)));
           }
-        } else this.pushSummary(q, true);
+        } else {
+          this.pushSummary(q, true);
+          // The operator is asked in the thread too, once per pause, with the same buttons as the card.
+          if (!wasWaiting) q.posts.push(decisionPost(event.status));
+        }
       }
     } else if (event.type === 'node') {
       const e: NodeEvent = { node: event.node, phase: event.phase, ok: event.ok, result: event.result };

@@ -124,6 +124,8 @@ export interface Workflows {
   reject(runId: string, user: string, reason: string): Promise<RunStatus>;
   rollback(clusterOrRunId: string, requester: string): Promise<RunStatus>;
   cancel(runId: string, user: string): Promise<RunStatus>;
+  /** Continue / Roll back / Abort for a run in waiting_operator (engine.decide, audited). */
+  decide(runId: string, user: string, decision: 'continue' | 'rollback' | 'abort', note?: string): Promise<RunStatus>;
   status(clusterOrRunId?: string): Promise<RunStatus[]>;
   /** Remember where the run's card lives so updates survive restarts. */
   attachMessage(runId: string, channel: string, ts: string): Promise<void>;
