@@ -18,6 +18,10 @@ export interface ClusterConfig {
   jobImage?: string;
   /** Fleet runs: the 1-based wave this cluster moves in (overrides the top-level `waves` globs). */
   wave?: number;
+  /** How long a run paused on an inconclusive check waits for Continue / Roll back / Abort before rolling back. */
+  decisionTimeoutMs?: number;
+  /** Checks whose fail/inconclusive is shown and audited but neither fails nor pauses the run (check-outcome.ts). */
+  reportOnly?: string[];
 }
 
 export interface Config {
@@ -97,6 +101,9 @@ export function duration(o: { max?: string; min?: string } = {}) {
 /** The default bounded duration (at most 30d); other keys use `duration({ max })` for their own limit. */
 export const Duration = duration();
 
+// The check names of contract A (session 10): node checks, h-sync's sync, h-gates' alerts and Prometheus checks.
+const REPORT_ONLY_NAME = /^(log|proxyMode|ipvs|ping|tcp|dns|cleanup|sync|alerts|prometheus:[A-Za-z0-9_.-]+)$/;
+
 const ClusterYaml = z.object({
   name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and "-" (DNS-1123 label)'),
   kubeconfig: nonEmpty.optional(),
@@ -113,6 +120,8 @@ const ClusterYaml = z.object({
   jobNamespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a namespace name').default('ipvs-bot-jobs'),
   jobImage: nonEmpty.optional(),
   wave: z.number().int().min(1, 'must be 1 or more (the first wave is 1)').max(100).optional(),
+  decisionTimeout: Duration.optional(),
+  reportOnly: z.array(z.string().regex(REPORT_ONLY_NAME, 'must be a check name: log, proxyMode, ipvs, ping, tcp, dns, cleanup, sync, alerts or prometheus:<name>')).optional(),
 }).strict();
 
 // A glob of cluster names: DNS-1123 characters plus '*' and '?'.
@@ -236,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
           if (c.rollbackRequiredApprovals !== undefined) cluster.rollbackRequiredApprovals = c.rollbackRequiredApprovals;
           if (c.jobImage !== undefined) cluster.jobImage = c.jobImage;
           if (c.wave !== undefined) cluster.wave = c.wave;
+          if (c.decisionTimeout !== undefined) cluster.decisionTimeoutMs = c.decisionTimeout;
+          if (c.reportOnly !== undefined) cluster.reportOnly = c.reportOnly;
           return cluster;
         });
         const seen = new Map<string, number>();

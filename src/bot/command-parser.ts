@@ -14,6 +14,7 @@ export type IpvsCommand =
   | { kind: 'status'; target?: string }
   | { kind: 'rollback'; target: string }
   | { kind: 'cancel'; runId: string }
+  | { kind: 'decide'; runId: string; decision: 'continue' | 'rollback' | 'abort'; note?: string }
   | { kind: 'clusters' }
   | { kind: 'audit-export'; cluster?: string; since?: string; sinceMs?: number; format: 'jsonl' | 'csv' }
   | { kind: 'audit-verify' };
@@ -25,6 +26,7 @@ export const USAGE: Record<string, string> = {
   status: '/ipvs status [cluster|run-id]',
   rollback: '/ipvs rollback <cluster|run-id>',
   cancel: '/ipvs cancel <run-id>',
+  decide: '/ipvs decide <run-id> continue|rollback|abort [note]',
   clusters: '/ipvs clusters',
   fleet: '/ipvs fleet [--csv]',
   audit: '/ipvs audit export [cluster] [--since 30d] [--format jsonl|csv]  ·  /ipvs audit verify',
@@ -166,6 +168,19 @@ function oneTarget(rest: string[], sub: 'status' | 'rollback' | 'cancel', requir
   return { target: t };
 }
 
+/** `decide <run-id> continue|rollback|abort [note…]`: the note is the rest of the text (escaped where posted). */
+function parseDecide(rest: string[]): ParseResult {
+  const [runId, decision, ...note] = rest;
+  if (runId === undefined) return fail('Which run? Give its run id (see `/ipvs status`).', 'decide');
+  if (!Target.safeParse(runId).success) return fail(`\`${q(runId, 64)}\` is not a run id.`, 'decide');
+  const d = decision?.toLowerCase();
+  if (d !== 'continue' && d !== 'rollback' && d !== 'abort') {
+    return fail(decision === undefined ? 'Which decision? continue, rollback or abort.' : `\`${q(decision, 40)}\` is not a decision: continue, rollback or abort.`, 'decide');
+  }
+  const text = note.join(' ').trim().slice(0, 500);
+  return { ok: true, command: { kind: 'decide', runId, decision: d, ...(text ? { note: text } : {}) } };
+}
+
 export function parseIpvsCommand(text: string): ParseResult {
   if (text.length > MAX_TEXT) return fail(`That command is too long (${text.length} characters; the limit is ${MAX_TEXT}).`);
   const [sub, ...rest] = tokenize(text);
@@ -193,6 +208,7 @@ export function parseIpvsCommand(text: string): ParseResult {
       return 'ok' in r ? r : { ok: true, command: { kind: 'cancel', runId: r.target! } };
     }
     case 'audit': return parseAudit(rest);
+    case 'decide': return parseDecide(rest);
     default:
       return fail(`Unknown subcommand \`${q(sub!, 40)}\`.`);
   }

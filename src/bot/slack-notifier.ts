@@ -12,6 +12,7 @@ import type { RenderStore } from '../db/render-store.js';
 import { runCard, stateLabel, stateWords, TERMINAL } from './views/run-card.js';
 import { nodeResultLine, nodeResultView, type NodeEvent } from './views/node-result.js';
 import { prepSummaryView } from './views/prep-summary.js';
+import { decisionPost } from './views/decision-view.js';
 import { context, esc, reasonText, section, truncate } from './views/text.js';
 
 /** The Slack calls the notifier makes; a WebClient created with rejectRateLimitedCalls satisfies it. */
@@ -108,6 +109,7 @@ export class SlackNotifier implements Notifier {
   notify(event: RunEvent): void {
     const q = this.queue(event.runId);
     if (event.type === 'state') {
+      const wasWaiting = q.latest?.state === 'waiting_operator';
       q.latest = event.status;
       q.latestVersion = this.stored('version', () => this.o.renders?.versionOf(event.runId), event.runId);
       if (event.status.message && !q.loc) q.loc = event.status.message;
@@ -123,7 +125,11 @@ export class SlackNotifier implements Notifier {
             q.broadcastDone = true;
             q.posts.push(finalPost(event.status, q.notes.splice(0)));
           }
-        } else this.pushSummary(q, true);
+        } else {
+          this.pushSummary(q, true);
+          // The operator is asked in the thread too, once per pause, with the same buttons as the card.
+          if (!wasWaiting) q.posts.push(decisionPost(event.status));
+        }
       }
     } else if (event.type === 'node') {
       const e: NodeEvent = { node: event.node, phase: event.phase, ok: event.ok, result: event.result };

@@ -130,6 +130,15 @@ export class FakeWorkflows implements Workflows {
     return structuredClone(r);
   }
 
+  async decide(runId: string, user: string, decision: 'continue' | 'rollback' | 'abort', note?: string): Promise<RunStatus> {
+    await this.tick('decide', [runId, user, decision, note]);
+    const r = this.get(runId);
+    if (r.state !== 'waiting_operator') throw new WorkflowError('invalid', `Run ${runId} is ${r.state}; it is not waiting for a decision.`);
+    r.state = decision === 'continue' ? 'running' : decision === 'rollback' ? 'rolling_back' : 'failed';
+    delete r.waiting;
+    return structuredClone(r);
+  }
+
   async status(clusterOrRunId?: string): Promise<RunStatus[]> {
     await this.tick('status', [clusterOrRunId]);
     const all = [...this.runs.values()];

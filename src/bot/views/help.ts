@@ -8,11 +8,12 @@ export function helpView(): { text: string; blocks: Block[] } {
     ['status', 'Shows the runs of a cluster, one run, or every active run.'],
     ['rollback', 'Plans a rollback from the stored snapshot; approval-gated like a migration.'],
     ['cancel', 'Stops a run; switched nodes are rolled back.'],
+    ['decide', 'Decides for a run waiting for an operator (inconclusive check, unknown outcome, failed rollback): continue, rollback or abort, with a note; approvers only. The buttons on the card do the same.'],
     ['clusters', 'Lists the configured clusters, their current kube-proxy mode and the mode upstream would recommend.'],
     ['audit', 'Exports the audit trail (JSONL or CSV) or verifies its hash chain.'],
   ] as const;
   return {
-    text: 'ipvs-bot: /ipvs plan | status | rollback | cancel | clusters | audit | help',
+    text: 'ipvs-bot: /ipvs plan | status | rollback | cancel | decide | clusters | audit | help',
     blocks: [
       section('*ipvs-bot* switches kube-proxy between iptables, IPVS and nftables as an approved, verified, audited run.'),
       section(lines.map(([k, v]) => `*${k}*: ${v}`).join('\n')),

@@ -5,6 +5,7 @@ import { ACTION, type RunRef } from './ids.js';
 import { capBlocks, codeBlock, context, esc, fields, header, reasonText, section, slackDate, truncate, type Block } from './text.js';
 import { progressBlocks } from './progress.js';
 import { adviceBlock } from './advice-view.js';
+import { decisionBlocks } from './decision-view.js';
 
 export const NODE_ROWS = 15;
 
@@ -162,6 +163,7 @@ export function runCard(s: RunStatus, opts: { production?: boolean } = {}): { te
       ['Updated', slackDate(s.updatedAt)],
     ]));
     blocks.push(...progressBlocks(s));
+    blocks.push(...decisionBlocks(s));
     if (s.state === 'running' || s.state === 'approved') {
       blocks.push({ type: 'actions', block_id: 'run_actions', elements: [{
         type: 'button', action_id: ACTION.cancel, text: { type: 'plain_text', text: 'Cancel' }, style: 'danger', value: encodeRef({ runId: s.runId, digest: p.digest }),

@@ -87,10 +87,20 @@ export interface RunStatus {
   stepsStarted?: string[];
   nodes: NodeProgress[];
   reason?: string;               // why it failed / was voided / rolled back
+  /** In waiting_operator: what for, which step, the decision deadline (inconclusive) and the checks that paused it. */
+  waiting?: WaitingInfo;
   createdAt: string;
   updatedAt: string;
   /** Slack message that shows this run (channel + ts), once posted. */
   message?: { channel: string; ts: string };
+}
+
+export interface WaitingInfo {
+  for: 'unknown-outcome' | 'compensation-failed' | 'inconclusive';
+  step?: string;
+  /** ISO time after which the engine rolls back by itself (inconclusive only). */
+  decideBy?: string;
+  checks?: { name: string; outcome: string; detail: string; node?: string }[];
 }
 
 export type ApproveResult =
@@ -114,6 +124,8 @@ export interface Workflows {
   reject(runId: string, user: string, reason: string): Promise<RunStatus>;
   rollback(clusterOrRunId: string, requester: string): Promise<RunStatus>;
   cancel(runId: string, user: string): Promise<RunStatus>;
+  /** Continue / Roll back / Abort for a run in waiting_operator (engine.decide, audited). */
+  decide(runId: string, user: string, decision: 'continue' | 'rollback' | 'abort', note?: string): Promise<RunStatus>;
   status(clusterOrRunId?: string): Promise<RunStatus[]>;
   /** Remember where the run's card lives so updates survive restarts. */
   attachMessage(runId: string, channel: string, ts: string): Promise<void>;

@@ -52,4 +52,6 @@ export interface KpmDeps {
   jobs: NodeJobFactory;
   policy: PlanPolicy;
   timing: Timing;
+  /** The cluster's report-only checks (config `reportOnly`; check-outcome.ts isReportOnly). */
+  reportOnly?: readonly string[];
 }

@@ -3,7 +3,7 @@
 import type { ClusterConfig } from '../../config.js';
 import type { Cluster } from '../../k8s/cluster.js';
 import { createNodeJobFactory } from '../../k8s/node-jobs.js';
-import type { WorkflowDef } from '../engine/define.js';
+import { DEFAULT_DECISION_TIMEOUT_MS, type WorkflowDef } from '../engine/define.js';
 import { DEFAULT_TIMING, type KpmDeps, type Timing } from './deps.js';
 import { migrateWorkflow, rollbackWorkflow } from './workflow.js';
 import { policyOf } from './plan.js';
@@ -30,10 +30,13 @@ export function kubeProxyModeWorkflows(o: KubeProxyModeOptions): Record<string, 
       }),
       policy: policyOf(cfg),
       timing,
+      ...(cfg.reportOnly ? { reportOnly: cfg.reportOnly } : {}),
     };
   };
+  // Read when a run pauses on an inconclusive check (the deadline is then stored with the run).
+  const decisionTimeoutMs = (cluster: string) => o.config.clusters.find((c) => c.name === cluster)?.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS;
   return {
-    migrate: migrateWorkflow({ deps, syncWaitMs: timing.syncWaitMs }),
-    rollback: rollbackWorkflow({ deps, syncWaitMs: timing.syncWaitMs }),
+    migrate: migrateWorkflow({ deps, syncWaitMs: timing.syncWaitMs, decisionTimeoutMs }),
+    rollback: rollbackWorkflow({ deps, syncWaitMs: timing.syncWaitMs, decisionTimeoutMs }),
   };
 }

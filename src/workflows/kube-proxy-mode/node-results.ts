@@ -4,6 +4,7 @@
 // independent implementation of the contract added a string inside `leftovers`). Extra fields are kept as they came.
 import { z } from 'zod';
 import type { ProxyMode } from './api.js';
+import type { CheckResult } from './check-outcome.js';
 
 /** Numbers of a counts object; other entries dropped (reported by `lenient`). */
 const Counts = z.record(z.string(), z.number());
@@ -212,4 +213,49 @@ export function logProblems(log: string, mode: ProxyMode): string[] {
 export function logExcerpt(log: string): string {
   const lines = log.split('\n').filter((l) => /Using \w+ Prox|can't use|Error running|not be used|deprecated|requires kernel|^E\d{4}/.test(l));
   return lines.slice(0, 5).join('\n').slice(0, 1500);
+}
+
+// Which check a problem line belongs to (the names of check-outcome.ts). Order matters: a leftover line that mentions
+// kube-ipvs0 is a cleanup finding, a ping line that mentions it a ping finding.
+const CHECK_OF: [RegExp, string][] = [
+  [/kube-proxy log|Proxier|IPVS proxier|requires kernel 5\.13/, 'log'],
+  [/^cleanup of|leftover|still there|still in the nat table|not cleaned up/, 'cleanup'],
+  [/does not answer ping|ping/, 'ping'],
+  [/proxyMode|reports mode|programmed no KUBE-SVC|\(ip kube-proxy\) does not exist/, 'proxyMode'],
+  [/kube-ipvs0|IPVS virtual servers/, 'ipvs'],
+  [/^TCP /, 'tcp'],
+  [/^DNS /, 'dns'],
+];
+
+export function checkNameOf(problem: string): string {
+  return CHECK_OF.find(([re]) => re.test(problem))?.[1] ?? 'verify';
+}
+
+/**
+ * The node's problems as three-outcome checks (issue #12 item 3). A check is inconclusive, not failed, when the probe
+ * could not see rather than saw something wrong:
+ * - dns: no DNS server answered (dig exit 9, status 'timeout') while TCP through the kubernetes Service works. A Service
+ *   without endpoints is REJECTed by iptables/nftables kube-proxy and black-holed by an IPVS virtual server with no real
+ *   servers (kubernetes/kubernetes pkg/proxy/iptables/proxier.go "has no endpoints" → REJECT; pkg/proxy/ipvs), so dig
+ *   gets no answer in every mode: with the Service path shown working by TCP, that points at kube-dns's endpoints.
+ * - proxyMode: kube-proxy's metrics endpoint did not answer (/proxyMode empty) while its log shows the right proxier.
+ * - log: the API server did not hand out the pod's log.
+ * Every check of the contract list that has no problem passes (tcp/dns/ping only when the Job probed them).
+ */
+export function nodeCheckResults(node: string, problems: readonly string[], r: VerifyResult): CheckResult[] {
+  const by = new Map<string, string[]>();
+  for (const p of problems) { const n = checkNameOf(p); by.set(n, [...(by.get(n) ?? []), p]); }
+  const names = ['log', 'proxyMode', 'ipvs', 'cleanup', ...(r.ping ? ['ping'] : []), ...(r.tcp ? ['tcp'] : []), ...(r.dns ? ['dns'] : []), ...by.keys()];
+  const logOk = !by.has('log');
+  const inconclusive = (name: string, lines: string[]): boolean => {
+    if (name === 'dns') return r.dns?.status === 'timeout' && r.tcp?.ok === true;
+    if (name === 'proxyMode') return !r.proxyMode && logOk && lines.every((l) => /did not answer|says nothing/.test(l));
+    if (name === 'log') return lines.every((l) => /^could not read the kube-proxy log/.test(l));
+    return false;
+  };
+  return [...new Set(names)].map((name): CheckResult => {
+    const lines = by.get(name);
+    if (!lines) return { name, outcome: 'pass', detail: 'ok', node };
+    return { name, outcome: inconclusive(name, lines) ? 'inconclusive' : 'fail', detail: lines.join('; '), node };
+  });
 }

@@ -25,6 +25,8 @@ export interface WorkflowOptions {
   deps(run: { runId: string; cluster: string; plan?: PlanT }): KpmDeps | Promise<KpmDeps>;
   /** The durable settle time between a batch's restart and its verification (one kube-proxy sync). */
   syncWaitMs: number;
+  /** The cluster's decisionTimeout (default 30 min in the engine). */
+  decisionTimeoutMs?(cluster: string): number;
 }
 
 export function migrateWorkflow(o: WorkflowOptions) {
@@ -38,6 +40,7 @@ export function migrateWorkflow(o: WorkflowOptions) {
     ].map(retryTransient) as StepDef<PlanInput, PlanT, KpmDeps>[],
     checkDrift: (ctx) => checkDigest(ctx),
     autoRollback: (run) => run.input.autoRollback,
+    ...(o.decisionTimeoutMs ? { decisionTimeoutMs: (run: { cluster: string }) => o.decisionTimeoutMs!(run.cluster) } : {}),
   });
 }
 
@@ -51,5 +54,6 @@ export function rollbackWorkflow(o: WorkflowOptions) {
     checkDrift: (ctx) => checkDigest(ctx),
     // A failing rollback stops for an operator instead of "undoing the undo".
     autoRollback: () => false,
+    ...(o.decisionTimeoutMs ? { decisionTimeoutMs: (run: { cluster: string }) => o.decisionTimeoutMs!(run.cluster) } : {}),
   });
 }

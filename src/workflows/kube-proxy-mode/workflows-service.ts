@@ -137,6 +137,10 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
       return create('rollback', plan, requester, cfg.rollbackRequiredApprovals ?? cfg.requiredApprovals, parent.runId);
     },
 
+    async decide(runId, user, decision, note) {
+      return o.engine.decide(runId, user, decision, note);
+    },
+
     async cancel(runId, user) {
       return o.engine.cancel(runId, user);
     },

@@ -6,6 +6,7 @@ import type { BotContext } from '../../context.js';
 import { logLevelFor, workflowErrorText } from '../../error-text.js';
 import { helpView, usageErrorView } from '../../views/help.js';
 import { runCard } from '../../views/run-card.js';
+import { decideRun } from '../actions/decide.js';
 import { clustersView, statusView } from '../../views/status-view.js';
 import { esc, section } from '../../views/text.js';
 import type { ClusterConfig } from '../../../config.js';
@@ -64,6 +65,11 @@ async function work(ctx: BotContext, cmd: IpvsCommand, a: Args): Promise<void> {
       const status = await ctx.workflows.cancel(cmd.runId, user);
       ctx.notifier.notify({ type: 'state', runId: status.runId, status });
       await respond(ephemeral({ text: `:octagonal_sign: Run \`${esc(status.runId)}\` on *${esc(status.cluster)}* is now ${status.state.replace('_', ' ')}.` }));
+      return;
+    }
+    case 'decide': {
+      const refusal = await decideRun(ctx, client.chat, { user, channel, runId: cmd.runId, decision: cmd.decision, ...(cmd.note ? { note: cmd.note } : {}) });
+      await respond(ephemeral({ text: refusal ?? `:ballot_box_with_check: Recorded: ${cmd.decision} for run \`${esc(cmd.runId)}\`.` }));
       return;
     }
     case 'clusters': {

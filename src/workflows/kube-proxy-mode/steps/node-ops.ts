@@ -4,7 +4,8 @@ import type { Cluster, JobResult, NodeJobSpec, PodInfo, PodWaitTarget } from '..
 import { K8sError } from '../../../k8s/errors.js';
 import type { ProxyMode } from '../api.js';
 import { KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR } from '../facts.js';
-import { CleanupResult, logExcerpt, logProblems, readResult, VerifyResult, verifyProblems } from '../node-results.js';
+import type { CheckResult } from '../check-outcome.js';
+import { CleanupResult, logExcerpt, logProblems, nodeCheckResults, readResult, VerifyResult, verifyProblems } from '../node-results.js';
 import type { Ctx, PodRef, SnapshotResult } from './step-types.js';
 import { restoreFor, type SysctlRestore } from '../strict-arp-restore.js';
 
@@ -180,7 +181,11 @@ function jobResult(j: JobResult): unknown {
   return j.result ?? { ok: false, errors: [`Job ${j.name} ${j.outcome}${j.reason ? `: ${j.reason}` : ''} without a result`] };
 }
 
-export interface NodeCheck { ok: boolean; problems: string[]; log: string; cleanup?: CleanupResult; verify: VerifyResult }
+export interface NodeCheck {
+  ok: boolean; problems: string[]; log: string; cleanup?: CleanupResult; verify: VerifyResult;
+  /** The problems as pass/fail/inconclusive per check (node-results.ts nodeCheckResults). */
+  checks: CheckResult[];
+}
 export interface CheckOptions {
   mode: ProxyMode; fromMode: ProxyMode; cleanup: 'targeted' | 'none' | 'done'; attempt: string;
   /** Hears each node's check as soon as its verify Job's result is in (to record it while the others still run). */
@@ -265,7 +270,7 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
     });
     const p = [...problems.get(node)!, ...vp];
     const cleanup = cleanups.get(node);
-    const chk: NodeCheck = { ok: p.length === 0, problems: p, log: logExcerpt(logs.get(node) ?? ''), ...(cleanup ? { cleanup } : {}), verify };
+    const chk: NodeCheck = { ok: p.length === 0, problems: p, log: logExcerpt(logs.get(node) ?? ''), ...(cleanup ? { cleanup } : {}), verify, checks: nodeCheckResults(node, p, verify) };
     out.set(node, chk);
     o.onNode?.(node, chk);
   };

@@ -5,6 +5,7 @@ import { NodeFailure, checkNodes, restartCalicos, restartKubeProxies, snapshotRe
 import { ensureConfigText } from './ensure-config.js';
 import { requireSnapshot } from './switch-mode.js';
 import { sysctlRestoreOf, turnedOnStrictArp } from '../strict-arp-restore.js';
+import { isReportOnly } from '../check-outcome.js';
 import { batchOutcome, errorText, type Ctx, type PodRef } from './step-types.js';
 
 export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
@@ -39,9 +40,15 @@ export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
       mode: ctx.plan.currentMode, fromMode: ctx.plan.targetMode, cleanup: 'targeted', attempt: 'undo',
       ...(restore ? { restoreSysctls: restore } : {}),
       // Each node is recorded as soon as it is judged.
+      // Only a failed check stops a rollback: an inconclusive one (kube-dns without endpoints) says nothing against
+      // going back to the mode the cluster ran before, and a rollback cannot pause for a decision (issue #12 item 3).
       onNode: (node, chk) => {
-        ctx.saveNodeResult(node, 'rolled-back', chk.ok, { mode: ctx.plan.currentMode, errors: chk.problems, log: chk.log, verify: chk.verify as JsonObject });
-        if (!chk.ok) settled.push({ status: 'rejected', reason: new NodeFailure(node, chk.problems.join('; ')) });
+        const failed = chk.checks.filter((c) => c.outcome === 'fail' && !isReportOnly(ctx.deps, c.name)).map((c) => c.detail);
+        const unsure = chk.checks.filter((c) => c.outcome !== 'pass' && !failed.includes(c.detail)).map((c) => `${c.name} ${c.outcome}: ${c.detail}`);
+        ctx.saveNodeResult(node, 'rolled-back', failed.length === 0, {
+          mode: ctx.plan.currentMode, errors: failed, log: chk.log, verify: chk.verify as JsonObject, ...(unsure.length ? { notCounted: unsure } : {}),
+        });
+        if (failed.length > 0) settled.push({ status: 'rejected', reason: new NodeFailure(node, failed.join('; ')) });
       },
     });
   }
