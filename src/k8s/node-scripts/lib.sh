@@ -279,3 +279,77 @@ leftovers_json() {
   REPLY="{\"iptablesModeChains\":$LEFTOVER_IPTABLES_CHAINS,\"ipvsModeChains\":$LEFTOVER_IPVS_CHAINS"
   REPLY+=",\"kubeIpvs0\":$IPVS0,\"kubernetesIpvsServices\":$LEFTOVER_K8S_VS,\"kubeIpsets\":$LEFTOVER_IPSETS,\"kubeProxyNftTables\":$LEFTOVER_NFT}"
 }
+
+# --- kube-proxy's HTTP servers ---------------------------------------------------------------------------------
+# A bind address as config.conf writes it (`0.0.0.0:10256`, `[::]:10249`, `127.0.0.1:10249`) → where this hostNetwork
+# pod reaches it: a wildcard bind on loopback of the same family. HTTP_HOST (brackets kept) and HTTP_PORT; 1 if invalid.
+HTTP_HOST=""
+HTTP_PORT=""
+http_target() {
+  local re='^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):([0-9]{1,5})$'
+  [[ "$1" =~ $re ]] || return 1
+  HTTP_HOST="${BASH_REMATCH[1]}"; HTTP_PORT="${BASH_REMATCH[2]}"
+  [ "$HTTP_HOST" = "0.0.0.0" ] && HTTP_HOST=127.0.0.1
+  [ "$HTTP_HOST" = "[::]" ] && HTTP_HOST="[::1]"
+  return 0
+}
+
+# GET http://$1$2 (host:port, path) → HTTP_STATUS ('' when nothing answered) and HTTP_BODY (at most 256 KB).
+# curl when the image has it (netshoot does), otherwise bash's /dev/tcp with HTTP/1.0 (the server closes after).
+HTTP_STATUS=""
+HTTP_BODY=""
+http_get() {
+  HTTP_STATUS=""; HTTP_BODY=""
+  http_target "$1" || return 1
+  local out bare
+  if have curl; then
+    out="$(curl -s -g -m 3 --max-filesize 262144 -w '\n%{http_code}' "http://$HTTP_HOST:$HTTP_PORT$2" 2>/dev/null)" || true
+    HTTP_STATUS="${out##*$'\n'}"; HTTP_BODY="${out%$'\n'*}"
+    [ "$HTTP_STATUS" = "000" ] && HTTP_STATUS=""
+  else
+    bare="${HTTP_HOST#[}"; bare="${bare%]}"
+    out="$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1; printf "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n" "$2" >&3; head -c 262144 <&3' "$bare" "$HTTP_PORT" "$2" 2>/dev/null)" || true
+    local re=$'^HTTP/[0-9.]+ ([0-9]{3})'
+    if [[ "$out" =~ $re ]]; then
+      HTTP_STATUS="${BASH_REMATCH[1]}"
+      HTTP_BODY="${out#*$'\r\n\r\n'}"
+    fi
+  fi
+  is_uint "$HTTP_STATUS" || { HTTP_STATUS=""; HTTP_BODY=""; return 1; }
+  return 0
+}
+
+# Value of the first sample of metric $1 (no labels, or exactly the label set $3 like `{table="nat"}`) in
+# Prometheus text $2, in REPLY ('' when absent).
+metric_value() {
+  local line want="$1${3:-}"
+  REPLY=""
+  while IFS= read -r line; do
+    case "$line" in "#"*) continue ;; esac
+    if [[ "$line" == "$want "* ]]; then REPLY="${line#"$want "}"; REPLY="${REPLY%% *}"; return 0; fi
+  done <<< "$2"
+  return 1
+}
+
+# A Prometheus sample value (Go's 'g' format: 1.7125601237785585e+09, 0.25, 42) in milliseconds, an integer, in
+# REPLY ('' when it is not a non-negative number). Bash only: no awk/bc needed in the image.
+to_ms() {
+  local re='^([0-9]+)(\.([0-9]+))?([eE]([+-]?)([0-9]+))?$' int frac exp digits point
+  REPLY=""
+  [[ "$1" =~ $re ]] || return 1
+  int="${BASH_REMATCH[1]}"; frac="${BASH_REMATCH[3]}"; exp=$((10#${BASH_REMATCH[6]:-0}))
+  [ "${BASH_REMATCH[5]}" = "-" ] && exp=$((-exp))
+  digits="$int$frac"; point=$(( ${#int} + exp + 3 ))
+  if [ "$point" -le 0 ]; then REPLY=0; return 0; fi
+  while [ "${#digits}" -lt "$point" ]; do digits+="0"; done
+  digits="${digits:0:point}"
+  [ "${#digits}" -gt 15 ] && return 1
+  REPLY=$((10#$digits))
+  return 0
+}
+
+# Milliseconds since the epoch (bash 5's EPOCHREALTIME, else date).
+now_ms() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then local t="${EPOCHREALTIME/[.,]/}"; REPLY=$((10#${t:0:${#t}-3}))
+  else REPLY="$(date +%s%3N)"; fi
+}

@@ -3,6 +3,7 @@
 import type { Cluster, NodeJobSpec } from '../../k8s/cluster.js';
 import type { ProxyMode } from './api.js';
 import type { PlanPolicy } from './plan.js';
+import type { SettleTargets } from '../../k8s/node-jobs.js';
 
 export interface VerifyTargets {
   /** Service ports with a ClusterIP (IPVS needs at least that many virtual servers). */
@@ -26,6 +27,8 @@ export interface NodeJobFactory {
   namespace: string;
   prep(node: string, opts: { scheduler: string; targetMode: ProxyMode }): NodeJobSpec;
   verify(node: string, opts: { targetMode: ProxyMode; targets: VerifyTargets; attempt: string }): NodeJobSpec;
+  /** Waits on the node for kube-proxy's first sync after its restart (settle.sh). */
+  settle(node: string, opts: { targetMode: ProxyMode; targets: SettleTargets; attempt: string }): NodeJobSpec;
   /** Removes `fromMode`'s leftovers (targeted) or runs `kube-proxy --cleanup` with the cluster's image. */
   cleanup(node: string, opts: {
     fromMode: ProxyMode; targetMode: ProxyMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string;
@@ -39,6 +42,8 @@ export interface Timing {
   podReadyTimeoutMs: number;
   /** Settle time after Ready before verifying: one full sync (domain §8.3: max(2 × sync, 10 s)). */
   syncWaitMs: number;
+  /** Per node: the new kube-proxy's first sync after its restart, read from its /metrics (settle:i; default 60 s). */
+  syncTimeoutMs?: number;
   /** Per node Job (prep / verify / cleanup). */
   jobTimeoutMs: number;
   /** Prep and cleanup Jobs in flight at once. */
