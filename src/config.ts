@@ -3,6 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import {
+  AlertmanagerYaml, PrometheusYaml, WindowYaml, type AlertmanagerGate, type MaintenanceWindow, type PrometheusGate,
+} from './workflows/kube-proxy-mode/gates/gate-config.js';
+
+export type { AlertmanagerGate, MaintenanceWindow, PrometheusGate };
 
 export interface ClusterConfig {
   name: string;
@@ -16,6 +21,10 @@ export interface ClusterConfig {
   channels: string[];
   jobNamespace: string;
   jobImage?: string;
+  /** Gates (issue #12 items 4, 5): see src/workflows/kube-proxy-mode/gates/gate-config.ts. */
+  prometheus?: PrometheusGate;
+  window?: MaintenanceWindow;
+  alertmanager?: AlertmanagerGate;
 }
 
 export interface Config {
@@ -91,6 +100,9 @@ const ClusterYaml = z.object({
   channels: z.array(SlackChannelId).default([]),
   jobNamespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a namespace name').default('ipvs-bot-jobs'),
   jobImage: nonEmpty.optional(),
+  prometheus: PrometheusYaml(Duration).optional(),
+  window: WindowYaml.optional(),
+  alertmanager: AlertmanagerYaml(Duration).optional(),
 }).strict();
 
 const FileYaml = z.object({
@@ -207,6 +219,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
           if (c.context !== undefined) cluster.context = c.context;
           if (c.rollbackRequiredApprovals !== undefined) cluster.rollbackRequiredApprovals = c.rollbackRequiredApprovals;
           if (c.jobImage !== undefined) cluster.jobImage = c.jobImage;
+          if (c.prometheus !== undefined) cluster.prometheus = c.prometheus;
+          if (c.window !== undefined) cluster.window = c.window;
+          if (c.alertmanager !== undefined) cluster.alertmanager = c.alertmanager;
           return cluster;
         });
         const seen = new Map<string, number>();

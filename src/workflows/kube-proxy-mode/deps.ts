@@ -3,6 +3,7 @@
 import type { Cluster, NodeJobSpec } from '../../k8s/cluster.js';
 import type { ProxyMode } from './api.js';
 import type { PlanPolicy } from './plan.js';
+import type { GateDeps } from './gates/gate-deps.js';
 
 export interface VerifyTargets {
   /** Service ports with a ClusterIP (IPVS needs at least that many virtual servers). */
@@ -43,13 +44,17 @@ export interface Timing {
   jobTimeoutMs: number;
   /** Prep and cleanup Jobs in flight at once. */
   jobConcurrency: number;
+  /** How often a closed gate (maintenance window, blocking alert) is looked at again. */
+  gateRecheckMs: number;
 }
 
-export const DEFAULT_TIMING: Timing = { podReadyTimeoutMs: 300_000, syncWaitMs: 10_000, jobTimeoutMs: 300_000, jobConcurrency: 20 };
+export const DEFAULT_TIMING: Timing = { podReadyTimeoutMs: 300_000, syncWaitMs: 10_000, jobTimeoutMs: 300_000, jobConcurrency: 20, gateRecheckMs: 60_000 };
 
 export interface KpmDeps {
   cluster: Cluster;
   jobs: NodeJobFactory;
   policy: PlanPolicy;
   timing: Timing;
+  /** The cluster's Prometheus / window / Alertmanager gates, when configured (gates/gate-deps.ts). */
+  gates?: GateDeps;
 }

@@ -8,11 +8,14 @@ import { DEFAULT_TIMING, type KpmDeps, type Timing } from './deps.js';
 import { migrateWorkflow, rollbackWorkflow } from './workflow.js';
 import { policyOf } from './plan.js';
 import type { Plan } from './api.js';
+import { gateDepsOf, type GateMetrics } from './gates/gate-deps.js';
 
 export interface KubeProxyModeOptions {
   clusterFor(name: string): Cluster;
   config: { clusters: readonly ClusterConfig[] };
   timing?: Partial<Timing>;
+  /** Counts gate outcomes (Prometheus: ipvs_bot_gate_outcomes_total). */
+  metrics?: GateMetrics;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,10 +33,11 @@ export function kubeProxyModeWorkflows(o: KubeProxyModeOptions): Record<string, 
       }),
       policy: policyOf(cfg),
       timing,
+      ...gateDepsOf(cfg, o.metrics),
     };
   };
   return {
-    migrate: migrateWorkflow({ deps, syncWaitMs: timing.syncWaitMs }),
-    rollback: rollbackWorkflow({ deps, syncWaitMs: timing.syncWaitMs }),
+    migrate: migrateWorkflow({ deps, syncWaitMs: timing.syncWaitMs, gateRecheckMs: timing.gateRecheckMs }),
+    rollback: rollbackWorkflow({ deps, syncWaitMs: timing.syncWaitMs, gateRecheckMs: timing.gateRecheckMs }),
   };
 }

@@ -11,12 +11,15 @@ import { switchMode } from './steps/switch-mode.js';
 import { takeSnapshot } from './steps/take-snapshot.js';
 import { verifyNodes } from './steps/verify-nodes.js';
 import { retryTransient, type Step } from './steps/step-types.js';
+import { gateStep } from './gates/gate-step.js';
+import { sloStep } from './gates/slo-step.js';
 
-function rolloutSteps(plan: PlanT, syncWaitMs: number): Step[] {
+function rolloutSteps(plan: PlanT, o: Pick<WorkflowOptions, 'syncWaitMs' | 'gateRecheckMs'>): Step[] {
   const out: Step[] = [];
   const batches = 1 + plan.rollout.batches.length;
   for (let i = 0; i < batches; i++) {
-    out.push(restartNodes(i), waitStep(`settle:${i}`, syncWaitMs) as Step, verifyNodes(i));
+    // gate:i (window, blocking alerts) before the batch's first change, slo:i (Prometheus) after it verified.
+    out.push(gateStep(i, o.gateRecheckMs ?? 60_000), restartNodes(i), waitStep(`settle:${i}`, o.syncWaitMs) as Step, verifyNodes(i), sloStep(i));
   }
   return out;
 }
@@ -25,6 +28,8 @@ export interface WorkflowOptions {
   deps(run: { runId: string; cluster: string; plan?: PlanT }): KpmDeps | Promise<KpmDeps>;
   /** The durable settle time between a batch's restart and its verification (one kube-proxy sync). */
   syncWaitMs: number;
+  /** How often a closed gate:i looks again (durable: a retry wait stored on the run). */
+  gateRecheckMs?: number;
 }
 
 export function migrateWorkflow(o: WorkflowOptions) {
@@ -34,7 +39,7 @@ export function migrateWorkflow(o: WorkflowOptions) {
     parsePlan: (json) => json as PlanT,
     deps: (run) => o.deps(run),
     steps: (run) => [
-      prepareNodes(), takeSnapshot(), switchMode(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('self'),
+      gateStep('start', o.gateRecheckMs ?? 60_000), prepareNodes(), takeSnapshot(), switchMode(), ...rolloutSteps(run.plan, o), finishRun('self'),
     ].map(retryTransient) as StepDef<PlanInput, PlanT, KpmDeps>[],
     checkDrift: (ctx) => checkDigest(ctx),
     autoRollback: (run) => run.input.autoRollback,
@@ -47,7 +52,7 @@ export function rollbackWorkflow(o: WorkflowOptions) {
     parseInput: (json) => PlanInput.parse(json),
     parsePlan: (json) => json as PlanT,
     deps: (run) => o.deps(run),
-    steps: (run) => [takeSnapshot(), restoreConfig(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('parent')].map(retryTransient),
+    steps: (run) => [takeSnapshot(), restoreConfig(), ...rolloutSteps(run.plan, o), finishRun('parent')].map(retryTransient),
     checkDrift: (ctx) => checkDigest(ctx),
     // A failing rollback stops for an operator instead of "undoing the undo".
     autoRollback: () => false,

@@ -4,6 +4,7 @@ import type { JsonObject } from '../../engine/define.js';
 import { checkNodes } from './node-ops.js';
 import { batchNodes } from './restart-nodes.js';
 import { batchOutcome, type PodRef, type Step } from './step-types.js';
+import { expireSilences } from '../alert-silences.js';
 
 export function verifyNodes(index: number): Step {
   return {
@@ -34,6 +35,7 @@ export function verifyNodes(index: number): Step {
           settled.push(chk.ok ? { status: 'fulfilled', value: node } : { status: 'rejected', reason: new Error(`${node}: ${chk.problems.join('; ')}`) });
         },
       });
+      await expireSilences(ctx, nodes);
       batchOutcome(settled, 'Verification failed');
       return { batch: index, verified: nodes.length };
     },
