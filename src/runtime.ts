@@ -77,7 +77,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const notifier = createSlackNotifier(config, { clock, logger, metrics, lookup: async (runId) => engineRef?.getRun(runId) });
   const engine = createEngine({
     db, clock, notifier: withRunMetrics(notifier, metrics, () => clock.now()), logger,
-    workflows: kubeProxyModeWorkflows({ clusterFor, config, ...(opts.timing ? { timing: opts.timing } : {}) }),
+    workflows: kubeProxyModeWorkflows({ clusterFor, config, metrics, ...(opts.timing ? { timing: opts.timing } : {}) }),
     ownerId: opts.ownerId ?? `${hostname()}`,
   });
   engineRef = engine;

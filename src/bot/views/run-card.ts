@@ -5,6 +5,7 @@ import { ACTION, type RunRef } from './ids.js';
 import { capBlocks, codeBlock, context, esc, fields, header, section, slackDate, truncate, type Block } from './text.js';
 import { progressBlocks } from './progress.js';
 import { adviceBlock } from './advice-view.js';
+import { gatesBlock, waitingLine } from './gates-view.js';
 
 export const NODE_ROWS = 15;
 
@@ -121,6 +122,7 @@ function planBlocks(s: RunStatus): Block[] {
   const totalText = Object.entries(totals).map(([k, v]) => `${v} ${esc(k)}`).join(', ');
   blocks.push(section(`*Cleanup*: ${p.cleanup.method}${totalText ? ` — will remove ${totalText} across ${Object.keys(per).length} node(s)` : ''}`));
   if (p.advice) blocks.push(adviceBlock(p.advice, p.targetMode));
+  const gates = gatesBlock(p); if (gates) blocks.push(gates);
   const w = warnings(s);
   if (w.length) blocks.push(section(truncate(`*Warnings*\n${w.map((x) => `:warning: ${esc(x)}`).join('\n')}`, 3000)));
   return blocks;
@@ -134,6 +136,7 @@ export function runCard(s: RunStatus, opts: { production?: boolean } = {}): { te
   const title = p.kind === 'rollback' ? `Rollback of ${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}` : `${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}`;
   const blocks: Block[] = [header(title), context(`${stateLabel(s)}  ·  ${approvalsLine(s)}${s.currentStep ? `  ·  step: ${esc(s.currentStep)}` : ''}`)];
   if (s.reason) blocks.push(section(`*Reason*: ${esc(s.reason)}`));
+  const waiting = waitingLine(s.waiting); if (waiting) blocks.push(section(waiting));
   if (s.state === 'awaiting_approval') {
     blocks.push(...planBlocks(s));
     const ref = encodeRef({ runId: s.runId, digest: p.digest });

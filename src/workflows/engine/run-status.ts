@@ -38,8 +38,12 @@ export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
     updatedAt: run.updatedAt,
   };
   // Which steps ran at all: the card tells "stopped before the switch, nothing changed" from "rolled back" (issue #15).
-  status.stepsStarted = getRunSteps(db, run.id).map((r) => r.stepId);
+  const steps = getRunSteps(db, run.id);
+  status.stepsStarted = steps.map((r) => r.stepId);
   if (run.currentStep) status.currentStep = run.currentStep;
+  // A step waiting to be tried again says why (a closed gate: "paused: outside the maintenance window, …").
+  const cur = steps.find((r) => r.stepId === run.currentStep);
+  if (run.state === 'running' && cur?.status === 'retry_wait' && cur.error) status.waiting = cur.error.replace(/^retryable: /, '');
   if (run.reason) status.reason = run.reason;
   if (run.messageChannel && run.messageTs) status.message = { channel: run.messageChannel, ts: run.messageTs };
   return status;
