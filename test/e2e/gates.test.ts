@@ -67,11 +67,11 @@ describeMonitoring('gates with a real Prometheus and Alertmanager', () => {
     await e.click(BOB, card, 'Approve');
     const paused = await e.slack.waitFor(() => {
       const s = e.run(runId);
-      return s.waiting?.startsWith('paused: outside the maintenance window') ? s : undefined;
+      return s.paused?.startsWith('paused: outside the maintenance window') ? s : undefined;
     }, 30_000, 'the window pause');
     expect(paused.state).toBe('running');
     expect(paused.currentStep).toBe('gate:start');
-    expect(paused.waiting).toContain(`opens ${['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(Date.now() + (h < now.getUTCHours() ? 86_400_000 : 0)).getUTCDay()]} ${String(h).padStart(2, '0')}:00 UTC`);
+    expect(paused.paused).toContain(`opens ${['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(Date.now() + (h < now.getUTCHours() ? 86_400_000 : 0)).getUTCDay()]} ${String(h).padStart(2, '0')}:00 UTC`);
     await e.slack.waitFor(() => /Paused: outside the maintenance window, opens/.test(cardText(card.ts)) || undefined, 15_000, 'the card says paused');
     // Rechecked durably (a retry wait per look), and nothing touched the cluster.
     await e.slack.waitFor(() => e.audit(runId).filter((a) => a.type === 'step.retry_scheduled').length >= 2 || undefined, 15_000, 'rechecks');
@@ -104,7 +104,7 @@ describeMonitoring('gates with a real Prometheus and Alertmanager', () => {
     await mon.postAlert(fire, new Date(Date.now() + 10 * 60_000));
     const paused = await e.slack.waitFor(() => {
       const s = e.run(runId);
-      return s.waiting?.includes('blocking alert ClusterOnFire firing') ? s : undefined;
+      return s.paused?.includes('blocking alert ClusterOnFire firing') ? s : undefined;
     }, 60_000, 'the alert pause');
     expect(paused.currentStep).toMatch(/^gate:[12]$/);
     await e.slack.waitFor(() => /Paused: blocking alert ClusterOnFire firing/.test(cardText(card.ts)) || undefined, 15_000, 'the card says paused');

@@ -15,7 +15,7 @@ export function gatesBlock(p: Pick<Plan, 'gates' | 'kind'>): Block | undefined {
 }
 
 /** "⏸ Paused: outside the maintenance window, opens Tue 09:00 Europe/Berlin" for the live card and /ipvs status. */
-export function waitingLine(waiting: string | undefined): string | undefined {
-  if (!waiting) return undefined;
-  return waiting.startsWith('paused: ') ? `:double_vertical_bar: Paused: ${esc(waiting.slice(8))}` : `:repeat: Retrying: ${esc(waiting)}`;
+export function waitingLine(paused: string | undefined): string | undefined {
+  if (!paused) return undefined;
+  return paused.startsWith('paused: ') ? `:double_vertical_bar: Paused: ${esc(paused.slice(8))}` : `:repeat: Retrying: ${esc(paused)}`;
 }

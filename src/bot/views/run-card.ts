@@ -136,7 +136,7 @@ export function runCard(s: RunStatus, opts: { production?: boolean } = {}): { te
   const title = p.kind === 'rollback' ? `Rollback of ${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}` : `${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}`;
   const blocks: Block[] = [header(title), context(`${stateLabel(s)}  ·  ${approvalsLine(s)}${s.currentStep ? `  ·  step: ${esc(s.currentStep)}` : ''}`)];
   if (s.reason) blocks.push(section(`*Reason*: ${esc(s.reason)}`));
-  const waiting = waitingLine(s.waiting); if (waiting) blocks.push(section(waiting));
+  const waiting = waitingLine(s.paused); if (waiting) blocks.push(section(waiting));
   if (s.state === 'awaiting_approval') {
     blocks.push(...planBlocks(s));
     const ref = encodeRef({ runId: s.runId, digest: p.digest });

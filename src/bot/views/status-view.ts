@@ -25,7 +25,7 @@ export function statusView(runs: RunStatus[], target?: string, timeline?: Timeli
     `*${esc(r.cluster)}* \`${esc(r.runId)}\` ${r.kind}: ${r.plan.currentMode} → ${r.plan.targetMode}`,
     `${stateLabel(r)} · ${r.approvals.length}/${r.requiredApprovals} approvals · requested by <@${r.requester}> · updated ${slackDate(r.updatedAt)}`,
     r.currentStep ? `Step: ${esc(r.currentStep)}` : '',
-    waitingLine(r.waiting) ?? '',
+    waitingLine(r.paused) ?? '',
     r.nodes.length ? phaseCounts(r).replace(/\n/g, ' · ') : '',
     r.reason ? `Reason: ${esc(r.reason)}` : '',
     r.message ? `Card: https://slack.com/archives/${r.message.channel}/p${r.message.ts.replace('.', '')}` : '',

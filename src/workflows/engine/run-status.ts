@@ -43,7 +43,7 @@ export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
   if (run.currentStep) status.currentStep = run.currentStep;
   // A step waiting to be tried again says why (a closed gate: "paused: outside the maintenance window, …").
   const cur = steps.find((r) => r.stepId === run.currentStep);
-  if (run.state === 'running' && cur?.status === 'retry_wait' && cur.error) status.waiting = cur.error.replace(/^retryable: /, '');
+  if (run.state === 'running' && cur?.status === 'retry_wait' && cur.error) status.paused = cur.error.replace(/^retryable: /, '');
   if (run.reason) status.reason = run.reason;
   if (run.messageChannel && run.messageTs) status.message = { channel: run.messageChannel, ts: run.messageTs };
   return status;

@@ -90,7 +90,7 @@ export interface RunStatus {
   nodes: NodeProgress[];
   reason?: string;               // why it failed / was voided / rolled back
   /** Why the current step waits to be tried again, e.g. "paused: outside the maintenance window, opens …" (gates). */
-  waiting?: string;
+  paused?: string;
   createdAt: string;
   updatedAt: string;
   /** Slack message that shows this run (channel + ts), once posted. */
