@@ -120,7 +120,15 @@ export interface WorkflowDef<Input = unknown, Plan = unknown, Deps = unknown> {
   checkDrift?(ctx: StepContext<Input, Plan, Deps>): Promise<string | null>;
   /** Whether a failed run compensates (default: input.autoRollback !== false). */
   autoRollback?(run: RunInfo<Input, Plan>): boolean;
+  /**
+   * How long a run paused on an inconclusive step waits for an operator before the engine rolls it back
+   * (default DEFAULT_DECISION_TIMEOUT_MS). Read when the run pauses; the deadline is stored in wake_at.
+   */
+  decisionTimeoutMs?(run: RunInfo<Input, Plan>): number;
 }
+
+/** 30 minutes: the default wait for an operator's decision on an inconclusive step. */
+export const DEFAULT_DECISION_TIMEOUT_MS = 30 * 60_000;
 
 /** Identity helper that fixes the generic types once for a workflow. */
 export function defineWorkflow<Input, Plan, Deps>(def: WorkflowDef<Input, Plan, Deps>): WorkflowDef<Input, Plan, Deps> {

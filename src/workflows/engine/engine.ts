@@ -3,7 +3,7 @@
 // lease expiry) and kicked immediately when a run becomes runnable; it never polls.
 import { randomBytes } from 'node:crypto';
 import {
-  getApprovals, getLock, getRun, insertRun, lastAuditSeq, listRuns, setRunFields, type LockRow, type RunDb,
+  getApprovals, getLock, getRun, getRunSteps, insertRun, lastAuditSeq, listRuns, setRunFields, type LockRow, type RunDb, type RunRow,
 } from '../../db/run-store.js';
 import type { ApproveResult, RunState, RunStatus } from '../kube-proxy-mode/api.js';
 import { WorkflowError } from '../kube-proxy-mode/api.js';
@@ -68,7 +68,11 @@ export interface Engine {
    * plain stop, after it a rollback), then 'cancelled'. In waiting_operator: same as decide('rollback').
    */
   cancel(runId: string, user: string): RunStatus;
-  /** Operator decision for a run in waiting_operator; audited. */
+  /**
+   * Operator decision for a run in waiting_operator; audited as operator.decision. On an inconclusive step,
+   * continue accepts it (recorded succeeded with its detail.result, not re-run); elsewhere continue runs the
+   * uncertain step again / retries the failed compensation. rollback compensates; abort fails, nothing undone.
+   */
   decide(runId: string, user: string, decision: Decision, note?: string): RunStatus;
   getRun(runId: string): RunStatus | undefined;
   listRuns(opts?: { cluster?: string; active?: boolean; limit?: number }): RunStatus[];
@@ -144,6 +148,12 @@ export function createEngine(opts: EngineOptions): Engine {
       } else if (due > t) next = Math.min(next, due);
     }
     for (const r of listRuns(db, { states: ['awaiting_approval'], limit: 10_000 })) next = Math.min(next, r.expiresAtMs);
+    // An operator decision with a deadline (inconclusive step): past it, the bot itself decides to roll back.
+    for (const r of listRuns(db, { states: ['waiting_operator'], limit: 10_000 })) {
+      if (r.wakeAtMs === null) continue;
+      if (r.wakeAtMs <= t) applyDecision(r, 'ipvs-bot', 'rollback', undefined, true);
+      else next = Math.min(next, r.wakeAtMs);
+    }
     timer?.cancel();
     timer = Number.isFinite(next) ? clock.setTimer(next - t, tick) : undefined;
   }
@@ -171,6 +181,42 @@ export function createEngine(opts: EngineOptions): Engine {
     if (state === 'expired') return { ok: false, code: 'expired', message: 'This plan expired before it was approved. Run `/ipvs plan` again.' };
     if (state === 'voided') return { ok: false, code: 'drifted', message: 'The cluster changed since this plan was made, so its approvals were voided. Run `/ipvs plan` again.' };
     return { ok: false, code: 'not_awaiting', message: `This run is ${state.replace('_', ' ')}; it no longer takes approvals.` };
+  }
+
+  /** One decision, committed with its audit event (undefined when the run left waiting_operator meanwhile). */
+  function applyDecision(run: RunRow, user: string, decision: Decision, note: string | undefined, timeout: boolean): RunRow | undefined {
+    const phase = run.phase === 'compensating' ? 'compensating' : 'forward';
+    const who = timeout ? 'ipvs-bot' : `<@${user}>`;
+    const audit = [{ actor: user, type: 'operator.decision', payload: {
+      decision, note: note ?? null, waitingFor: run.waitingFor, ...(timeout ? { timeout: true, deadline: new Date(run.wakeAtMs ?? now()).toISOString() } : {}),
+    } }];
+    // The inconclusive step (its row keeps the error's detail): continue records it succeeded instead of re-running it.
+    const pending = run.waitingFor === 'inconclusive' && run.currentStep
+      ? getRunSteps(db, run.id).find((s) => s.stepId === run.currentStep && s.status === 'inconclusive') : undefined;
+    const why = pending?.error ?? run.reason ?? 'waiting for an operator';
+    const noteText = note ? `: ${note}` : '';
+    let c: Parameters<typeof commitAndNotify>[1];
+    if (decision === 'abort') {
+      c = { runId: run.id, expectState: 'waiting_operator', audit,
+        run: { state: transition('waiting_operator', 'fail'), reason: `aborted by ${who}${noteText} (${why})`, waitingFor: null, wakeAtMs: null } };
+    } else if (decision === 'rollback') {
+      c = { runId: run.id, expectState: 'waiting_operator', audit,
+        run: { state: transition('waiting_operator', 'compensate'), phase: 'compensating', waitingFor: null, decision: null, wakeAtMs: null,
+          ...(pending ? { reason: timeout ? `${why}; no decision by the deadline, so ipvs-bot rolled back` : `${why}; rolled back by ${who}${noteText}` } : {}) } };
+    } else if (pending) {
+      const detail = (pending.resultJson ? JSON.parse(pending.resultJson) : {}) as { result?: Json };
+      const result = detail.result ?? {};
+      c = { runId: run.id, expectState: 'waiting_operator',
+        run: { state: transition('waiting_operator', 'continue', phase), waitingFor: null, decision: null, wakeAtMs: null, reason: null },
+        steps: [{ stepId: pending.stepId, status: 'succeeded', attempt: pending.attempt, resultJson: JSON.stringify(result) }],
+        audit: [...audit, { actor: 'system', type: 'step.succeeded', payload: { step: pending.stepId, attempt: pending.attempt, result: result as never, acceptedBy: user } }] };
+    } else {
+      c = { runId: run.id, expectState: 'waiting_operator', audit,
+        run: { state: transition('waiting_operator', 'continue', phase), waitingFor: null, decision: 'continue', wakeAtMs: null } };
+    }
+    const row = commitAndNotify(env, c);
+    if (row) kick();
+    return row;
   }
 
   const engine: Engine = {
@@ -290,16 +336,8 @@ export function createEngine(opts: EngineOptions): Engine {
       if (run.state !== 'waiting_operator') {
         throw new WorkflowError('invalid', `Run ${runId} is ${run.state.replace('_', ' ')}; it is not waiting for a decision.`);
       }
-      const phase = run.phase === 'compensating' ? 'compensating' : 'forward';
-      const audit = [{ actor: user, type: 'operator.decision', payload: { decision, note: note ?? null, waitingFor: run.waitingFor } }];
-      const patch = decision === 'abort'
-        ? { state: transition('waiting_operator', 'fail'), reason: `aborted by <@${user}>${note ? `: ${note}` : ''} (${run.reason ?? 'waiting for an operator'})`, waitingFor: null }
-        : decision === 'rollback'
-          ? { state: transition('waiting_operator', 'compensate'), phase: 'compensating', waitingFor: null, decision: null }
-          : { state: transition('waiting_operator', 'continue', phase), waitingFor: null, decision: 'continue' };
-      const row = commitAndNotify(env, { runId, expectState: 'waiting_operator', run: patch, audit });
+      const row = applyDecision(run, user, decision, note, false);
       if (!row) throw new WorkflowError('invalid', `Run ${runId} changed while deciding; look at its status and try again.`);
-      kick();
       return toRunStatus(db, row);
     },
 

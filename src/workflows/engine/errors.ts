@@ -9,7 +9,13 @@ export type StepErrorKind =
   /** The world no longer matches the approved plan: the run is voided and its approvals with it. */
   | 'drift'
   /** The side effect may or may not have happened: re-observed, else the run waits for an operator. */
-  | 'unknown-outcome';
+  | 'unknown-outcome'
+  /**
+   * A check could not tell pass from fail (no DNS endpoints, a metrics endpoint silent): the run waits for an
+   * operator (Continue accepts the step with `detail.result`; Roll back; Abort) until its decision deadline, then
+   * the engine rolls back. `detail.checks` names the checks (shown in Slack and the audit).
+   */
+  | 'inconclusive';
 
 export class StepError extends Error {
   constructor(

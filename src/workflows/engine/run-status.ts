@@ -1,6 +1,6 @@
 // Builds the api.ts RunStatus view of a stored run (what the Notifier and the Slack card show).
-import { getApprovals, getNodeProgressRows, getRunSteps, type RunDb, type RunRow } from '../../db/run-store.js';
-import type { NodeProgress, Plan, RunState, RunStatus } from '../kube-proxy-mode/api.js';
+import { getApprovals, getNodeProgressRows, getRunSteps, type RunDb, type RunRow, type StepRow } from '../../db/run-store.js';
+import type { NodeProgress, Plan, RunState, RunStatus, WaitingInfo } from '../kube-proxy-mode/api.js';
 
 // plan_json never changes for a run and can be large (one entry per node): parse it once.
 const planCache = new Map<string, { text: string; plan: Plan }>();
@@ -44,7 +44,20 @@ export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
   // A step waiting to be tried again says why (a closed gate: "paused: outside the maintenance window, …").
   const cur = steps.find((r) => r.stepId === run.currentStep);
   if (run.state === 'running' && cur?.status === 'retry_wait' && cur.error) status.paused = cur.error.replace(/^retryable: /, '');
+  if (run.state === 'waiting_operator' && run.waitingFor) status.waiting = waitingInfo(run, steps);
   if (run.reason) status.reason = run.reason;
   if (run.messageChannel && run.messageTs) status.message = { channel: run.messageChannel, ts: run.messageTs };
   return status;
+}
+
+/** What a waiting run waits for; for an inconclusive step, its deadline and checks (kept in the step row's detail). */
+function waitingInfo(run: RunRow, steps: StepRow[]): WaitingInfo {
+  const w: WaitingInfo = { for: run.waitingFor as WaitingInfo['for'] };
+  if (run.currentStep) w.step = run.currentStep;
+  if (run.waitingFor !== 'inconclusive') return w;
+  if (run.wakeAtMs !== null) w.decideBy = new Date(run.wakeAtMs).toISOString();
+  const row = steps.find((s) => s.stepId === run.currentStep && s.status === 'inconclusive');
+  const detail = row?.resultJson ? (JSON.parse(row.resultJson) as { checks?: unknown }) : {};
+  if (Array.isArray(detail.checks)) w.checks = detail.checks as NonNullable<WaitingInfo['checks']>;
+  return w;
 }

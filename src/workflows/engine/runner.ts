@@ -5,7 +5,7 @@ import {
   acquireLease, commit, getRun, getRunSteps, releaseLease, setRunFields, type Commit, type RunDb, type RunRow, type StepRow,
 } from '../../db/run-store.js';
 import type { RunState } from '../kube-proxy-mode/api.js';
-import { assertUniqueStepIds, type Json, type RunInfo, type StepDef, type WorkflowDef } from './define.js';
+import { assertUniqueStepIds, DEFAULT_DECISION_TIMEOUT_MS, type Json, type RunInfo, type StepDef, type WorkflowDef } from './define.js';
 import { StepError, toStepError } from './errors.js';
 import type { Clock, Logger, Notifier, TimerHandle } from './ports.js';
 import { DRIVEN_STATES, transition } from './state-machine.js';
@@ -237,6 +237,7 @@ function onStepError(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInf
     return false;
   }
   if (err.kind === 'drift') { voidRun(env, run, 'running', `the cluster changed during the run: ${err.message}`, step.id); return false; }
+  if (err.kind === 'inconclusive') { pauseInconclusive(env, def, run, info, step.id, attempt, err); return false; }
   if (err.kind === 'unknown-outcome') {
     // Leave the step 'started': the next move re-observes it (or asks an operator).
     commitAndNotify(env, {
@@ -265,6 +266,28 @@ function failForward(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInf
     ],
   });
   return auto;
+}
+
+/**
+ * An inconclusive step: the run waits for an operator with a decision deadline in wake_at (durable, no new
+ * column); the engine's loop decides 'rollback' itself once it passes (engine.ts). The step row keeps the
+ * error's detail, so decide('continue') can record the step succeeded with detail.result.
+ */
+function pauseInconclusive(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunInfo, stepId: string, attempt: number, err: StepError): void {
+  const timeoutMs = def.decisionTimeoutMs?.(info) ?? DEFAULT_DECISION_TIMEOUT_MS;
+  const deadline = env.clock.now() + timeoutMs;
+  const decideBy = new Date(deadline).toISOString();
+  const detail = err.detail ?? {};
+  const reason = `${err.message}; choose Continue (accept the result), Roll back or Abort — without a decision by ${decideBy} it rolls back`;
+  commitAndNotify(env, {
+    runId: run.id, expectState: 'running',
+    run: { state: transition('running', 'need_operator'), waitingFor: 'inconclusive', reason, decision: null, wakeAtMs: deadline },
+    steps: [{ stepId, status: 'inconclusive', attempt, error: err.message, resultJson: JSON.stringify(detail) }],
+    audit: [
+      { actor: 'system', type: 'step.inconclusive', payload: { step: stepId, attempt, error: err.message, checks: detail['checks'] ?? [] } },
+      { actor: 'system', type: 'run.waiting_operator', payload: { step: stepId, reason, waitingFor: 'inconclusive', decideBy, timeoutMs } },
+    ],
+  });
 }
 
 function voidRun(env: RunnerEnv, run: RunRow, from: RunState, reason: string, stepId: string | undefined): void {
@@ -315,7 +338,7 @@ async function observeStarted(env: RunnerEnv, def: AnyWorkflow, run: RunRow, ste
   return false;
 }
 
-const NEEDS_UNDO = new Set(['succeeded', 'failed', 'unknown', 'started', 'retry_wait', 'compensating', 'compensation_failed']);
+const NEEDS_UNDO = new Set(['succeeded', 'failed', 'unknown', 'inconclusive', 'started', 'retry_wait', 'compensating', 'compensation_failed']);
 
 /** Compensates the next step in reverse order; finishes the rollback when none is left. */
 async function compensateNext(env: RunnerEnv, def: AnyWorkflow, run: RunRow, steps: AnyStep[], rows: StepRow[],

@@ -91,10 +91,20 @@ export interface RunStatus {
   reason?: string;               // why it failed / was voided / rolled back
   /** Why the current step waits to be tried again, e.g. "paused: outside the maintenance window, opens …" (gates). */
   paused?: string;
+  /** In waiting_operator: what for, which step, the decision deadline (inconclusive) and the checks that paused it. */
+  waiting?: WaitingInfo;
   createdAt: string;
   updatedAt: string;
   /** Slack message that shows this run (channel + ts), once posted. */
   message?: { channel: string; ts: string };
+}
+
+export interface WaitingInfo {
+  for: 'unknown-outcome' | 'compensation-failed' | 'inconclusive';
+  step?: string;
+  /** ISO time after which the engine rolls back by itself (inconclusive only). */
+  decideBy?: string;
+  checks?: { name: string; outcome: string; detail: string; node?: string }[];
 }
 
 export type ApproveResult =

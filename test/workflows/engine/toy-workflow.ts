@@ -1,6 +1,6 @@
 // A toy workflow for engine tests: steps named by the run's input; each call is recorded, and a test
 // (or the kill -9 child) can script what any step's run / observe / compensate does.
-import { defineWorkflow, type Json, type StepContext, type StepDef, type WorkflowDef } from '../../../src/workflows/engine/define.js';
+import { DEFAULT_DECISION_TIMEOUT_MS, defineWorkflow, type Json, type StepContext, type StepDef, type WorkflowDef } from '../../../src/workflows/engine/define.js';
 
 export interface ToyInput {
   steps: string[];
@@ -12,6 +12,8 @@ export interface ToyInput {
   retry?: Record<string, { max: number; baseMs: number }>;
   gates?: string[];
   timeouts?: Record<string, number>;
+  /** How long an inconclusive step waits for a decision (default: the engine's 30 min). */
+  decisionTimeoutMs?: number;
 }
 
 type Ctx = StepContext<ToyInput, Json, ToyScript>;
@@ -62,6 +64,7 @@ export function toyWorkflow(script: ToyScript, kind = 'toy'): WorkflowDef<ToyInp
         return step;
       });
     },
+    decisionTimeoutMs: (run) => run.input.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS,
     async checkDrift() {
       return script.drift ? script.drift() : null;
     },
