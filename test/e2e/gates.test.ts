@@ -57,8 +57,12 @@ describeMonitoring('gates with a real Prometheus and Alertmanager', () => {
     expect(r.state, r.reason).toBe('waiting_operator');
     expect(r.currentStep).toBe('slo:0');
     expect(r.reason ?? '').toMatch(/no_such_metric_seconds returned no series/);
-    await e.command(ALICE, `cancel ${runId}`);
-    await e.waitRun(runId, ['rolled_back', 'cancelled', 'failed'], 90_000);
+    expect(r.waiting?.for).toBe('inconclusive');
+    // The operator's Roll back (h-decide's Slack buttons call the same engine.decide).
+    e.rt.engine.decide(runId, BOB, 'rollback');
+    const end = await e.waitRun(runId, ['rolled_back', 'failed'], 90_000);
+    expect(end.state, end.reason).toBe('rolled_back');
+    expect(e.configMapMode('slo-unknown')).toBe('');
   }, 120_000);
 
   it('a run started outside its maintenance window waits before changing anything, and says why', async () => {

@@ -15,7 +15,7 @@ export interface GateDeps {
 
 export function gateDepsOf(cfg: ClusterConfig, metrics?: GateMetrics): { gates?: GateDeps } {
   if (!cfg.prometheus && !cfg.window && !cfg.alertmanager) return {};
-  // reportOnly is h-decide's key (contract A); read defensively until both branches are merged.
+  // reportOnly is h-decide's config key (contract A): read defensively until its config part is merged.
   const reportOnly = (cfg as { reportOnly?: readonly string[] }).reportOnly ?? [];
   return {
     gates: {

@@ -3,6 +3,7 @@
 // on the run (wake_at), so the wait survives a restart, a cancel acts at once, and the card says why it waits.
 import { StepError } from '../../engine/errors.js';
 import type { Step } from '../steps/step-types.js';
+import { isReportOnly } from '../check-outcome.js';
 import { firingAlerts } from './alertmanager.js';
 import { describeInstant, isOpen, nextOpening } from './window.js';
 
@@ -40,7 +41,7 @@ export function gateStep(index: number | 'start', recheckMs: number): Step {
           }
         }
         count('alerts', why.length ? 'blocked' : 'clear');
-        if (why.length && g.reportOnly.includes('alerts')) reported.push(...why.map((w) => `${w} (report-only)`));
+        if (why.length && isReportOnly(g, 'alerts')) reported.push(...why.map((w) => `${w} (report-only)`));
         else closed.push(...why);
       }
       if (closed.length > 0) {

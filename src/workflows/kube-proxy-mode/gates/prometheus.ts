@@ -2,10 +2,8 @@
 // /api/v1/query_range (https://prometheus.io/docs/prometheus/latest/querying/api/#range-queries): the answer is
 // {status: "success", data: {resultType: "matrix", result: [{metric, values: [[<unix s>, "<value>"], ...]}]}},
 // or {status: "error", errorType, error}. Sample values are strings ("NaN", "+Inf" included).
+import type { CheckResult } from '../check-outcome.js';
 import type { SloCheck } from './gate-config.js';
-
-export type CheckOutcome = 'pass' | 'fail' | 'inconclusive';
-export interface CheckResult { name: string; outcome: CheckOutcome; detail: string }
 
 interface Series { metric: Record<string, string>; values: [number, string][] }
 

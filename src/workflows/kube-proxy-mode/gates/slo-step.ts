@@ -1,15 +1,16 @@
 // slo:i, after each batch verified: every Prometheus check over the batch's window (gate:i's opening to now).
 // pass → on; fail → StepError('fatal'), the run rolls back; inconclusive → StepError('inconclusive'), an operator
 // decides (contract A). Report-only checks (`prometheus:<name>`) are shown and audited, never acted on.
-import { StepError, type StepErrorKind } from '../../engine/errors.js';
+import { StepError } from '../../engine/errors.js';
+import { isReportOnly, type CheckResult } from '../check-outcome.js';
 import type { Step } from '../steps/step-types.js';
-import { judge, queryRange, type CheckResult } from './prometheus.js';
+import { judge, queryRange } from './prometheus.js';
 
 const EMOJI = { pass: ':white_check_mark:', fail: ':x:', inconclusive: ':grey_question:' } as const;
 
 export function sloText(index: number, results: CheckResult[], reportOnly: readonly string[]): string {
   return `SLO checks after ${index === 0 ? 'the canary' : `batch ${index}`}: ${results.map((r) =>
-    `${EMOJI[r.outcome]} ${r.name} ${r.outcome}${reportOnly.includes(r.name) ? ' (report-only)' : ''} (${r.detail})`).join('; ')}`;
+    `${EMOJI[r.outcome]} ${r.name} ${r.outcome}${isReportOnly({ reportOnly }, r.name) ? ' (report-only)' : ''} (${r.detail})`).join('; ')}`;
 }
 
 export function sloStep(index: number): Step {
@@ -27,13 +28,12 @@ export function sloStep(index: number): Step {
       const text = sloText(index, results, reportOnly);
       ctx.log(text);
       const detail = { checks: results.map((r) => ({ ...r })), window: { startMs: start, endMs: end } };
-      const acted = results.filter((r) => !reportOnly.includes(r.name));
+      const acted = results.filter((r) => !isReportOnly(ctx.deps.gates, r.name));
       const failed = acted.filter((r) => r.outcome === 'fail');
       if (failed.length) throw new StepError('fatal', `SLO gate failed: ${failed.map((r) => `${r.name}: ${r.detail}`).join('; ')}`, { detail });
       const unsure = acted.filter((r) => r.outcome === 'inconclusive');
       if (unsure.length) {
-        // 'inconclusive' is h-decide's StepErrorKind (contract A); the cast keeps this compiling before the merge.
-        throw new StepError('inconclusive' as string as StepErrorKind, `SLO gate inconclusive: ${unsure.map((r) => `${r.name}: ${r.detail}`).join('; ')}`,
+        throw new StepError('inconclusive', `SLO gate inconclusive: ${unsure.map((r) => `${r.name}: ${r.detail}`).join('; ')}`,
           { detail: { ...detail, result: { batch: index, ...detail } } });
       }
       return { batch: index, ...detail };
