@@ -3,6 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import {
+  AlertmanagerYaml, PrometheusYaml, WindowYaml, type AlertmanagerGate, type MaintenanceWindow, type PrometheusGate,
+} from './workflows/kube-proxy-mode/gates/gate-config.js';
+
+export type { AlertmanagerGate, MaintenanceWindow, PrometheusGate };
 
 export interface ClusterConfig {
   name: string;
@@ -22,6 +27,10 @@ export interface ClusterConfig {
   decisionTimeoutMs?: number;
   /** Checks whose fail/inconclusive is shown and audited but neither fails nor pauses the run (check-outcome.ts). */
   reportOnly?: string[];
+  /** Gates (issue #12 items 4, 5): see src/workflows/kube-proxy-mode/gates/gate-config.ts. */
+  prometheus?: PrometheusGate;
+  window?: MaintenanceWindow;
+  alertmanager?: AlertmanagerGate;
 }
 
 export interface Config {
@@ -122,6 +131,9 @@ const ClusterYaml = z.object({
   wave: z.number().int().min(1, 'must be 1 or more (the first wave is 1)').max(100).optional(),
   decisionTimeout: Duration.optional(),
   reportOnly: z.array(z.string().regex(REPORT_ONLY_NAME, 'must be a check name: log, proxyMode, ipvs, ping, tcp, dns, cleanup, sync, alerts or prometheus:<name>')).optional(),
+  prometheus: PrometheusYaml(Duration).optional(),
+  window: WindowYaml.optional(),
+  alertmanager: AlertmanagerYaml(Duration).optional(),
 }).strict();
 
 // A glob of cluster names: DNS-1123 characters plus '*' and '?'.
@@ -247,6 +259,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
           if (c.wave !== undefined) cluster.wave = c.wave;
           if (c.decisionTimeout !== undefined) cluster.decisionTimeoutMs = c.decisionTimeout;
           if (c.reportOnly !== undefined) cluster.reportOnly = c.reportOnly;
+          if (c.prometheus !== undefined) cluster.prometheus = c.prometheus;
+          if (c.window !== undefined) cluster.window = c.window;
+          if (c.alertmanager !== undefined) cluster.alertmanager = c.alertmanager;
           return cluster;
         });
         const seen = new Map<string, number>();

@@ -24,6 +24,8 @@ export interface Metrics {
   slackApiError(method: string): void;
   /** Slack answered 429 for this Web API method. */
   slackRateLimited(method: string): void;
+  /** One gate evaluation (gate: window | alerts | silence | prometheus:<name>; outcome: open, closed, pass, fail …). */
+  gateOutcome(cluster: string, gate: string, outcome: string): void;
   /** Result of the last audit chain verification (`ok` true = intact); `atMs` defaults to now. */
   auditVerified(ok: boolean, atMs?: number): void;
   /** Runs before each scrape, e.g. to refresh gauges from the DB so they are right after a restart. */
@@ -59,6 +61,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const k8sErr = new Counter({ name: `${p}k8s_request_errors_total`, help: 'Failed Kubernetes API requests by error kind.', labelNames: ['verb', 'kind'] as const, registers });
   const slackErr = new Counter({ name: `${p}slack_api_errors_total`, help: 'Failed Slack Web API calls.', labelNames: ['method'] as const, registers });
   const slack429 = new Counter({ name: `${p}slack_rate_limited_total`, help: 'Slack Web API calls answered 429.', labelNames: ['method'] as const, registers });
+  const gates = new Counter({ name: `${p}gate_outcomes_total`, help: 'Gate evaluations by gate and outcome.', labelNames: ['cluster', 'gate', 'outcome'] as const, registers });
   const auditOk = new Gauge({ name: `${p}audit_chain_last_verify`, help: 'Last audit chain verification: 1 intact, 0 broken.', registers });
   const auditAt = new Gauge({ name: `${p}audit_chain_last_verify_timestamp_seconds`, help: 'When the audit chain was last verified (Unix seconds).', registers });
 
@@ -83,6 +86,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     k8sRequestError: (verb, kind) => k8sErr.inc({ verb, kind }),
     slackApiError: (method) => slackErr.inc({ method }),
     slackRateLimited: (method) => slack429.inc({ method }),
+    gateOutcome: (cluster, gate, outcome) => gates.inc({ cluster, gate, outcome }),
     auditVerified(ok, atMs = Date.now()) {
       auditOk.set(ok ? 1 : 0);
       auditAt.set(Math.floor(atMs / 1000));
@@ -108,6 +112,6 @@ export const noopMetrics: Metrics = {
   contentType: 'text/plain; version=0.0.4; charset=utf-8',
   text: async () => '',
   runFinished() {}, setRunStates() {}, observeStep() {}, timeStep: () => () => 0, setPendingApprovals() {},
-  k8sRequest() {}, k8sRequestError() {}, slackApiError() {}, slackRateLimited() {}, auditVerified() {}, onScrape() {},
+  k8sRequest() {}, k8sRequestError() {}, slackApiError() {}, slackRateLimited() {}, gateOutcome() {}, auditVerified() {}, onScrape() {},
   trackK8sRequests() {},
 };

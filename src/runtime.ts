@@ -85,7 +85,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
   const fleetCards = new FleetCards();
   const engine = createEngine({
     db, clock, notifier: fleetCards.wrap(withRunMetrics(notifier, metrics, () => clock.now())), logger,
-    workflows: kubeProxyModeWorkflows({ clusterFor, config, ...(opts.timing ? { timing: opts.timing } : {}) }),
+    workflows: kubeProxyModeWorkflows({ clusterFor, config, metrics, ...(opts.timing ? { timing: opts.timing } : {}) }),
     ownerId: opts.ownerId ?? `${hostname()}`, storage,
   });
   engineRef = engine;

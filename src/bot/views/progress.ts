@@ -14,13 +14,14 @@ const STEP_LABEL: Record<string, string> = {
 /** The checklist entry for an engine step id: "rollout:2", "settle:2" and "verify:2" all belong to the rollout. */
 export function stepIndex(steps: readonly string[], step: string | undefined): number {
   if (!step) return -1;
+  if (step === 'gate:start') return steps.indexOf('prepare-nodes');
   const base = step.toLowerCase().split(':')[0]!.replace(/_/g, '-');
-  const key = ['rollout', 'settle', 'verify', 'restart', 'cleanup'].includes(base) ? 'rollout' : base;
+  const key = ['rollout', 'settle', 'verify', 'restart', 'cleanup', 'gate', 'slo'].includes(base) ? 'rollout' : base;
   return steps.indexOf(key);
 }
 
 function batchNote(s: RunStatus): string {
-  const m = /^(?:rollout|settle|verify):(\d+)$/.exec(s.currentStep ?? '');
+  const m = /^(?:gate|rollout|settle|verify|slo):(\d+)$/.exec(s.currentStep ?? '');
   if (!m) return '';
   const total = 1 + s.plan.rollout.batches.length;
   const i = Number(m[1]);

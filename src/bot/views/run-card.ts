@@ -6,6 +6,7 @@ import { capBlocks, codeBlock, context, esc, fields, header, reasonText, section
 import { progressBlocks } from './progress.js';
 import { adviceBlock } from './advice-view.js';
 import { decisionBlocks } from './decision-view.js';
+import { gatesBlock, waitingLine } from './gates-view.js';
 
 export const NODE_ROWS = 15;
 
@@ -122,6 +123,7 @@ function planBlocks(s: RunStatus): Block[] {
   const totalText = Object.entries(totals).map(([k, v]) => `${v} ${esc(k)}`).join(', ');
   blocks.push(section(`*Cleanup*: ${p.cleanup.method}${totalText ? ` — will remove ${totalText} across ${Object.keys(per).length} node(s)` : ''}`));
   if (p.advice) blocks.push(adviceBlock(p.advice, p.targetMode));
+  const gates = gatesBlock(p); if (gates) blocks.push(gates);
   const w = warnings(s);
   if (w.length) blocks.push(section(truncate(`*Warnings*\n${w.map((x) => `:warning: ${esc(x)}`).join('\n')}`, 3000)));
   return blocks;
@@ -135,6 +137,7 @@ export function runCard(s: RunStatus, opts: { production?: boolean } = {}): { te
   const title = p.kind === 'rollback' ? `Rollback of ${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}` : `${p.cluster}: kube-proxy ${p.currentMode} → ${p.targetMode}`;
   const blocks: Block[] = [header(title), context(`${stateLabel(s)}  ·  ${approvalsLine(s)}${s.currentStep ? `  ·  step: ${esc(s.currentStep)}` : ''}`)];
   if (s.reason) blocks.push(section(`*Reason*: ${reasonText(s.reason)}`));
+  const waiting = waitingLine(s.paused); if (waiting) blocks.push(section(waiting));
   if (s.state === 'awaiting_approval') {
     blocks.push(...planBlocks(s));
     const ref = encodeRef({ runId: s.runId, digest: p.digest });

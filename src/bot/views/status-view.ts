@@ -2,6 +2,7 @@
 import type { ProxyMode, RunStatus } from '../../workflows/kube-proxy-mode/api.js';
 import { stateLabel } from './run-card.js';
 import { phaseCounts } from './progress.js';
+import { waitingLine } from './gates-view.js';
 import { capBlocks, esc, reasonText, section, slackDate, truncate, type Block } from './text.js';
 
 export interface TimelineLine { ts: string; actor: string; type: string; summary: string }
@@ -24,6 +25,7 @@ export function statusView(runs: RunStatus[], target?: string, timeline?: Timeli
     `*${esc(r.cluster)}* \`${esc(r.runId)}\` ${r.kind}: ${r.plan.currentMode} → ${r.plan.targetMode}`,
     `${stateLabel(r)} · ${r.approvals.length}/${r.requiredApprovals} approvals · requested by <@${r.requester}> · updated ${slackDate(r.updatedAt)}`,
     r.currentStep ? `Step: ${esc(r.currentStep)}` : '',
+    waitingLine(r.paused) ?? '',
     r.nodes.length ? phaseCounts(r).replace(/\n/g, ' · ') : '',
     r.reason ? `Reason: ${reasonText(r.reason)}` : '',
     r.message ? `Card: https://slack.com/archives/${r.message.channel}/p${r.message.ts.replace('.', '')}` : '',

@@ -41,6 +41,9 @@ export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
   const steps = getRunSteps(db, run.id);
   status.stepsStarted = steps.map((r) => r.stepId);
   if (run.currentStep) status.currentStep = run.currentStep;
+  // A step waiting to be tried again says why (a closed gate: "paused: outside the maintenance window, …").
+  const cur = steps.find((r) => r.stepId === run.currentStep);
+  if (run.state === 'running' && cur?.status === 'retry_wait' && cur.error) status.paused = cur.error.replace(/^retryable: /, '');
   if (run.state === 'waiting_operator' && run.waitingFor) status.waiting = waitingInfo(run, steps);
   if (run.reason) status.reason = run.reason;
   if (run.messageChannel && run.messageTs) status.message = { channel: run.messageChannel, ts: run.messageTs };

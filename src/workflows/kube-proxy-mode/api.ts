@@ -58,6 +58,8 @@ export interface Plan {
   clusterDomain?: { value: string; source: 'kubelet-config' | 'coredns' | 'default' };
   /** What every node Job of the run is told about the cluster (node-jobs.ts nodeContext). */
   jobContext?: { kubeProxyMinor?: number; serviceVs?: string[] };
+  /** Which gates the run passes (maintenance window, Alertmanager, Prometheus checks), from the cluster's config. */
+  gates?: import('./gates/plan-gates.js').PlanGates;
   /** Rollback: strictARP's sysctls as the parent migration's prep found them, restored when leaving IPVS. */
   restoreSysctls?: { common: Record<string, string>; nodes?: Record<string, Record<string, string>> };
   digest: string;                // sha256 over the DESIGN.md digest inputs
@@ -87,6 +89,8 @@ export interface RunStatus {
   stepsStarted?: string[];
   nodes: NodeProgress[];
   reason?: string;               // why it failed / was voided / rolled back
+  /** Why the current step waits to be tried again, e.g. "paused: outside the maintenance window, opens …" (gates). */
+  paused?: string;
   /** In waiting_operator: what for, which step, the decision deadline (inconclusive) and the checks that paused it. */
   waiting?: WaitingInfo;
   createdAt: string;

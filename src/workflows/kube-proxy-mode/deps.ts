@@ -4,6 +4,7 @@ import type { Cluster, NodeJobSpec } from '../../k8s/cluster.js';
 import type { ProxyMode } from './api.js';
 import type { PlanPolicy } from './plan.js';
 import type { SettleTargets } from '../../k8s/node-jobs.js';
+import type { GateDeps } from './gates/gate-deps.js';
 
 export interface VerifyTargets {
   /** Service ports with a ClusterIP (IPVS needs at least that many virtual servers). */
@@ -48,9 +49,11 @@ export interface Timing {
   jobTimeoutMs: number;
   /** Prep and cleanup Jobs in flight at once. */
   jobConcurrency: number;
+  /** How often a closed gate (maintenance window, blocking alert) is looked at again. */
+  gateRecheckMs: number;
 }
 
-export const DEFAULT_TIMING: Timing = { podReadyTimeoutMs: 300_000, syncWaitMs: 10_000, jobTimeoutMs: 300_000, jobConcurrency: 20 };
+export const DEFAULT_TIMING: Timing = { podReadyTimeoutMs: 300_000, syncWaitMs: 10_000, jobTimeoutMs: 300_000, jobConcurrency: 20, gateRecheckMs: 60_000 };
 
 export interface KpmDeps {
   cluster: Cluster;
@@ -59,4 +62,6 @@ export interface KpmDeps {
   timing: Timing;
   /** The cluster's report-only checks (config `reportOnly`; check-outcome.ts isReportOnly). */
   reportOnly?: readonly string[];
+  /** The cluster's Prometheus / window / Alertmanager gates, when configured (gates/gate-deps.ts). */
+  gates?: GateDeps;
 }

@@ -8,11 +8,14 @@ import { DEFAULT_TIMING, type KpmDeps, type Timing } from './deps.js';
 import { migrateWorkflow, rollbackWorkflow } from './workflow.js';
 import { policyOf } from './plan.js';
 import type { Plan } from './api.js';
+import { gateDepsOf, type GateMetrics } from './gates/gate-deps.js';
 
 export interface KubeProxyModeOptions {
   clusterFor(name: string): Cluster;
   config: { clusters: readonly ClusterConfig[] };
   timing?: Partial<Timing>;
+  /** Counts gate outcomes (Prometheus: ipvs_bot_gate_outcomes_total). */
+  metrics?: GateMetrics;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,12 +34,13 @@ export function kubeProxyModeWorkflows(o: KubeProxyModeOptions): Record<string, 
       policy: policyOf(cfg),
       timing,
       ...(cfg.reportOnly ? { reportOnly: cfg.reportOnly } : {}),
+      ...gateDepsOf(cfg, o.metrics),
     };
   };
   // Read when a run pauses on an inconclusive check (the deadline is then stored with the run).
   const decisionTimeoutMs = (cluster: string) => o.config.clusters.find((c) => c.name === cluster)?.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS;
   return {
-    migrate: migrateWorkflow({ deps, syncWaitMs: timing.syncWaitMs, decisionTimeoutMs }),
-    rollback: rollbackWorkflow({ deps, syncWaitMs: timing.syncWaitMs, decisionTimeoutMs }),
+    migrate: migrateWorkflow({ deps, syncWaitMs: timing.syncWaitMs, gateRecheckMs: timing.gateRecheckMs, decisionTimeoutMs }),
+    rollback: rollbackWorkflow({ deps, syncWaitMs: timing.syncWaitMs, gateRecheckMs: timing.gateRecheckMs, decisionTimeoutMs }),
   };
 }

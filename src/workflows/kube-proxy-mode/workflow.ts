@@ -12,13 +12,16 @@ import { switchMode } from './steps/switch-mode.js';
 import { takeSnapshot } from './steps/take-snapshot.js';
 import { verifyNodes } from './steps/verify-nodes.js';
 import { retryTransient, type Step } from './steps/step-types.js';
+import { gateStep } from './gates/gate-step.js';
+import { sloStep } from './gates/slo-step.js';
 
-function rolloutSteps(plan: PlanT, _syncWaitMs: number): Step[] {
+function rolloutSteps(plan: PlanT, o: Pick<WorkflowOptions, 'gateRecheckMs'>): Step[] {
   const out: Step[] = [];
   const batches = 1 + plan.rollout.batches.length;
   for (let i = 0; i < batches; i++) {
-    // settle:i waits for each node's new kube-proxy to sync (its /metrics), not a fixed time.
-    out.push(restartNodes(i), settleNodes(i), verifyNodes(i));
+    // gate:i (window, blocking alerts) before the batch's first change; settle:i waits for each node's new
+    // kube-proxy to sync (its /metrics), not a fixed time; slo:i (Prometheus) after the batch verified.
+    out.push(gateStep(i, o.gateRecheckMs ?? 60_000), restartNodes(i), settleNodes(i), verifyNodes(i), sloStep(i));
   }
   return out;
 }
@@ -29,6 +32,8 @@ export interface WorkflowOptions {
   syncWaitMs: number;
   /** The cluster's decisionTimeout (default 30 min in the engine). */
   decisionTimeoutMs?(cluster: string): number;
+  /** How often a closed gate:i looks again (durable: a retry wait stored on the run). */
+  gateRecheckMs?: number;
 }
 
 export function migrateWorkflow(o: WorkflowOptions) {
@@ -38,7 +43,7 @@ export function migrateWorkflow(o: WorkflowOptions) {
     parsePlan: (json) => json as PlanT,
     deps: (run) => o.deps(run),
     steps: (run) => [
-      prepareNodes(), takeSnapshot(), switchMode(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('self'),
+      gateStep('start', o.gateRecheckMs ?? 60_000), prepareNodes(), takeSnapshot(), switchMode(), ...rolloutSteps(run.plan, o), finishRun('self'),
     ].map(retryTransient) as StepDef<PlanInput, PlanT, KpmDeps>[],
     checkDrift: (ctx) => checkDigest(ctx),
     autoRollback: (run) => run.input.autoRollback,
@@ -52,7 +57,7 @@ export function rollbackWorkflow(o: WorkflowOptions) {
     parseInput: (json) => PlanInput.parse(json),
     parsePlan: (json) => json as PlanT,
     deps: (run) => o.deps(run),
-    steps: (run) => [takeSnapshot(), restoreConfig(), ...rolloutSteps(run.plan, o.syncWaitMs), finishRun('parent')].map(retryTransient),
+    steps: (run) => [takeSnapshot(), restoreConfig(), ...rolloutSteps(run.plan, o), finishRun('parent')].map(retryTransient),
     checkDrift: (ctx) => checkDigest(ctx),
     // A failing rollback stops for an operator instead of "undoing the undo".
     autoRollback: () => false,

@@ -16,6 +16,7 @@ import {
   PlanInput, WorkflowError, type ApproveResult, type Plan, type ProxyMode, type RunStatus, type Workflows,
 } from './api.js';
 import { blockers } from './checks.js';
+import { planGatesOf } from './gates/plan-gates.js';
 import { configText } from './facts.js';
 import { gatherFacts } from './gather-facts.js';
 import { assemblePlan, assembleRollbackPlan, planBlocked, policyOf } from './plan.js';
@@ -102,6 +103,7 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
         if (e instanceof RolloutError) throw new WorkflowError('invalid', e.message);
         throw e;
       }
+      const gates = planGatesOf(cfg); if (gates) plan.gates = gates;
       return create('migrate', plan, requester, cfg.requiredApprovals);
     },
 
@@ -134,6 +136,7 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
         const restore = sysctlRestoreOf(prep);
         if (restore) plan.restoreSysctls = restore;
       }
+      const gates = planGatesOf(cfg); if (gates) plan.gates = gates;
       return create('rollback', plan, requester, cfg.rollbackRequiredApprovals ?? cfg.requiredApprovals, parent.runId);
     },
 

@@ -4,6 +4,7 @@ import type { DaemonSetInfo } from '../../../k8s/cluster.js';
 import { ensureUpdateStrategy } from './ensure-config.js';
 import { requireSnapshot } from './switch-mode.js';
 import type { Step } from './step-types.js';
+import { expireSilences } from '../alert-silences.js';
 import { KUBE_PROXY_NAME, KUBE_PROXY_NAMESPACE } from '../facts.js';
 
 export function finishRun(from: 'self' | 'parent'): Step {
@@ -11,6 +12,7 @@ export function finishRun(from: 'self' | 'parent'): Step {
     id: 'finish',
     retry: { max: 5, baseMs: 1_000 },
     async run(ctx) {
+      await expireSilences(ctx);
       const snap = requireSnapshot(ctx, from === 'parent' ? ctx.parentRunId : undefined);
       const strategy = snap.dsUpdateStrategy as unknown as DaemonSetInfo['updateStrategy'];
       // The cleanup init container goes first, while the DaemonSet is still OnDelete. Its pods were created with it,

@@ -5,6 +5,7 @@ import type { PodInfo } from '../../../k8s/cluster.js';
 import type { JsonObject } from '../../engine/define.js';
 import { NodeFailure, restartCalicos, restartKubeProxies, snapshotResult, podRefOf, type RestartTarget } from './node-ops.js';
 import { restoreNodes } from './restore-nodes.js';
+import { expireSilences, silenceNodes } from '../alert-silences.js';
 import { batchOutcome, errorText, type Ctx, type PodRef, type Step } from './step-types.js';
 
 export function batchNodes(ctx: Pick<Ctx, 'plan'>, index: number): string[] {
@@ -40,6 +41,7 @@ export function restartNodes(index: number): Step {
       // Without Calico a node is done once its kube-proxy is Ready: recorded at once, while the others still start.
       const restarted = (node: string, pod: PodRef, calicoPod?: PodRef) =>
         ctx.saveNodeResult(node, 'restarted', true, { pod: { ...podRefOf(pod) }, ...(calicoPod ? { calicoPod: { ...calicoPod } } : {}) });
+      const silences = await silenceNodes(ctx, todo.map((t) => t.node));
       const recorded = new Set<string>();
       const outcomes = await restartKubeProxies(ctx, todo, {
         beforeDelete: touching,
@@ -58,11 +60,11 @@ export function restartNodes(index: number): Step {
         }
       } else for (const u of up) restarted(u.node, u.pod);
       batchOutcome([...failures.values()].map((reason) => ({ status: 'rejected', reason })), `kube-proxy did not come up in ${ctx.input.targetMode} mode`);
-      return { batch: index, nodes: nodes.length };
+      return { batch: index, nodes: nodes.length, ...(Object.keys(silences).length ? { silences } : {}) };
     },
     async compensate(ctx) {
       const touched = Object.keys(ctx.nodeResults());
-      await restoreNodes(ctx, touched);
+      try { await restoreNodes(ctx, touched); } finally { await expireSilences(ctx); }
       return { restored: touched.length };
     },
   };

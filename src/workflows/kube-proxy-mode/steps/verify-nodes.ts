@@ -8,6 +8,7 @@ import { isReportOnly, overallOutcome, type CheckResult } from '../check-outcome
 import { checkNodes } from './node-ops.js';
 import { batchNodes } from './restart-nodes.js';
 import { batchOutcome, type PodRef, type Step } from './step-types.js';
+import { expireSilences } from '../alert-silences.js';
 
 export function verifyNodes(index: number): Step {
   return {
@@ -46,6 +47,7 @@ export function verifyNodes(index: number): Step {
             : { status: 'rejected', reason: new Error(`${node}: ${counted.filter((c) => c.outcome === 'fail').map((c) => c.detail).join('; ')}`) });
         },
       });
+      await expireSilences(ctx, nodes);
       batchOutcome(settled, 'Verification failed');
       const result = { batch: index, verified: nodes.length };
       if (inconclusive.length > 0) {
