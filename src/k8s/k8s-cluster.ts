@@ -16,7 +16,7 @@ import {
   jobOutcome, lastJsonObject, podFailed, terminationResult, toConfigMapInfo, toDaemonSetInfo, toNodeInfo, toPodInfo,
   toServiceInfo,
 } from './k8s-objects.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, NO_ANSWER, withRetry, type RetryPolicy } from './retry.js';
 import { withCleanupInit } from './kube-proxy-cleanup-init.js';
 import { watchUntil, type WatchDeps, type WatchEnd } from './watch-until.js';
 
@@ -99,7 +99,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
     this.authz = kc.makeApiClient(AuthorizationV1Api);
     this.watcher = new Watch(kc);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000; // config.ts DEFAULT_K8S_REQUEST_TIMEOUT_MS
     this.onRequestError = opts.onRequestError;
     this.watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 290;
   }
@@ -118,7 +118,9 @@ export class K8sCluster implements Cluster, AccessReviewer {
   // --- read ------------------------------------------------------------------------------------------------------
 
   async version(): Promise<{ gitVersion: string; major: string; minor: string }> {
-    const v = await this.call('get', 'read server version', () => this.versionApi.getCode(this.opts()));
+    // ObjectVersionApi.getCode(param, options): options passed as the first argument were ignored, so this request
+    // had no timeout at all and `doctor` hung on a silent server.
+    const v = await this.call('get', 'read server version', () => this.versionApi.getCode({}, this.opts()));
     return { gitVersion: v.gitVersion, major: v.major, minor: v.minor };
   }
 
@@ -462,11 +464,20 @@ export class K8sCluster implements Cluster, AccessReviewer {
       try {
         return await fn();
       } catch (e) {
-        this.onRequestError?.(verb, toK8sError(e).kind);
-        throw e;
+        const err = this.noAnswer(e, what) ?? e;
+        this.onRequestError?.(verb, toK8sError(err).kind);
+        throw err;
       }
     };
     return withRetry(this.retry, what, attempt, () => { this.counts.retries++; });
+  }
+
+  /** Our own per-request bound expired (connect or answer): a clear error, not client-node's "aborted". */
+  private noAnswer(e: unknown, what: string): K8sError | undefined {
+    const name = (e as { name?: unknown } | null)?.name;
+    if (name !== 'AbortError' && name !== 'TimeoutError') return undefined;
+    return new K8sError(`${what}: the API server did not answer within ${formatMs(this.requestTimeoutMs)}`,
+      { kind: 'Timeout', status: 0, reason: NO_ANSWER, retryable: true, cause: e });
   }
 
   /** Per-request options: a timeout signal, a kept-alive connection, and for patches the patch content type. */
@@ -561,8 +572,12 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return new Promise((resolve) => {
       let settled = false;
       let controller: AbortController | undefined;
-      const end = (v: WatchEnd) => { if (!settled) { settled = true; controller?.abort(); resolve(v); } };
+      const end = (v: WatchEnd) => { if (!settled) { settled = true; clearTimeout(connect); controller?.abort(); resolve(v); } };
       cancel.then(() => end({}));
+      // A watch has no overall bound (it lasts up to watchTimeoutSeconds), but its response headers must come within
+      // the request bound: a server that accepts the connection and never answers ends the connection as an error.
+      const connect = setTimeout(() => end({ error: new K8sError(`watch ${path}: the API server did not answer within ${formatMs(this.requestTimeoutMs)}`,
+        { kind: 'Timeout', status: 0, reason: NO_ANSWER, retryable: true }) }), this.requestTimeoutMs);
       this.watcher.watch(path, query, (type, obj) => {
         if (settled) return;
         if (type === 'ERROR') {
@@ -577,7 +592,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
         const code = Number((err as { statusCode?: number }).statusCode);
         if (code === 410) return end({ expired: true });
         end({ error: code ? new ApiException(code, String((err as Error).message), undefined, {}) : err });
-      }).then((c) => { controller = c; if (settled) c.abort(); }, (e: unknown) => end({ error: e }));
+      }).then((c) => { clearTimeout(connect); controller = c; if (settled) c.abort(); }, (e: unknown) => { clearTimeout(connect); end({ error: e }); });
     });
   }
 }
@@ -655,6 +670,10 @@ function time(p: Obj): number {
   return t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : 0;
 }
 /** Runs `fn` over `items` with at most `limit` in flight (log reads for many nodes at once). */
+export function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)}s` : `${ms}ms`;
+}
+
 async function forEachLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
