@@ -19,6 +19,9 @@ import {
 import { DEFAULT_RETRY, NO_ANSWER, withRetry, type RetryPolicy } from './retry.js';
 import { withCleanupInit } from './kube-proxy-cleanup-init.js';
 import { watchUntil, type WatchDeps, type WatchEnd } from './watch-until.js';
+import {
+  WRITE_MARK_ANNOTATION, dataSha, markOps, nextDaemonSetMark, sha256Text, type ConfigMapMark, type WriteBy,
+} from './write-mark.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = any;
@@ -161,10 +164,18 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return toConfigMapInfo(cm);
   }
 
-  async patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string): Promise<ConfigMapInfo> {
+  async patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string, by?: WriteBy): Promise<ConfigMapInfo> {
     // A merge patch carrying metadata.resourceVersion is a precondition: the server answers 409 when it is stale.
-    const body = { metadata: { resourceVersion }, data: { [key]: value } };
+    // The write mark (write-mark.ts) goes in the same patch: data before/after, so a restarted run knows its write.
+    const before = by ? await this.getConfigMap(namespace, name) : undefined;
+    const mark: ConfigMapMark | undefined = before && by
+      ? { run: by.run, step: by.step, from: resourceVersion, fromSha: sha256Text(before.data[key] ?? ''), dataSha: dataSha({ ...before.data, [key]: value }) }
+      : undefined;
+    const body = { metadata: { resourceVersion, ...(mark ? { annotations: { [WRITE_MARK_ANNOTATION]: JSON.stringify(mark) } } : {}) }, data: { [key]: value } };
     try {
+      if (before && before.resourceVersion !== resourceVersion) {
+        throw new K8sError(`patch configmap ${namespace}/${name}: resourceVersion ${resourceVersion} is stale (now ${before.resourceVersion})`, { kind: 'Conflict', status: 409, retryable: false });
+      }
       const cm = await this.call('patch', `patch configmap ${namespace}/${name}`, () =>
         this.core.patchNamespacedConfigMap({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
       return toConfigMapInfo(cm);
@@ -184,31 +195,51 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return toDaemonSetInfo(ds);
   }
 
-  async setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy']): Promise<DaemonSetInfo> {
-    const current = await this.getDaemonSet(namespace, name);
+  async setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy'], by?: WriteBy): Promise<DaemonSetInfo> {
+    const raw = await this.readDaemonSetPlain(namespace, name);
+    const current = toDaemonSetInfo(raw);
     const same = current.updateStrategy.type === strategy.type
       && (strategy.rollingUpdate === undefined || sameJson(current.updateStrategy.rollingUpdate, strategy.rollingUpdate));
     if (same) return current; // idempotent: no write, no new resourceVersion
     const updateStrategy = { type: strategy.type, ...(strategy.rollingUpdate ? { rollingUpdate: strategy.rollingUpdate } : {}) };
+    // The strategy the bot's OnDelete replaces stays in the mark until the bot sets another one, so a later run's
+    // snapshot never takes the bot's own OnDelete for the original (issue #14 item 3).
+    const original = strategy.type === 'OnDelete'
+      ? (current.updateStrategy.type === 'OnDelete' ? current.writeMark?.original : current.updateStrategy) : undefined;
+    const mark = nextDaemonSetMark(current.writeMark, current.generation, by, original);
+    // JSON patch testing metadata.generation: the mark's count stays exact (no concurrent spec edit in between).
+    const body = [
+      { op: 'test', path: '/metadata/generation', value: raw.metadata?.generation },
+      { op: 'add', path: '/spec/updateStrategy', value: updateStrategy },
+      ...markOps(raw.metadata?.annotations, mark),
+    ];
     const ds = await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>
-      this.apps.patchNamespacedDaemonSet({ namespace, name, body: { spec: { updateStrategy } }, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
+      this.apps.patchNamespacedDaemonSet({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.JsonPatch)));
     return toDaemonSetInfo(ds);
   }
 
-  async setKubeProxyCleanupInit(namespace: string, name: string, on: boolean): Promise<boolean> {
-    const ds = await this.call('get', `read daemonset ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({ namespace, name }, this.opts())) as Obj;
-    const plainDs = JSON.parse(JSON.stringify(ds)) as Obj;
+  async setKubeProxyCleanupInit(namespace: string, name: string, on: boolean, by?: WriteBy): Promise<boolean> {
+    const plainDs = await this.readDaemonSetPlain(namespace, name);
     const next = withCleanupInit(plainDs.spec?.template?.spec, on);
     if (next === undefined) return false; // idempotent: no write
+    const info = toDaemonSetInfo(plainDs);
+    // Keeps `original` while the bot's OnDelete stands (this write does not touch the strategy).
+    const mark = nextDaemonSetMark(info.writeMark, info.generation, by, info.writeMark?.original);
     // JSON patch testing metadata.generation (spec changes only; the controller's status writes do not move it): a
     // concurrent edit of the template makes the patch fail instead of being overwritten.
     const body = [
       { op: 'test', path: '/metadata/generation', value: plainDs.metadata?.generation },
       { op: 'add', path: '/spec/template/spec/initContainers', value: next },
+      ...markOps(plainDs.metadata?.annotations, mark),
     ];
     await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>
       this.apps.patchNamespacedDaemonSet({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.JsonPatch)));
     return true;
+  }
+
+  private async readDaemonSetPlain(namespace: string, name: string): Promise<Obj> {
+    const ds = await this.call('get', `read daemonset ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({ namespace, name }, this.opts()));
+    return JSON.parse(JSON.stringify(ds)) as Obj;
   }
 
   async listPods(namespace: string, labelSelector: string, opts: { fieldSelector?: string } = {}): Promise<PodInfo[]> {
