@@ -207,14 +207,11 @@ export class K8sCluster implements Cluster, AccessReviewer {
     const original = strategy.type === 'OnDelete'
       ? (current.updateStrategy.type === 'OnDelete' ? current.writeMark?.original : current.updateStrategy) : undefined;
     const mark = nextDaemonSetMark(current.writeMark, current.generation, by, original);
-    // JSON patch testing metadata.generation: the mark's count stays exact (no concurrent spec edit in between).
-    const body = [
-      { op: 'test', path: '/metadata/generation', value: raw.metadata?.generation },
-      { op: 'add', path: '/spec/updateStrategy', value: updateStrategy },
-      ...markOps(raw.metadata?.annotations, mark),
-    ];
+    // Merge patch, spec and mark together (one generation step). A concurrent spec edit in between makes the live
+    // generation miss base + writes: the write is then not recognised as the bot's own (drift, the safe side).
+    const body = { metadata: { annotations: { [WRITE_MARK_ANNOTATION]: JSON.stringify(mark) } }, spec: { updateStrategy } };
     const ds = await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>
-      this.apps.patchNamespacedDaemonSet({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.JsonPatch)));
+      this.apps.patchNamespacedDaemonSet({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
     return toDaemonSetInfo(ds);
   }
 
