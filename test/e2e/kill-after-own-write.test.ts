@@ -55,10 +55,12 @@ async function setup() {
   };
   cleanups.push(() => { if (db) closeDb(db); });
   const strategy = () => (sb.store.get('daemonsets', 'kube-system', 'kube-proxy') as unknown as DsObj).spec.updateStrategy.type;
-  /** Posts `/ipvs <text>`, approves the card it makes, returns once the new run is driven. */
-  const planAndApprove = async (text: string, nth: number) => {
+  /** Posts `/ipvs <text>` and approves the new card it makes. */
+  const approved = new Set<string>();
+  const planAndApprove = async (text: string) => {
     expect((await driver.command(ALICE, CHANNEL, text)).status).toBe(200);
-    const card = await slack.waitFor(() => slack.topLevel(CHANNEL).filter((m) => buttonsIn(m.blocks).some((b) => b.text === 'Approve'))[nth], 30_000, `card ${nth}`);
+    const card = await slack.waitFor(() => slack.topLevel(CHANNEL).find((m) => !approved.has(m.ts) && buttonsIn(m.blocks).some((b) => b.text === 'Approve')), 30_000, `the card of ${text}`);
+    approved.add(card.ts);
     expect((await driver.clickButton(BOB, { channel: CHANNEL, ts: card.ts }, 'Approve')).status).toBe(200);
   };
   /** SIGKILLs `bot` synchronously when the sandbox applies the DaemonSet write to OnDelete, before the answer is sent. */
@@ -81,7 +83,7 @@ describe('e2e: kill -9 right after the bot\'s own DaemonSet write', () => {
     const t = await setup();
     let bot: ChildBot | undefined = await t.start();
     const killed = t.killOnOnDelete(() => bot);
-    await t.planAndApprove('plan sandbox', 0);
+    await t.planAndApprove('plan sandbox');
     await until('the kill at the switch', 60_000, () => killed());
     expect(await bot.exited).toBe('SIGKILL');
     expect(t.strategy()).toBe('OnDelete'); // the patch was applied; the bot never saw the answer
@@ -98,10 +100,10 @@ describe('e2e: kill -9 right after the bot\'s own DaemonSet write', () => {
   it('rollback: killed after restore-config\'s DaemonSet patch, the restart finishes the rollback; RollingUpdate, mode iptables', async () => {
     const t = await setup();
     let bot: ChildBot | undefined = await t.start();
-    await t.planAndApprove('plan sandbox', 0);
+    await t.planAndApprove('plan sandbox');
     await until('the migration', 120_000, () => t.runs()[0]?.state === 'succeeded');
     const killed = t.killOnOnDelete(() => bot);
-    await t.planAndApprove('rollback sandbox', 1);
+    await t.planAndApprove('rollback sandbox');
     await until('the kill at restore-config', 60_000, () => killed());
     expect(await bot.exited).toBe('SIGKILL');
     expect(t.strategy()).toBe('OnDelete');
@@ -110,7 +112,8 @@ describe('e2e: kill -9 right after the bot\'s own DaemonSet write', () => {
     const done = await until('the rollback to end', 120_000, () => { const r = t.runs().find((x) => x.kind === 'rollback'); return r && TERMINAL.has(r.state) && r; });
     expect(done.state, done.reason ?? '').toBe('succeeded');
     expect(t.strategy()).toBe('RollingUpdate');
-    expect(configMapMode(t.sb)).toBe('iptables');
+    expect(configMapMode(t.sb)).toBe(''); // the seed's config.conf: mode "" (iptables, the default)
+    for (const [node, log] of await kubeProxyLogs(t.sb)) expect(log, node).toContain('Using iptables Proxier');
   }, 300_000);
 
   it('a run that finds an OnDelete left by an earlier ipvs-bot run restores RollingUpdate, not OnDelete, at the end', async () => {
@@ -120,7 +123,7 @@ describe('e2e: kill -9 right after the bot\'s own DaemonSet write', () => {
     await k.setDaemonSetUpdateStrategy('kube-system', 'kube-proxy', { type: 'OnDelete' }, { run: 'an-earlier-run', step: 'switch' });
     expect(t.strategy()).toBe('OnDelete');
     await t.start();
-    await t.planAndApprove('plan sandbox', 0);
+    await t.planAndApprove('plan sandbox');
     const done = await until('the run to end', 120_000, () => { const r = t.runs()[0]; return r && TERMINAL.has(r.state) && r; });
     expect(done.state, done.reason ?? '').toBe('succeeded');
     expect(t.strategy()).toBe('RollingUpdate');
