@@ -73,7 +73,8 @@ export const COMMANDS: Record<string, CliCommand> = {
         clusterFor: (name) => {
           const c = clusters.find((x) => x.name === name)!;
           const kubeconfig = c.kubeconfig ?? config.kubeconfig;
-          return K8sCluster.fromKubeconfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(c.context ? { context: c.context } : {}) });
+          return K8sCluster.fromKubeconfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(c.context ? { context: c.context } : {}) },
+            config.k8sRequestTimeoutMs ? { requestTimeoutMs: config.k8sRequestTimeoutMs } : {});
         },
       });
     },

@@ -41,6 +41,8 @@ export interface Config {
   kubeconfig?: string;
   logLevel: string;
   auditKey?: string;
+  /** Bound of one Kubernetes API request (connect + answer; watches have their own idle bound): IPVS_BOT_K8S_TIMEOUT. */
+  k8sRequestTimeoutMs?: number;
   clusters: ClusterConfig[];
   /** Fleet runs: cluster-name globs per wave, first wave first (`[[dev-*], [staging-*], [prod-*]]`). */
   waves?: string[][];
@@ -54,6 +56,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** A silent API server costs at most this per request (issue #14 item 9); kube-apiserver answers reads in ms. */
+export const DEFAULT_K8S_REQUEST_TIMEOUT_MS = 10_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -79,6 +84,14 @@ const EnvSchema = z.object({
   KUBECONFIG: nonEmpty.optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   IPVS_BOT_AUDIT_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  IPVS_BOT_K8S_TIMEOUT: z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms < 100 || ms > 300_000) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration between 100ms and 5m, like "10s"' });
+      return z.NEVER;
+    }
+    return ms;
+  }).optional(),
 });
 
 const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user ID (U… or W…)');
@@ -282,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { file?: string; text?:
     configPath,
     dbPath: envOk.IPVS_BOT_DB ?? './data/ipvs-bot.db',
     logLevel: envOk.LOG_LEVEL ?? yamlLogLevel ?? 'info',
+    k8sRequestTimeoutMs: envOk.IPVS_BOT_K8S_TIMEOUT ?? DEFAULT_K8S_REQUEST_TIMEOUT_MS,
     clusters,
   };
   if (waves !== undefined) config.waves = waves;

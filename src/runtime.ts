@@ -69,7 +69,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     const kubeconfig = c.kubeconfig ?? config.kubeconfig;
     // Without a kubeconfig, client-node's default chain applies: $KUBECONFIG, ~/.kube/config, then the in-cluster ServiceAccount.
     const k = K8sCluster.fromKubeconfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(c.context ? { context: c.context } : {}) },
-      { onRequestError: (verb, kind) => metrics.k8sRequestError(verb, kind) });
+      { onRequestError: (verb, kind) => metrics.k8sRequestError(verb, kind), ...(config.k8sRequestTimeoutMs ? { requestTimeoutMs: config.k8sRequestTimeoutMs } : {}) });
     metrics.trackK8sRequests(() => k.stats());
     clusters.set(c.name, k);
   }

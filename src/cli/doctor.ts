@@ -46,7 +46,7 @@ export function connectK8s(cluster: ClusterConfig, config: Config): DoctorCluste
   const kubeconfig = cluster.kubeconfig ?? config.kubeconfig;
   const k = K8sCluster.fromKubeconfig(
     { ...(kubeconfig ? { kubeconfig } : {}), ...(cluster.context ? { context: cluster.context } : {}) },
-    { requestTimeoutMs: 10_000, retry: { attempts: 2, baseDelayMs: 200, maxDelayMs: 1_000 } },
+    { requestTimeoutMs: config.k8sRequestTimeoutMs ?? 10_000, retry: { attempts: 2, baseDelayMs: 200, maxDelayMs: 1_000 } },
   );
   return {
     version: () => k.version(),

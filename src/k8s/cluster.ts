@@ -1,5 +1,6 @@
 // The Cluster port: everything the workflow needs from Kubernetes, as idempotent verbs.
 // K8sCluster (src/k8s/k8s-cluster.ts) is the only implementation that talks to an API server.
+import type { ConfigMapMark, DaemonSetMark, WriteBy } from './write-mark.js';
 // Objects are returned as plain JSON-shaped Kubernetes objects (the fields we read are typed below).
 
 export interface ObjectMeta {
@@ -30,7 +31,11 @@ export interface NodeInfo {
   operatingSystem?: string;
 }
 
-export interface ConfigMapInfo { name: string; namespace: string; uid: string; resourceVersion: string; data: Record<string, string> }
+export interface ConfigMapInfo {
+  name: string; namespace: string; uid: string; resourceVersion: string; data: Record<string, string>;
+  /** ipvs-bot's mark of its last write (write-mark.ts), if any. */
+  writeMark?: ConfigMapMark;
+}
 
 export interface DaemonSetInfo {
   name: string;
@@ -38,6 +43,8 @@ export interface DaemonSetInfo {
   uid: string;
   resourceVersion: string;
   generation: number;
+  /** ipvs-bot's mark of its last spec write (write-mark.ts), if any. */
+  writeMark?: DaemonSetMark;
   image: string;
   updateStrategy: { type: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: Record<string, unknown> };
   selector: Record<string, string>;
@@ -123,15 +130,16 @@ export interface Cluster {
 
   getConfigMap(namespace: string, name: string): Promise<ConfigMapInfo>;
   /** Replace one data key, failing with a Conflict error unless resourceVersion still matches. */
-  patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string): Promise<ConfigMapInfo>;
+  patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string, by?: WriteBy): Promise<ConfigMapInfo>;
 
   getDaemonSet(namespace: string, name: string): Promise<DaemonSetInfo>;
-  setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy']): Promise<DaemonSetInfo>;
+  /** Every write carries the write mark (write-mark.ts); `by` names the run and step. */
+  setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy'], by?: WriteBy): Promise<DaemonSetInfo>;
   /**
    * Adds (`on`) or removes ipvs-bot's `kube-proxy --cleanup` init container in the DaemonSet's pod template
    * (kube-proxy-cleanup-init.ts); true when it wrote. With OnDelete no pod restarts because of it.
    */
-  setKubeProxyCleanupInit(namespace: string, name: string, on: boolean): Promise<boolean>;
+  setKubeProxyCleanupInit(namespace: string, name: string, on: boolean, by?: WriteBy): Promise<boolean>;
 
   listPods(namespace: string, labelSelector: string, opts?: { fieldSelector?: string }): Promise<PodInfo[]>;
   deletePod(namespace: string, name: string, uid?: string): Promise<void>;

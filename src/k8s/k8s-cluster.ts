@@ -16,9 +16,12 @@ import {
   jobOutcome, lastJsonObject, podFailed, terminationResult, toConfigMapInfo, toDaemonSetInfo, toNodeInfo, toPodInfo,
   toServiceInfo,
 } from './k8s-objects.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, NO_ANSWER, withRetry, type RetryPolicy } from './retry.js';
 import { withCleanupInit } from './kube-proxy-cleanup-init.js';
 import { watchUntil, type WatchDeps, type WatchEnd } from './watch-until.js';
+import {
+  WRITE_MARK_ANNOTATION, dataSha, markOps, nextDaemonSetMark, sha256Text, type ConfigMapMark, type WriteBy,
+} from './write-mark.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = any;
@@ -99,7 +102,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
     this.authz = kc.makeApiClient(AuthorizationV1Api);
     this.watcher = new Watch(kc);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000; // config.ts DEFAULT_K8S_REQUEST_TIMEOUT_MS
     this.onRequestError = opts.onRequestError;
     this.watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 290;
   }
@@ -118,7 +121,9 @@ export class K8sCluster implements Cluster, AccessReviewer {
   // --- read ------------------------------------------------------------------------------------------------------
 
   async version(): Promise<{ gitVersion: string; major: string; minor: string }> {
-    const v = await this.call('get', 'read server version', () => this.versionApi.getCode(this.opts()));
+    // ObjectVersionApi.getCode(param, options): options passed as the first argument were ignored, so this request
+    // had no timeout at all and `doctor` hung on a silent server.
+    const v = await this.call('get', 'read server version', () => this.versionApi.getCode({}, this.opts()));
     return { gitVersion: v.gitVersion, major: v.major, minor: v.minor };
   }
 
@@ -159,10 +164,18 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return toConfigMapInfo(cm);
   }
 
-  async patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string): Promise<ConfigMapInfo> {
+  async patchConfigMapData(namespace: string, name: string, key: string, value: string, resourceVersion: string, by?: WriteBy): Promise<ConfigMapInfo> {
     // A merge patch carrying metadata.resourceVersion is a precondition: the server answers 409 when it is stale.
-    const body = { metadata: { resourceVersion }, data: { [key]: value } };
+    // The write mark (write-mark.ts) goes in the same patch: data before/after, so a restarted run knows its write.
+    const before = by ? await this.getConfigMap(namespace, name) : undefined;
+    const mark: ConfigMapMark | undefined = before && by
+      ? { run: by.run, step: by.step, from: resourceVersion, fromSha: sha256Text(before.data[key] ?? ''), dataSha: dataSha({ ...before.data, [key]: value }) }
+      : undefined;
+    const body = { metadata: { resourceVersion, ...(mark ? { annotations: { [WRITE_MARK_ANNOTATION]: JSON.stringify(mark) } } : {}) }, data: { [key]: value } };
     try {
+      if (before && before.resourceVersion !== resourceVersion) {
+        throw new K8sError(`patch configmap ${namespace}/${name}: resourceVersion ${resourceVersion} is stale (now ${before.resourceVersion})`, { kind: 'Conflict', status: 409, retryable: false });
+      }
       const cm = await this.call('patch', `patch configmap ${namespace}/${name}`, () =>
         this.core.patchNamespacedConfigMap({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
       return toConfigMapInfo(cm);
@@ -182,31 +195,48 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return toDaemonSetInfo(ds);
   }
 
-  async setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy']): Promise<DaemonSetInfo> {
-    const current = await this.getDaemonSet(namespace, name);
+  async setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy'], by?: WriteBy): Promise<DaemonSetInfo> {
+    const raw = await this.readDaemonSetPlain(namespace, name);
+    const current = toDaemonSetInfo(raw);
     const same = current.updateStrategy.type === strategy.type
       && (strategy.rollingUpdate === undefined || sameJson(current.updateStrategy.rollingUpdate, strategy.rollingUpdate));
     if (same) return current; // idempotent: no write, no new resourceVersion
     const updateStrategy = { type: strategy.type, ...(strategy.rollingUpdate ? { rollingUpdate: strategy.rollingUpdate } : {}) };
+    // The strategy the bot's OnDelete replaces stays in the mark until the bot sets another one, so a later run's
+    // snapshot never takes the bot's own OnDelete for the original (issue #14 item 3).
+    const original = strategy.type === 'OnDelete'
+      ? (current.updateStrategy.type === 'OnDelete' ? current.writeMark?.original : current.updateStrategy) : undefined;
+    const mark = nextDaemonSetMark(current.writeMark, current.generation, by, original);
+    // Merge patch, spec and mark together (one generation step). A concurrent spec edit in between makes the live
+    // generation miss base + writes: the write is then not recognised as the bot's own (drift, the safe side).
+    const body = { metadata: { annotations: { [WRITE_MARK_ANNOTATION]: JSON.stringify(mark) } }, spec: { updateStrategy } };
     const ds = await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>
-      this.apps.patchNamespacedDaemonSet({ namespace, name, body: { spec: { updateStrategy } }, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
+      this.apps.patchNamespacedDaemonSet({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.MergePatch)));
     return toDaemonSetInfo(ds);
   }
 
-  async setKubeProxyCleanupInit(namespace: string, name: string, on: boolean): Promise<boolean> {
-    const ds = await this.call('get', `read daemonset ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({ namespace, name }, this.opts())) as Obj;
-    const plainDs = JSON.parse(JSON.stringify(ds)) as Obj;
+  async setKubeProxyCleanupInit(namespace: string, name: string, on: boolean, by?: WriteBy): Promise<boolean> {
+    const plainDs = await this.readDaemonSetPlain(namespace, name);
     const next = withCleanupInit(plainDs.spec?.template?.spec, on);
     if (next === undefined) return false; // idempotent: no write
+    const info = toDaemonSetInfo(plainDs);
+    // Keeps `original` while the bot's OnDelete stands (this write does not touch the strategy).
+    const mark = nextDaemonSetMark(info.writeMark, info.generation, by, info.writeMark?.original);
     // JSON patch testing metadata.generation (spec changes only; the controller's status writes do not move it): a
     // concurrent edit of the template makes the patch fail instead of being overwritten.
     const body = [
       { op: 'test', path: '/metadata/generation', value: plainDs.metadata?.generation },
       { op: 'add', path: '/spec/template/spec/initContainers', value: next },
+      ...markOps(plainDs.metadata?.annotations, mark),
     ];
     await this.call('patch', `patch daemonset ${namespace}/${name}`, () =>
       this.apps.patchNamespacedDaemonSet({ namespace, name, body, fieldManager: 'ipvs-bot' }, this.opts(PatchStrategy.JsonPatch)));
     return true;
+  }
+
+  private async readDaemonSetPlain(namespace: string, name: string): Promise<Obj> {
+    const ds = await this.call('get', `read daemonset ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({ namespace, name }, this.opts()));
+    return JSON.parse(JSON.stringify(ds)) as Obj;
   }
 
   async listPods(namespace: string, labelSelector: string, opts: { fieldSelector?: string } = {}): Promise<PodInfo[]> {
@@ -462,11 +492,20 @@ export class K8sCluster implements Cluster, AccessReviewer {
       try {
         return await fn();
       } catch (e) {
-        this.onRequestError?.(verb, toK8sError(e).kind);
-        throw e;
+        const err = this.noAnswer(e, what) ?? e;
+        this.onRequestError?.(verb, toK8sError(err).kind);
+        throw err;
       }
     };
     return withRetry(this.retry, what, attempt, () => { this.counts.retries++; });
+  }
+
+  /** Our own per-request bound expired (connect or answer): a clear error, not client-node's "aborted". */
+  private noAnswer(e: unknown, what: string): K8sError | undefined {
+    const name = (e as { name?: unknown } | null)?.name;
+    if (name !== 'AbortError' && name !== 'TimeoutError') return undefined;
+    return new K8sError(`${what}: the API server did not answer within ${formatMs(this.requestTimeoutMs)}`,
+      { kind: 'Timeout', status: 0, reason: NO_ANSWER, retryable: true, cause: e });
   }
 
   /** Per-request options: a timeout signal, a kept-alive connection, and for patches the patch content type. */
@@ -561,8 +600,12 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return new Promise((resolve) => {
       let settled = false;
       let controller: AbortController | undefined;
-      const end = (v: WatchEnd) => { if (!settled) { settled = true; controller?.abort(); resolve(v); } };
+      const end = (v: WatchEnd) => { if (!settled) { settled = true; clearTimeout(connect); controller?.abort(); resolve(v); } };
       cancel.then(() => end({}));
+      // A watch has no overall bound (it lasts up to watchTimeoutSeconds), but its response headers must come within
+      // the request bound: a server that accepts the connection and never answers ends the connection as an error.
+      const connect = setTimeout(() => end({ error: new K8sError(`watch ${path}: the API server did not answer within ${formatMs(this.requestTimeoutMs)}`,
+        { kind: 'Timeout', status: 0, reason: NO_ANSWER, retryable: true }) }), this.requestTimeoutMs);
       this.watcher.watch(path, query, (type, obj) => {
         if (settled) return;
         if (type === 'ERROR') {
@@ -577,7 +620,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
         const code = Number((err as { statusCode?: number }).statusCode);
         if (code === 410) return end({ expired: true });
         end({ error: code ? new ApiException(code, String((err as Error).message), undefined, {}) : err });
-      }).then((c) => { controller = c; if (settled) c.abort(); }, (e: unknown) => end({ error: e }));
+      }).then((c) => { clearTimeout(connect); controller = c; if (settled) c.abort(); }, (e: unknown) => { clearTimeout(connect); end({ error: e }); });
     });
   }
 }
@@ -655,6 +698,10 @@ function time(p: Obj): number {
   return t instanceof Date ? t.getTime() : typeof t === 'string' ? Date.parse(t) : 0;
 }
 /** Runs `fn` over `items` with at most `limit` in flight (log reads for many nodes at once). */
+export function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : ms >= 1000 ? `${(ms / 1000).toFixed(1)}s` : `${ms}ms`;
+}
+
 async function forEachLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {

@@ -1,6 +1,7 @@
 // Pure mappings from Kubernetes objects (plain JSON from a watch, or client-node models from a list) to the
 // Cluster port's shapes. Only the fields we read are typed; timestamps may be Date (models) or string (JSON).
 import type { ConfigMapInfo, DaemonSetInfo, JobResult, NodeInfo, PodInfo, ServiceInfo } from './cluster.js';
+import { parseMark, type ConfigMapMark, type DaemonSetMark } from './write-mark.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = any;
@@ -33,7 +34,13 @@ export function toConfigMapInfo(c: Obj): ConfigMapInfo {
     uid: c.metadata?.uid ?? '',
     resourceVersion: c.metadata?.resourceVersion ?? '',
     data: { ...(c.data ?? {}) },
+    ...markOf<ConfigMapMark>(c),
   };
+}
+
+function markOf<T>(o: Obj): { writeMark?: T } {
+  const m = parseMark<T>(o.metadata?.annotations);
+  return m ? { writeMark: m } : {};
 }
 
 export function toDaemonSetInfo(d: Obj): DaemonSetInfo {
@@ -46,6 +53,7 @@ export function toDaemonSetInfo(d: Obj): DaemonSetInfo {
     uid: d.metadata?.uid ?? '',
     resourceVersion: d.metadata?.resourceVersion ?? '',
     generation: d.metadata?.generation ?? 0,
+    ...markOf<DaemonSetMark>(d),
     image: d.spec?.template?.spec?.containers?.[0]?.image ?? '',
     updateStrategy: {
       type: us.type === 'OnDelete' ? 'OnDelete' : 'RollingUpdate',

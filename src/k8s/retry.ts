@@ -12,6 +12,9 @@ export interface RetryPolicy {
   random?: () => number;
 }
 
+/** K8sError.reason of a request that got no answer within its bound. */
+export const NO_ANSWER = 'NoAnswer';
+
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -28,7 +31,9 @@ export async function withRetry<T>(policy: RetryPolicy, what: string, fn: () => 
       return await fn();
     } catch (e) {
       const err = toK8sError(e, what);
-      if (!err.retryable || attempt + 1 >= policy.attempts) throw err;
+      // A server that did not answer within the bound is not asked again here: five silent tries were ~150 s of
+      // a Slack command (issue #14 item 9). The error stays retryable for the caller (a step's own backoff).
+      if (!err.retryable || err.reason === NO_ANSWER || attempt + 1 >= policy.attempts) throw err;
       onRetry?.();
       await (policy.sleep ?? defaultSleep)(backoffDelay(policy, attempt, err.retryAfterSeconds));
     }

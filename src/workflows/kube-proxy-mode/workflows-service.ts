@@ -190,6 +190,8 @@ function toWorkflowError(e: unknown, cluster: string, log: Logger): WorkflowErro
     if (e.kind === 'Forbidden' || e.kind === 'Unauthorized') {
       return new WorkflowError('forbidden', `The bot may not read what it needs in ${cluster} (${e.kind}). Check its RBAC with \`ipvs-bot doctor\`.`, { cause: e });
     }
+    const silent = /did not answer within \S+/.exec(e.message);
+    if (silent) return new WorkflowError('unreachable', `I could not reach ${cluster}: the API server ${silent[0]}. Try again in a minute.`, { cause: e });
     return new WorkflowError('unreachable', `I could not reach ${cluster}'s API server (${e.kind}${e.status ? ` ${e.status}` : ''}). Try again in a minute.`, { cause: e });
   }
   return new WorkflowError('internal', `Something went wrong while reading ${cluster}; the operator log has the details.`, { cause: e });

@@ -11,8 +11,9 @@ export function restoreConfig(): Step {
     retry: { max: 4, baseMs: 1_000 },
     async run(ctx) {
       const parent = requireSnapshot(ctx, ctx.parentRunId);
-      await ensureUpdateStrategy(ctx.deps.cluster, { type: 'OnDelete' });
-      const cm = await ensureConfigText(ctx.deps.cluster, parent.configmapText);
+      const by = { run: ctx.runId, step: ctx.stepId }; // marks the writes (k8s/write-mark.ts) for a re-run's drift gate
+      await ensureUpdateStrategy(ctx.deps.cluster, { type: 'OnDelete' }, by);
+      const cm = await ensureConfigText(ctx.deps.cluster, parent.configmapText, undefined, by);
       ctx.log(`config.conf restored from run ${ctx.parentRunId ?? '?'} (mode ${ctx.plan.targetMode}); restarting nodes.`);
       return { configChanged: cm.changed, resourceVersion: cm.resourceVersion };
     },

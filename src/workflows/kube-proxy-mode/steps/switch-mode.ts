@@ -17,12 +17,14 @@ export function switchMode(): Step {
       const snap = requireSnapshot(ctx);
       const wanted = plannedConfigText(snap.configmapText, ctx.input);
       if (wanted === undefined) throw new StepError('fatal', 'config.conf can no longer be edited safely; nothing was switched.');
-      const dsChanged = await ensureUpdateStrategy(ctx.deps.cluster, { type: 'OnDelete' });
+      // Every write carries the run's mark (k8s/write-mark.ts): after a kill -9 the re-run's drift gate knows them.
+      const by = { run: ctx.runId, step: ctx.stepId };
+      const dsChanged = await ensureUpdateStrategy(ctx.deps.cluster, { type: 'OnDelete' }, by);
       // --cleanup kube-proxy: each new kube-proxy pod first runs `kube-proxy --cleanup` as an init container, i.e.
       // after the old pod is gone and before the new proxier syncs (domain §6.6). OnDelete: no pod restarts for it.
       const initAdded = ctx.input.cleanup === 'kube-proxy'
-        ? await ctx.deps.cluster.setKubeProxyCleanupInit(KUBE_PROXY_NAMESPACE, KUBE_PROXY_NAME, true) : false;
-      const cm = await ensureConfigText(ctx.deps.cluster, wanted, snap.configmapResourceVersion);
+        ? await ctx.deps.cluster.setKubeProxyCleanupInit(KUBE_PROXY_NAMESPACE, KUBE_PROXY_NAME, true, by) : false;
+      const cm = await ensureConfigText(ctx.deps.cluster, wanted, snap.configmapResourceVersion, by);
       ctx.log(`config.conf now says mode ${ctx.input.targetMode} (resourceVersion ${cm.resourceVersion}); kube-proxy DaemonSet set to OnDelete${ctx.input.cleanup === 'kube-proxy' ? ', with a `kube-proxy --cleanup` init container' : ''}.`);
       return { configChanged: cm.changed, resourceVersion: cm.resourceVersion, daemonSetChanged: dsChanged, cleanupInitAdded: initAdded };
     },

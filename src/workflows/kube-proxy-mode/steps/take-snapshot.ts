@@ -7,6 +7,7 @@ import { readKubeProxySettings } from '../../../k8s/kube-proxy-config.js';
 import { KUBE_PROXY_CONFIG_KEY, KUBE_PROXY_NAME, KUBE_PROXY_NAMESPACE, kubeProxyPodSelector } from '../facts.js';
 import { verifyTargetsOf } from '../verify-targets.js';
 import type { Step, SnapshotResult, PodRef } from './step-types.js';
+import type { DaemonSetInfo } from '../../../k8s/cluster.js';
 
 export function takeSnapshot(): Step {
   return {
@@ -28,7 +29,7 @@ export function takeSnapshot(): Step {
       const saved = ctx.saveSnapshot({
         configmapText: text,
         configmapResourceVersion: cm.resourceVersion,
-        dsUpdateStrategy: ds.updateStrategy as unknown as JsonObject,
+        dsUpdateStrategy: originalStrategy(ds) as unknown as JsonObject,
       });
       const byNode: Record<string, PodRef> = {};
       for (const p of pods) if (p.nodeName && !p.deleting) byNode[p.nodeName] = { name: p.name, uid: p.uid };
@@ -46,8 +47,22 @@ export function takeSnapshot(): Step {
         for (const p of await cluster.listPods(calico.namespace, 'k8s-app=calico-node')) if (p.nodeName && !p.deleting) cpods[p.nodeName] = { name: p.name, uid: p.uid };
         result.calico = { namespace: calico.namespace, pods: cpods };
       }
-      ctx.log(`Snapshot saved: config.conf at resourceVersion ${saved.configmapResourceVersion}, DaemonSet updateStrategy ${ds.updateStrategy.type}.`);
+      const kept = (saved.dsUpdateStrategy as { type?: string }).type;
+      ctx.log(`Snapshot saved: config.conf at resourceVersion ${saved.configmapResourceVersion}, DaemonSet updateStrategy ${kept}${kept !== ds.updateStrategy.type ? ` (the ${ds.updateStrategy.type} now set was left by ipvs-bot run ${ds.writeMark?.run || '?'})` : ''}.`);
       return result as unknown as JsonObject;
     },
   };
+}
+
+/**
+ * The update strategy to restore at the end. An OnDelete the bot itself set (an earlier run that stopped before its
+ * finish step) is not the original: its mark keeps the strategy it replaced (k8s/write-mark.ts), issue #14 item 3.
+ */
+export function originalStrategy(ds: DaemonSetInfo): DaemonSetInfo['updateStrategy'] {
+  const m = ds.writeMark;
+  if (ds.updateStrategy.type === 'OnDelete' && m?.original && m.original.type !== 'OnDelete') {
+    // Whichever run set it (this one too, if the snapshot is ever re-taken), OnDelete by the bot is not the original.
+    return m.original;
+  }
+  return ds.updateStrategy;
 }
