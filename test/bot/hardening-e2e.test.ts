@@ -30,7 +30,7 @@ describe('#14 item 12 through the real runtime and the sandbox', () => {
     expect(rb.text).toMatch(/busy/);
     expect(rb.text).toContain(runId);
     expect(rb.text).not.toMatch(/no finished migration/i);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('#14 item 12: start-up messages for a database that cannot be opened or written', () => {
@@ -59,7 +59,7 @@ describe('#14 item 12: start-up messages for a database that cannot be opened or
     expect(err).toContain(asDir);
     expect(err).toMatch(/unable to open database file/);
     expect(err).toMatch(/directory|permission|writable/i);
-  }, 60_000);
+  }, 120_000);
 
   it('a read-only file system (ro tmpfs, run as root) names the path and says it is read-only', async () => {
     const mnt = join(dir, 'ro');
@@ -69,7 +69,7 @@ describe('#14 item 12: start-up messages for a database that cannot be opened or
     const err = await startWith(join(mnt, 'ipvs-bot.db'));
     expect(err).toContain(join(mnt, 'ipvs-bot.db'));
     expect(err).toMatch(/read-only/i);
-  }, 60_000);
+  }, 120_000);
 
   it('an existing database whose file system was remounted read-only names the path and says it is read-only', async () => {
     const mnt = join(dir, 'remount');
@@ -84,5 +84,5 @@ describe('#14 item 12: start-up messages for a database that cannot be opened or
     const err = await startWith(path);
     expect(err).toContain(path);
     expect(err).toMatch(/read-only/i);
-  }, 60_000);
+  }, 120_000);
 });

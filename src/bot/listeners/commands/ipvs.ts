@@ -104,15 +104,15 @@ const notHere = (c: ClusterConfig): string =>
  * The cluster a command acts on: named, or through a run id (a DB read, no Kubernetes call). Any command with a
  * `runId` is covered, so new run-id subcommands get the channel check without an edit here.
  */
-async function clusterOf(ctx: BotContext, cmd: IpvsCommand): Promise<{ name: string; byRun: boolean } | undefined> {
+async function clusterOf(ctx: BotContext, cmd: IpvsCommand): Promise<string | undefined> {
   const named = cmd.kind === 'plan' ? cmd.cluster : cmd.kind === 'audit-export' ? cmd.cluster
     : cmd.kind === 'rollback' || cmd.kind === 'status' ? cmd.target : undefined;
-  if (named !== undefined && (ctx.cluster(named) || cmd.kind === 'plan' || cmd.kind === 'audit-export')) return { name: named, byRun: false };
+  if (named !== undefined && (ctx.cluster(named) || cmd.kind === 'plan' || cmd.kind === 'audit-export')) return named;
   const runId = named ?? ('runId' in cmd && typeof cmd.runId === 'string' ? cmd.runId : undefined);
   if (runId === undefined) return undefined;
   // An unknown run id is answered after the ack by the command itself ("not found").
   const run = await ctx.workflows.status(runId).then((rs) => rs.find((r) => r.runId === runId), () => undefined);
-  return run ? { name: run.cluster, byRun: true } : undefined;
+  return run?.cluster;
 }
 
 /**
@@ -128,10 +128,10 @@ async function precheck(ctx: BotContext, cmd: IpvsCommand, channel: string): Pro
       ? `Export one managed here instead, e.g. \`/ipvs audit export ${ctx.config.clusters.find((c) => channelAllowed(c, channel))!.name}\` (managed here: ${here.join(', ')}).`
       : 'No cluster is managed from this channel.'}`;
   }
-  const target = await clusterOf(ctx, cmd);
-  if (!target) return undefined;
-  const cluster = ctx.cluster(target.name);
-  if (!cluster) return `:grey_question: I don't know a cluster called \`${esc(target.name)}\`. Configured: ${ctx.config.clusters.map((c) => `\`${c.name}\``).join(', ') || 'none'}.`;
+  const name = await clusterOf(ctx, cmd);
+  if (name === undefined) return undefined;
+  const cluster = ctx.cluster(name);
+  if (!cluster) return `:grey_question: I don't know a cluster called \`${esc(name)}\`. Configured: ${ctx.config.clusters.map((c) => `\`${c.name}\``).join(', ') || 'none'}.`;
   return channelAllowed(cluster, channel) ? undefined : notHere(cluster);
 }
 
