@@ -43,7 +43,7 @@ describe('e2e: the card after a kill -9', () => {
     };
     let bot: ChildBot | undefined = spawnBot(env);
     cleanups.push(() => killBot(bot));
-    await waitReady(port, bot);
+    await waitReady(port, bot, 90_000);
     const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, standIn: slack });
 
     expect((await driver.command(ALICE, CHANNEL, 'plan sandbox')).status).toBe(200);
@@ -66,7 +66,7 @@ describe('e2e: the card after a kill -9', () => {
     expect(slack.replies(CHANNEL, card.ts).filter((m) => m.reply_broadcast)).toHaveLength(0);
 
     bot = spawnBot(env);
-    await waitReady(port, bot);
+    await waitReady(port, bot, 90_000);
     await slack.waitFor(() => cardText().includes('Succeeded') || undefined, 30_000, 'the card re-rendered by the restarted bot');
     await slack.waitFor(() => slack.replies(CHANNEL, card.ts).find((m) => m.reply_broadcast), 30_000, 'the final message');
     expect(bot.out()).toMatch(/run card behind the run after a restart/);
@@ -76,10 +76,10 @@ describe('e2e: the card after a kill -9', () => {
     bot.child.kill('SIGTERM');
     expect(await bot.exited).toBe(0);
     bot = spawnBot(env);
-    await waitReady(port, bot);
+    await waitReady(port, bot, 90_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(bot.out()).not.toMatch(/run card behind the run after a restart/);
     expect(slack.callsTo('chat.update')).toHaveLength(updatesBefore);
     expect(slack.replies(CHANNEL, card.ts).filter((m) => m.reply_broadcast)).toHaveLength(1);
-  }, 200_000);
+  }, 400_000);
 });
