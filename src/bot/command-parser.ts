@@ -22,13 +22,13 @@ export type IpvsCommand =
 export type ParseResult = { ok: true; command: IpvsCommand } | { ok: false; error: string; usage: string };
 
 export const USAGE: Record<string, string> = {
-  plan: '/ipvs plan <cluster> | --clusters a,b,dev-* | --fleet [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|sh|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback]',
+  plan: '/ipvs plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|sh|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback]',
   status: '/ipvs status [cluster|run-id]',
   rollback: '/ipvs rollback <cluster|run-id>',
   cancel: '/ipvs cancel <run-id>',
   decide: '/ipvs decide <run-id> continue|rollback|abort [note]',
   clusters: '/ipvs clusters',
-  fleet: '/ipvs fleet [--csv]',
+  fleet: '/ipvs fleet [--csv]  ·  /ipvs plan --clusters a,b,dev-* | --fleet [plan options]   (one plan per cluster, in waves)',
   audit: '/ipvs audit export [cluster] [--since 30d] [--format jsonl|csv]  ·  /ipvs audit verify',
   help: '/ipvs help',
 };

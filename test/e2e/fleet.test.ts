@@ -107,6 +107,7 @@ describe('e2e: fleet view and waves over three sandbox clusters', () => {
     const prodRun = e.rt.engine.listRuns({ cluster: 'prod-1', limit: 1 })[0]!;
     expect(prodRun.state).toBe('awaiting_approval');
     expect(prodRun.approvals).toHaveLength(0);
+    expect(e.audit().filter((a) => a.type === 'fleet.wave_refused').at(-1)).toMatchObject({ actor: BOB, payload: { wave: 3, why: 'the fleet run stopped at wave 2' } });
     expect(e.configMapMode('prod-1')).toBe('ipvs');
 
     // The fleet view now reads dev-1's mode from its nodes' /proxyMode (the verify Jobs) and shows the last runs.

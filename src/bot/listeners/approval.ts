@@ -19,6 +19,10 @@ export async function approveRun(ctx: BotContext, say: Say, c: ApprovalClick): P
   if (!cluster) return refuse(ctx, say, c, 'not_found', run.cluster);
   if (!channelAllowed(cluster, c.channel)) return refuse(ctx, say, c, 'not_in_channel', run.cluster, { channel: c.channel });
   if (run.requester === c.user) return refuse(ctx, say, c, 'self_approval', run.cluster);
+  // A fleet run's cluster is approvable only while its wave is (issue #13), whichever button the click came from.
+  const fleetId = ctx.fleet?.service.fleetOf(c.runId);
+  const wave = fleetId ? ctx.fleet!.service.state(fleetId)?.waves.find((w) => w.runs.some((r) => r.runId === c.runId)) : undefined;
+  if (fleetId && !wave?.approvable) return refuse(ctx, say, c, 'not_awaiting', run.cluster, { fleet: fleetId, wave: wave?.index, why: wave?.why });
   const decision = await ctx.approvers.check(c.user, cluster);
   if (!decision.allowed) return refuse(ctx, say, c, 'not_approver', run.cluster, decision.fellBack ? { usergroupFallback: decision.fellBack } : {});
   const result = await ctx.workflows.approve(c.runId, c.user, c.digest);

@@ -2,7 +2,7 @@
 // typed (one modal for the wave); then each run goes through the ordinary per-cluster approval path (approvers,
 // quorum, self-approval, digest), and each started run gets its own live card.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import type { BotContext } from '../../context.js';
+import { recordAudit, type BotContext } from '../../context.js';
 import { CALLBACK } from '../../views/ids.js';
 import { runCard } from '../../views/run-card.js';
 import { section, esc, truncate } from '../../views/text.js';
@@ -22,7 +22,13 @@ async function approveWave(ctx: BotContext, client: Client, say: Say, user: stri
   const st = fleet.service.state(m.f);
   const wave = st?.waves[m.w - 1];
   if (!st || !wave) { await say(m.channel, user, 'That fleet run no longer exists; see `/ipvs fleet`.'); return; }
-  if (!wave.approvable) { await say(m.channel, user, `:no_entry: Wave ${m.w} cannot be approved: ${wave.why ?? wave.status.replace('_', ' ')}.`); return; }
+  if (!wave.approvable) {
+    const why = wave.why ?? wave.status.replace('_', ' ');
+    ctx.logger.info({ user, fleet: m.f, wave: m.w, why }, 'wave approval refused');
+    await recordAudit(ctx, { actor: user, type: 'fleet.wave_refused', payload: { fleet: m.f, wave: m.w, why, runs: wave.runs.map((r) => r.runId) } });
+    await say(m.channel, user, `:no_entry: Wave ${m.w} cannot be approved: ${why}.`);
+    return;
+  }
   for (const run of wave.runs.filter((r) => r.state === 'awaiting_approval')) {
     await approveRun(ctx, say, { user, channel: m.channel, runId: run.runId, digest: run.plan.digest });
     const now = (await ctx.workflows.status(run.runId)).find((r) => r.runId === run.runId);
