@@ -87,6 +87,10 @@ export const ClusterOptions = z.object({
   metricsBindAddress: z.string().optional(),
   /** `nft --version` per node (list by index, last repeats); null = nft not installed. Default by OS image. */
   nftVersion: z.union([z.string().min(1), z.null(), z.array(z.union([z.string().min(1), z.null()])).min(1)]).optional(),
+  /** Node names by index (seed-from-facts.ts: a rehearsal's nodes keep the real cluster's names); default k8s-cp-N / k8s-worker-N. */
+  nodeNames: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a DNS subdomain')).optional(),
+  /** config.conf of kube-system/kube-proxy verbatim (a rehearsal seeds the real cluster's text); default kubeadm's. */
+  kubeProxyConfigText: z.string().optional(),
   seed: z.number().int().default(1),
   /** Controller/kubelet step delay in ms (pod create → ContainerCreating → Running, Job run time, …). */
   stepMs: z.number().int().min(0).default(20),
@@ -163,7 +167,7 @@ function pick(v: string | string[] | undefined, i: number, dflt: string): string
 export function nodeSpecs(o: ClusterOptions): NodeSpec[] {
   const cp = Math.min(o.controlPlane, o.nodes);
   const names: string[] = [];
-  for (let i = 0; i < o.nodes; i++) names.push(nodeName(i, cp));
+  for (let i = 0; i < o.nodes; i++) names.push(o.nodeNames?.[i] ?? nodeName(i, cp));
   const resolve = (refs: (string | number)[]) => {
     const s = new Set<string>();
     for (const r of refs) {
