@@ -133,7 +133,7 @@ const FIXTURE_NODES = [
 const WINDOWS = { kernel: '10.0.20348.2227', osImage: 'Windows Server 2022 Datacenter', runtime: 'containerd://1.7.13' };
 
 /** `nft --version` of the fixture distributions' packages (Debian 12 nftables 1.0.6, RHEL 8.9 1.0.4, CentOS 7 0.8). */
-function defaultNft(osImage: string): string | null {
+export function defaultNft(osImage: string): string | null {
   if (/CentOS Linux 7/.test(osImage)) return 'nftables v0.8 (Joe Btfsplk)';
   if (/(Rocky|Red Hat|AlmaLinux).* 8/.test(osImage)) return 'nftables v1.0.4 (Lester Gooch #3)';
   return 'nftables v1.0.6 (Lester Gooch #5)';

@@ -7,7 +7,7 @@
 import type { ClusterFacts } from '../workflows/kube-proxy-mode/facts.js';
 import { KUBE_PROXY_CONFIG_KEY } from '../workflows/kube-proxy-mode/facts.js';
 import { isControlPlane } from '../workflows/kube-proxy-mode/plan.js';
-import { ServiceOption, type ClusterOptionsInput, type ExtraWorkload } from './cluster-options.js';
+import { ServiceOption, defaultNft, type ClusterOptionsInput, type ExtraWorkload, type Toleration } from './cluster-options.js';
 
 /** What earlier prep Jobs found on a node (their JSON result: `modules`, `nftables.nftVersion`). */
 export interface NodeProbe { ipvsModules?: boolean; nftVersion?: string | null }
@@ -51,7 +51,7 @@ export function sandboxOptionsFromFacts(facts: ClusterFacts, o: SeedFromFactsOpt
     nodeTaints: nodes.flatMap((n) => n.taints.filter((t) => !seeded(t.key) && isEffect(t.effect))
       .map((t) => ({ node: n.name, key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect as 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }))),
     // Only when a probe said so: otherwise the sandbox's default for the OS image (cluster-options.ts defaultNft).
-    ...(nftVersion.some((v) => v !== undefined) ? { nftVersion: nodes.map((n, i) => nftVersion[i] !== undefined ? nftVersion[i]! : defaultNftFor(n.osImage)) } : {}),
+    ...(nftVersion.some((v) => v !== undefined) ? { nftVersion: nodes.map((n, i) => nftVersion[i] !== undefined ? nftVersion[i]! : defaultNft(n.osImage)) } : {}),
     ...(text !== undefined ? { kubeProxyConfigText: text } : {}),
     ...(placement?.nodeSelector ? { kubeProxyNodeSelector: { ...placement.nodeSelector } } : {}),
     ...(placement?.tolerations ? { kubeProxyTolerations: placement.tolerations.map(toleration) } : {}),
@@ -70,9 +70,9 @@ function plainVersion(v: string): string {
 
 function isEffect(e: string): boolean { return e === 'NoSchedule' || e === 'PreferNoSchedule' || e === 'NoExecute'; }
 
-function toleration(t: { key?: string; operator?: string; value?: string; effect?: string }) {
+function toleration(t: { key?: string; operator?: string; value?: string; effect?: string }): Toleration {
   return {
-    ...(t.key ? { key: t.key } : {}), ...(t.operator === 'Exists' || t.operator === 'Equal' ? { operator: t.operator } : {}),
+    ...(t.key ? { key: t.key } : {}), ...(t.operator === 'Exists' || t.operator === 'Equal' ? { operator: t.operator as 'Exists' | 'Equal' } : {}),
     ...(t.value ? { value: t.value } : {}), ...(t.effect && isEffect(t.effect) ? { effect: t.effect as 'NoSchedule' } : {}),
   };
 }
@@ -88,11 +88,4 @@ function serviceOption(s: ClusterFacts['services'][number]): ServiceOption[] {
     ...(s.externalTrafficPolicy === 'Local' || s.externalTrafficPolicy === 'Cluster' ? { externalTrafficPolicy: s.externalTrafficPolicy } : {}),
   });
   return r.success ? [r.data] : [];
-}
-
-/** The same default the sandbox applies per OS image, for nodes without a probe when others have one. */
-function defaultNftFor(osImage: string): string | null {
-  if (/CentOS Linux 7/.test(osImage)) return 'nftables v0.8 (Joe Btfsplk)';
-  if (/(Rocky|Red Hat|AlmaLinux).* 8/.test(osImage)) return 'nftables v1.0.4 (Lester Gooch #3)';
-  return 'nftables v1.0.6 (Lester Gooch #5)';
 }

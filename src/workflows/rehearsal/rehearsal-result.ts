@@ -6,6 +6,8 @@ export interface RehearsalFailure {
   step: string;
   /** Nodes the failing step named (failed node results), first ones only. */
   nodes: string[];
+  /** How many more nodes failed alike beyond `nodes`. */
+  more?: number;
   reason: string;
 }
 
@@ -38,7 +40,7 @@ export function rehearsalLine(r: Rehearsal | undefined): string {
   const batches = `${r.batches} batch${r.batches === 1 ? '' : 'es'}`;
   if (r.outcome === 'ok') return `rehearsed: migrate ok in ${batches}, rollback ok`;
   const f = r.failure!;
-  const where = `${f.step}${f.nodes.length ? ` on ${f.nodes.join(', ')}` : ''}`;
+  const where = `${f.step}${f.nodes.length ? ` on ${f.nodes.join(', ')}${f.more ? ` and ${f.more} more` : ''}` : ''}`;
   return f.phase === 'migrate'
     ? `rehearsal failed: migrate fails at ${where}: ${f.reason}`
     : `rehearsal failed: migrate ok in ${batches}, rollback fails at ${where}: ${f.reason}`;

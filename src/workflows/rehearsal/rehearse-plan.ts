@@ -14,13 +14,15 @@ import { startSandbox } from '../../sandbox/index.js';
 import { sandboxOptionsFromFacts, type NodeProbe } from '../../sandbox/seed-from-facts.js';
 import { createEngine } from '../engine/engine.js';
 import { silentLogger, systemClock, type Logger } from '../engine/ports.js';
-import type { Plan, PlanInput, RunEvent, RunStatus } from '../kube-proxy-mode/api.js';
+import type { Plan, RunEvent, RunStatus } from '../kube-proxy-mode/api.js';
 import type { Timing } from '../kube-proxy-mode/deps.js';
 import type { ClusterFacts } from '../kube-proxy-mode/facts.js';
 import { gatherFacts } from '../kube-proxy-mode/gather-facts.js';
 import { kubeProxyModeWorkflows } from '../kube-proxy-mode/kube-proxy-mode-workflows.js';
-import { assemblePlan, policyOf } from '../kube-proxy-mode/plan.js';
-import { createWorkflows } from '../kube-proxy-mode/workflows-service.js';
+import { assemblePlan, assembleRollbackPlan, policyOf } from '../kube-proxy-mode/plan.js';
+import { sysctlRestoreOf, turnedOnStrictArp } from '../kube-proxy-mode/strict-arp-restore.js';
+import { getSnapshot, getStepRows } from '../../db/run-store.js';
+import { reduceByShape } from './node-shapes.js';
 import type { Rehearsal, RehearsalFailure } from './rehearsal-result.js';
 
 export interface RehearseOptions {
@@ -35,33 +37,32 @@ export interface RehearseOptions {
 const SANDBOX_FAST = { stepMs: 0, crashBackoffMs: 1, jobBackoffMs: 0 } as const;
 const TIMING: Partial<Timing> = { syncWaitMs: 0, podReadyTimeoutMs: 60_000, jobTimeoutMs: 60_000, jobConcurrency: 200 };
 const REQUESTER = 'ipvs-bot-rehearsal';
-const APPROVER = 'ipvs-bot-rehearsal-approver';
 const TERMINAL = new Set(['succeeded', 'failed', 'rolled_back', 'cancelled', 'voided', 'rejected', 'expired', 'waiting_operator']);
 
 /** Rehearses `input` on a copy of `facts`; never throws (a broken rehearsal is outcome 'error'). */
-export async function rehearsePlan(facts: ClusterFacts, input: PlanInput, cfg: ClusterConfig, o: RehearseOptions = {}): Promise<Rehearsal> {
+export async function rehearsePlan(facts: ClusterFacts, real: Plan, cfg: ClusterConfig, o: RehearseOptions = {}): Promise<Rehearsal> {
   const t0 = performance.now();
   const log = o.logger ?? silentLogger;
   const dir = mkdtempSync(join(tmpdir(), 'ipvs-rehearsal-'));
   let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
   let engine: ReturnType<typeof createEngine> | undefined;
   let db: ReturnType<typeof openDb> | undefined;
-  let batches = 0;
+  const batches = 1 + real.rollout.batches.length;
+  const reduced = reduceByShape(facts.nodes, real.rollout, o.probes);
   const done = (r: Omit<Rehearsal, 'durationMs' | 'batches'>): Rehearsal => ({ ...r, batches, durationMs: Math.round(performance.now() - t0) });
   try {
-    sandbox = await startSandbox({ ...sandboxOptionsFromFacts(facts, o.probes ? { probes: o.probes } : {}), ...SANDBOX_FAST, kubeconfigPath: join(dir, 'kubeconfig'), restrictedToken: false });
+    sandbox = await startSandbox({ ...sandboxOptionsFromFacts({ ...facts, nodes: reduced.nodes }, o.probes ? { probes: o.probes } : {}), ...SANDBOX_FAST, kubeconfigPath: join(dir, 'kubeconfig'), restrictedToken: false });
     const cluster = K8sCluster.fromKubeconfig({ kubeconfig: sandbox.kubeconfigPath });
-    db = openDb(join(dir, 'rehearsal.db'));
+    db = openDb(':memory:'); // a throw-away store: nothing of a rehearsal needs to survive the process
     migrateDb(db);
-    // The cluster's own policy, with one stand-in approver: approvals are what the real run needs, not what is rehearsed.
-    const config = { clusters: [{ ...cfg, production: false, approvers: { users: [APPROVER], usergroups: [] }, requiredApprovals: 1, rollbackRequiredApprovals: 1 }] };
+    // The cluster's own settings (Job namespace and image); approvals are what the real run needs, not what is rehearsed.
+    const config = { clusters: [{ ...cfg, production: false, approvers: { users: [], usergroups: [] }, requiredApprovals: 0 }] };
     const clusterFor = () => cluster;
     const waiters = new Map<string, (s: RunStatus) => void>();
     const notifier = { notify(e: RunEvent) { if (e.type === 'state' && TERMINAL.has(e.status.state)) waiters.get(e.status.runId)?.(e.status); } };
     engine = createEngine({ db, clock: systemClock, notifier, logger: silentLogger, ownerId: 'rehearsal', workflows: kubeProxyModeWorkflows({ clusterFor, config, timing: TIMING }) });
     await engine.start();
     const eng = engine;
-    const wf = createWorkflows({ engine: eng, db, clusterFor, config, clock: systemClock });
     const timeoutMs = o.timeoutMs ?? 120_000 + 50 * facts.nodes.length;
     const finish = (runId: string) => new Promise<RunStatus>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the rehearsal did not finish within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
@@ -70,23 +71,28 @@ export async function rehearsePlan(facts: ClusterFacts, input: PlanInput, cfg: C
       if (now && TERMINAL.has(now.state)) { clearTimeout(timer); resolve(now); }
     });
 
-    // Migrate: the plan as the sandbox's facts give it, started without the pre-flight gate, because the point is
-    // to see where the real cluster would stop even when a check already says it will.
+    // Migrate: the plan as the sandbox's facts give it, with the real plan's batches (node-shapes.ts), started
+    // without the pre-flight gate: the point is to see where the real cluster would stop even when a check says so.
     const sbFacts = await gatherFacts(cluster, cfg.name);
-    const plan: Plan = assemblePlan(sbFacts, input, policyOf(config.clusters[0]!), systemClock);
-    batches = 1 + plan.rollout.batches.length;
+    const plan: Plan = { ...assemblePlan(sbFacts, real.input, policyOf(config.clusters[0]!), systemClock), rollout: reduced.rollout };
     const run = eng.createRun({ kind: 'migrate', cluster: cfg.name, requester: REQUESTER, input: plan.input as never, plan: plan as never, planDigest: plan.digest, requiredApprovals: 0, expiresAt: plan.expiresAt });
     const migrated = await finish(run.runId);
-    if (migrated.state !== 'succeeded') return done({ outcome: 'failed', failure: failureOf('migrate', migrated) });
+    if (migrated.state !== 'succeeded') return done({ outcome: 'failed', failure: failureOf('migrate', migrated, reduced.members) });
 
-    // Rollback: through the Workflows API, as `/ipvs rollback` would plan and approve it.
-    const rb = await wf.rollback(run.runId, REQUESTER);
-    if (rb.state !== 'awaiting_approval') return done({ outcome: 'failed', failure: failureOf('rollback', rb) });
-    const finished = finish(rb.runId);
-    const approved = await wf.approve(rb.runId, APPROVER, rb.plan.digest);
-    if (!approved.ok) return done({ outcome: 'failed', failure: { phase: 'rollback', step: 'approve', nodes: [], reason: approved.message } });
-    const rolled = await finished;
-    if (rolled.state !== 'succeeded') return done({ outcome: 'failed', failure: failureOf('rollback', rolled) });
+    // Rollback: planned as workflows-service.ts rollback() plans it (snapshot, restored sysctls), same batches.
+    const snap = getSnapshot(db, run.runId);
+    if (!snap) return done({ outcome: 'failed', failure: { phase: 'rollback', step: 'take-snapshot', nodes: [], reason: 'the rehearsed migration left no snapshot to roll back to' } });
+    const after = await gatherFacts(cluster, cfg.name);
+    const rbPlan: Plan = { ...assembleRollbackPlan(after, { parentRunId: run.runId, parentInput: plan.input, snapshotText: snap.configmapText }, policyOf(config.clusters[0]!), systemClock), rollout: reduced.rollout };
+    if (rbPlan.currentMode === 'ipvs' && turnedOnStrictArp(plan.input, snap.configmapText)) {
+      const prep = Object.fromEntries(getStepRows(db, run.runId, 'prepare-nodes').filter((r) => r.node !== '')
+        .map((r) => [r.node, (JSON.parse(r.resultJson ?? '{}') ?? {}) as { sysctlsBefore?: unknown }]));
+      const restore = sysctlRestoreOf(prep);
+      if (restore) rbPlan.restoreSysctls = restore;
+    }
+    const rb = eng.createRun({ kind: 'rollback', cluster: cfg.name, requester: REQUESTER, input: rbPlan.input as never, plan: rbPlan as never, planDigest: rbPlan.digest, requiredApprovals: 0, expiresAt: rbPlan.expiresAt, parentRunId: run.runId });
+    const rolled = await finish(rb.runId);
+    if (rolled.state !== 'succeeded') return done({ outcome: 'failed', failure: failureOf('rollback', rolled, reduced.members) });
     return done({ outcome: 'ok' });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -100,10 +106,11 @@ export async function rehearsePlan(facts: ClusterFacts, input: PlanInput, cfg: C
   }
 }
 
-/** The step and nodes a run stopped at, with its reason (the failed node results name the nodes). */
-function failureOf(phase: RehearsalFailure['phase'], s: RunStatus): RehearsalFailure {
+/** The step and real nodes a run stopped at, with its reason (the failed node results name the representatives). */
+function failureOf(phase: RehearsalFailure['phase'], s: RunStatus, members: Map<string, string[]>): RehearsalFailure {
   const failed = s.nodes.filter((n) => n.ok === false);
   const step = s.currentStep ?? s.stepsStarted?.at(-1) ?? s.state;
   const reason = (s.reason ?? failed[0]?.detail ?? s.state).replace(/\s+/g, ' ').slice(0, 400);
-  return { phase, step, nodes: failed.slice(0, 5).map((n) => n.node), reason };
+  const nodes = [...new Set(failed.flatMap((n) => members.get(n.node) ?? [n.node]))];
+  return { phase, step, nodes: nodes.slice(0, 5), ...(nodes.length > 5 ? { more: nodes.length - 5 } : {}), reason };
 }
