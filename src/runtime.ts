@@ -18,6 +18,7 @@ import { kubeProxyModeWorkflows } from './workflows/kube-proxy-mode/kube-proxy-m
 import { createWorkflows } from './workflows/kube-proxy-mode/workflows-service.js';
 import { auditPort } from './audit/audit-port.js';
 import { withRunMetrics } from './metrics-notifier.js';
+import { rehearsePlan } from './workflows/rehearsal/rehearse-plan.js';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
   ownerId?: string;
   /** HTTP port; 0 = any free port (tests). Defaults to config.port. */
   port?: number;
+  /** Rehearse every plan on an in-process sandbox before it can be approved (default true; issue #13). */
+  rehearse?: boolean;
   /** Socket Mode timings (tests and the demo shorten the reconnect delay). */
   socketMode?: BotDeps['socketMode'];
 }
@@ -81,7 +84,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     ownerId: opts.ownerId ?? `${hostname()}`,
   });
   engineRef = engine;
-  const workflows = createWorkflows({ engine, db, clusterFor, config, clock, logger });
+  const workflows = createWorkflows({ engine, db, clusterFor, config, clock, logger,
+    ...(opts.rehearse !== false ? { rehearse: (f, p, c) => rehearsePlan(f, p, c, { logger }) } : {}) });
   metrics.onScrape(() => {
     const active = engine.listRuns({ active: true });
     const counts = new Map<string, { cluster: string; state: string; count: number }>();

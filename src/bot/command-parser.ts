@@ -6,7 +6,7 @@ import { parseDuration } from '../config.js';
 
 export type IpvsCommand =
   | { kind: 'help' }
-  | { kind: 'plan'; cluster: string; input: PlanInput }
+  | { kind: 'plan'; cluster: string; input: PlanInput; rehearse?: false }
   | { kind: 'status'; target?: string }
   | { kind: 'rollback'; target: string }
   | { kind: 'cancel'; runId: string }
@@ -17,7 +17,7 @@ export type IpvsCommand =
 export type ParseResult = { ok: true; command: IpvsCommand } | { ok: false; error: string; usage: string };
 
 export const USAGE: Record<string, string> = {
-  plan: '/ipvs plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|sh|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback]',
+  plan: '/ipvs plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|sh|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback] [--no-rehearse]',
   status: '/ipvs status [cluster|run-id]',
   rollback: '/ipvs rollback <cluster|run-id>',
   cancel: '/ipvs cancel <run-id>',
@@ -69,7 +69,7 @@ function splitFlags(tokens: string[], valued: Set<string>, bare: Set<string>, su
 function isFail(x: Flags | ParseResult): x is ParseResult { return 'ok' in x; }
 
 function parsePlan(rest: string[]): ParseResult {
-  const f = splitFlags(rest, new Set(['--mode', '--scheduler', '--batch', '--cleanup']), new Set(['--strict-arp', '--no-auto-rollback']), 'plan');
+  const f = splitFlags(rest, new Set(['--mode', '--scheduler', '--batch', '--cleanup']), new Set(['--strict-arp', '--no-auto-rollback', '--no-rehearse']), 'plan');
   if (isFail(f)) return f;
   const [cluster, ...extra] = f.positional;
   if (!cluster) return fail('Which cluster? Name one from `/ipvs clusters`.', 'plan');
@@ -102,7 +102,7 @@ function parsePlan(rest: string[]): ParseResult {
   if (f.flags.has('--no-auto-rollback')) raw.autoRollback = false;
   const input = PlanInput.safeParse(raw);
   if (!input.success) return fail(`Invalid options: ${input.error.issues.map((i) => i.message).join('; ')}`, 'plan');
-  return { ok: true, command: { kind: 'plan', cluster, input: input.data } };
+  return { ok: true, command: { kind: 'plan', cluster, input: input.data, ...(f.flags.has('--no-rehearse') ? { rehearse: false as const } : {}) } };
 }
 
 function parseAudit(rest: string[]): ParseResult {

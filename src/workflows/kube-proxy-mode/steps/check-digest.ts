@@ -16,7 +16,7 @@ export async function checkDigest(ctx: Ctx): Promise<string | null> {
   } else {
     target = migrateTarget(ctx.input);
   }
-  if (planDigest(facts, target, ctx.deps.policy) === ctx.planDigest) return null;
+  if (planDigest(facts, target, ctx.deps.policy, ctx.plan.rehearsal) === ctx.planDigest) return null;
   return `${describeDrift(ctx.plan, facts)}. The approvals are void; run /ipvs plan again`;
 }
 
