@@ -50,6 +50,14 @@ export async function rehearsePlan(facts: ClusterFacts, real: Plan, cfg: Cluster
   const batches = 1 + real.rollout.batches.length;
   const reduced = reduceByShape(facts.nodes, real.rollout, o.probes);
   const done = (r: Omit<Rehearsal, 'durationMs' | 'batches'>): Rehearsal => ({ ...r, batches, durationMs: Math.round(performance.now() - t0) });
+  // A NotReady node's kubelet runs no Job (sandbox controllers/kubelet.ts, as a real one that stopped posting
+  // status): the real run would wait out the prep Job's deadline there. Say so now instead of waiting for it.
+  const notReady = facts.nodes.filter((n) => !n.ready).map((n) => n.name);
+  if (notReady.length > 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return done({ outcome: 'failed', failure: { phase: 'migrate', step: 'prepare-nodes', nodes: notReady.slice(0, 5), ...(notReady.length > 5 ? { more: notReady.length - 5 } : {}),
+      reason: 'the node is NotReady: its kubelet would not run the prep Job, which would time out' } });
+  }
   try {
     sandbox = await startSandbox({ ...sandboxOptionsFromFacts({ ...facts, nodes: reduced.nodes }, o.probes ? { probes: o.probes } : {}), ...SANDBOX_FAST, kubeconfigPath: join(dir, 'kubeconfig'), restrictedToken: false });
     const cluster = K8sCluster.fromKubeconfig({ kubeconfig: sandbox.kubeconfigPath });
