@@ -22,6 +22,7 @@ import { auditPort } from './audit/audit-port.js';
 import { withRunMetrics } from './metrics-notifier.js';
 import { FleetCards } from './bot/fleet-cards.js';
 import { createFleet } from './workflows/fleet/fleet-service.js';
+import { rehearsePlan } from './workflows/rehearsal/rehearse-plan.js';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -31,6 +32,8 @@ export interface RuntimeOptions {
   ownerId?: string;
   /** HTTP port; 0 = any free port (tests). Defaults to config.port. */
   port?: number;
+  /** Rehearse every plan on an in-process sandbox before it can be approved (default true; issue #13). */
+  rehearse?: boolean;
   /** Socket Mode timings (tests and the demo shorten the reconnect delay). */
   socketMode?: BotDeps['socketMode'];
 }
@@ -89,7 +92,8 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     ownerId: opts.ownerId ?? `${hostname()}`, storage,
   });
   engineRef = engine;
-  const workflows = createWorkflows({ engine, db, clusterFor, config, clock, logger });
+  const workflows = createWorkflows({ engine, db, clusterFor, config, clock, logger,
+    ...(opts.rehearse !== false ? { rehearse: (f, p, c) => rehearsePlan(f, p, c, { logger }) } : {}) });
   const fleet = createFleet({ engine, db, clusterFor, config, clock, logger });
   metrics.onScrape(() => {
     const active = engine.listRuns({ active: true });

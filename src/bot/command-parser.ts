@@ -8,7 +8,7 @@ import type { FleetSelector } from '../workflows/fleet/fleet-service.js';
 
 export type IpvsCommand =
   | { kind: 'help' }
-  | { kind: 'plan'; cluster: string; input: PlanInput }
+  | { kind: 'plan'; cluster: string; input: PlanInput; rehearse?: false }
   | { kind: 'plan-fleet'; selector: FleetSelector; input: PlanInput }
   | { kind: 'fleet'; csv: boolean }
   | { kind: 'status'; target?: string }
@@ -22,7 +22,7 @@ export type IpvsCommand =
 export type ParseResult = { ok: true; command: IpvsCommand } | { ok: false; error: string; usage: string };
 
 export const USAGE: Record<string, string> = {
-  plan: '/ipvs plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|sh|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback]',
+  plan: '/ipvs plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|sh|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback] [--no-rehearse]',
   status: '/ipvs status [cluster|run-id]',
   rollback: '/ipvs rollback <cluster|run-id>',
   cancel: '/ipvs cancel <run-id>',
@@ -76,7 +76,7 @@ function splitFlags(tokens: string[], valued: Set<string>, bare: Set<string>, su
 function isFail(x: Flags | ParseResult): x is ParseResult { return 'ok' in x; }
 
 function parsePlan(rest: string[]): ParseResult {
-  const f = splitFlags(rest, new Set(['--mode', '--scheduler', '--batch', '--cleanup', '--clusters']), new Set(['--strict-arp', '--no-auto-rollback', '--fleet']), 'plan');
+  const f = splitFlags(rest, new Set(['--mode', '--scheduler', '--batch', '--cleanup', '--clusters']), new Set(['--strict-arp', '--no-auto-rollback', '--fleet', '--no-rehearse']), 'plan');
   if (isFail(f)) return f;
   const [cluster, ...extra] = f.positional;
   const selector = fleetSelector(f, cluster);
@@ -112,7 +112,7 @@ function parsePlan(rest: string[]): ParseResult {
   const input = PlanInput.safeParse(raw);
   if (!input.success) return fail(`Invalid options: ${input.error.issues.map((i) => i.message).join('; ')}`, 'plan');
   if (selector) return { ok: true, command: { kind: 'plan-fleet', selector, input: input.data } };
-  return { ok: true, command: { kind: 'plan', cluster: cluster!, input: input.data } };
+  return { ok: true, command: { kind: 'plan', cluster: cluster!, input: input.data, ...(f.flags.has('--no-rehearse') ? { rehearse: false as const } : {}) } };
 }
 
 const Glob = /^[a-z0-9*?]([a-z0-9*?-]{0,61}[a-z0-9*?])?$/;

@@ -1,4 +1,4 @@
-// `ipvs-bot plan <cluster> [--mode M] [--scheduler S] [--strict-arp] [--batch N|N%] [--cleanup M]`:
+// `ipvs-bot plan <cluster> [--mode M] [--scheduler S] [--strict-arp] [--batch N|N%] [--cleanup M] [--no-rehearse]`:
 // read-only. Gathers the facts and prints the plan the bot would post; it creates no run (changes happen only
 // through approved runs in Slack).
 import { parseArgs } from 'node:util';
@@ -7,15 +7,20 @@ import type { Cluster } from '../k8s/cluster.js';
 import { PlanInput, type Plan } from '../workflows/kube-proxy-mode/api.js';
 import { gatherFacts } from '../workflows/kube-proxy-mode/gather-facts.js';
 import { assemblePlan, planBlocked, policyOf } from '../workflows/kube-proxy-mode/plan.js';
+import { attachRehearsal, type RehearseFn } from '../workflows/rehearsal/attach-rehearsal.js';
+import { rehearsePlan } from '../workflows/rehearsal/rehearse-plan.js';
+import { rehearsalLine } from '../workflows/rehearsal/rehearsal-result.js';
 
 export interface PlanCommandDeps {
   clusters: readonly ClusterConfig[];
   clusterFor(name: string): Cluster;
   out: NodeJS.WritableStream;
   now?: () => number;
+  /** Rehearses the plan on an in-process sandbox (default: rehearsal/rehearse-plan.ts); never the real cluster. */
+  rehearse?: RehearseFn;
 }
 
-export const PLAN_USAGE = 'usage: ipvs-bot plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback] [--json]';
+export const PLAN_USAGE = 'usage: ipvs-bot plan <cluster> [--mode ipvs|iptables|nftables] [--scheduler rr|wrr|lc|…] [--strict-arp] [--batch N|N%] [--cleanup targeted|kube-proxy|none] [--no-auto-rollback] [--no-rehearse] [--json]';
 
 /** Returns the process exit code: 0 plan ok, 1 blocked, 2 bad usage or unreachable cluster. */
 export async function planCommand(argv: string[], deps: PlanCommandDeps): Promise<number> {
@@ -26,7 +31,7 @@ export async function planCommand(argv: string[], deps: PlanCommandDeps): Promis
       options: {
         // --mode as in Slack (`/ipvs plan c --mode nftables`); --target-mode is the old name, accepted for a while.
         mode: { type: 'string' }, 'target-mode': { type: 'string' }, scheduler: { type: 'string' }, 'strict-arp': { type: 'boolean' },
-        batch: { type: 'string' }, cleanup: { type: 'string' }, 'no-auto-rollback': { type: 'boolean' }, json: { type: 'boolean' },
+        batch: { type: 'string' }, cleanup: { type: 'string' }, 'no-auto-rollback': { type: 'boolean' }, 'no-rehearse': { type: 'boolean' }, json: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -61,6 +66,7 @@ export async function planCommand(argv: string[], deps: PlanCommandDeps): Promis
   try {
     const facts = await gatherFacts(deps.clusterFor(name), name);
     plan = assemblePlan(facts, input.data, policyOf(cfg), { now: deps.now ?? Date.now });
+    plan = await attachRehearsal(plan, facts, cfg, deps.rehearse ?? ((f, p, c) => rehearsePlan(f, p, c)), v['no-rehearse'] === true);
   } catch (e) {
     deps.out.write(`could not plan ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
@@ -75,6 +81,7 @@ export function formatPlan(p: Plan): string {
   const lines = [
     `Plan for ${p.cluster} (${p.version}): kube-proxy ${p.currentMode} → ${p.targetMode}${planBlocked(p) ? '  [BLOCKED]' : ''}`,
     `digest ${p.digest}  expires ${p.expiresAt}`,
+    ...(p.rehearsal ? [rehearsalLine(p.rehearsal)] : []),
     '',
     'Checks:',
     ...p.checks.map((c) => `  ${MARK[c.verdict]}  ${c.message}`),

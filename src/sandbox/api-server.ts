@@ -24,6 +24,8 @@ export interface ApiServerOptions {
   faults?: Faults;
   logs: PodLogSource;
   version: { major: string; minor: string; gitVersion: string };
+  /** Called for every request before it is handled (tests: "no write reached this cluster"). */
+  onRequest?: (r: { method: string; path: string }) => void;
   /** operator log for unexpected handler errors; default console.error */
   onError?: (err: unknown, req: { method: string; path: string }) => void;
 }
@@ -102,6 +104,7 @@ export async function createApiServer(store: ObjectStore, opts: ApiServerOptions
     const q = url.searchParams;
     const method = req.method ?? 'GET';
     const accept = req.headers.accept;
+    opts.onRequest?.({ method, path });
     if (path === '/healthz' || path === '/readyz' || path === '/livez') { sendText(res, 200, 'ok'); return; }
     const id: Identity = authenticate(opts.tokens, req.headers.authorization);
     if (path === '/version' || path === '/version/') {

@@ -105,6 +105,10 @@ export const ClusterOptions = z.object({
     localhostNodePortPackets: z.number().int().min(0).default(0),
     ctStateInvalidDrops: z.number().int().min(0).default(0),
   })).default([]),
+  /** Node names by index (seed-from-facts.ts: a rehearsal's nodes keep the real cluster's names); default k8s-cp-N / k8s-worker-N. */
+  nodeNames: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a DNS subdomain')).optional(),
+  /** config.conf of kube-system/kube-proxy verbatim (a rehearsal seeds the real cluster's text); default kubeadm's. */
+  kubeProxyConfigText: z.string().optional(),
   seed: z.number().int().default(1),
   /** Controller/kubelet step delay in ms (pod create → ContainerCreating → Running, Job run time, …). */
   stepMs: z.number().int().min(0).default(20),
@@ -150,7 +154,7 @@ const FIXTURE_NODES = [
 const WINDOWS = { kernel: '10.0.20348.2227', osImage: 'Windows Server 2022 Datacenter', runtime: 'containerd://1.7.13' };
 
 /** `nft --version` of the fixture distributions' packages (Debian 12 nftables 1.0.6, RHEL 8.9 1.0.4, CentOS 7 0.8). */
-function defaultNft(osImage: string): string | null {
+export function defaultNft(osImage: string): string | null {
   if (/CentOS Linux 7/.test(osImage)) return 'nftables v0.8 (Joe Btfsplk)';
   if (/(Rocky|Red Hat|AlmaLinux).* 8/.test(osImage)) return 'nftables v1.0.4 (Lester Gooch #3)';
   return 'nftables v1.0.6 (Lester Gooch #5)';
@@ -184,7 +188,7 @@ function pick(v: string | string[] | undefined, i: number, dflt: string): string
 export function nodeSpecs(o: ClusterOptions): NodeSpec[] {
   const cp = Math.min(o.controlPlane, o.nodes);
   const names: string[] = [];
-  for (let i = 0; i < o.nodes; i++) names.push(nodeName(i, cp));
+  for (let i = 0; i < o.nodes; i++) names.push(o.nodeNames?.[i] ?? nodeName(i, cp));
   const resolve = (refs: (string | number)[]) => {
     const s = new Set<string>();
     for (const r of refs) {

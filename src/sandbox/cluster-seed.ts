@@ -73,7 +73,7 @@ export function seedCluster(ctx: ClusterContext, specs: NodeSpec[]): Map<string,
   store.create('endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip: apiIP }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] }] });
   const kp = withVersion(clone(K.configmapKubeProxy), v);
-  kp.data['config.conf'] = kubeProxyConfigConf(kp.data['config.conf'], opts);
+  kp.data['config.conf'] = opts.kubeProxyConfigText ?? kubeProxyConfigConf(kp.data['config.conf'], opts);
   store.create('configmaps', kp);
   const cd = clone(K.configmapCoredns);
   cd.data.Corefile = corefile(cd.data.Corefile, opts.clusterDomain);

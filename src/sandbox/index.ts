@@ -33,6 +33,8 @@ export interface Sandbox {
   store: ObjectStore;
   /** Request-level faults (latency, 500s, timeouts, 409 storms), mutable at run time. */
   faults: Faults;
+  /** Subscribes to every API request (method + path); returns the unsubscribe. */
+  onRequest(fn: (r: { method: string; path: string }) => void): () => void;
   /** Cluster handle: nodes' host state (`cluster.host(name)`), fault toggles, options. */
   cluster: SimCluster;
   stop(): Promise<void>;
@@ -47,10 +49,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const restrictedToken = restrictedOpt === false ? undefined : (restrictedOpt ?? randomBytes(24).toString('hex'));
   const faults = createFaults();
   const v = cluster.opts.kubernetesVersion;
+  const listeners = new Set<(r: { method: string; path: string }) => void>();
   let server;
   try {
     server = await createApiServer(store, {
       port: port ?? 0, host: host ?? '127.0.0.1', faults, logs: cluster.logSource(),
+      onRequest: (r) => { for (const l of listeners) l(r); },
       tokens: { admin: [token], ...(restrictedToken ? { restricted: { [restrictedToken]: restrictedRules ?? READONLY_RULES } } : {}) },
       version: { major: '1', minor: String(minorOf(v)), gitVersion: v },
     });
@@ -63,6 +67,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let stopped = false;
   return {
     url: server.url, kubeconfigPath: path, token, ...(restrictedToken ? { restrictedToken } : {}), store, faults, cluster,
+    onRequest(fn) { listeners.add(fn); return () => { listeners.delete(fn); }; },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -1,5 +1,6 @@
 // The run's one message: the plan card while awaiting approval, a live checklist while running, the result after.
 // Pure: RunStatus (+ clock time) → blocks.
+import { rehearsalBlocks } from './rehearsal-view.js';
 import type { Check, NodeFacts, RunState, RunStatus } from '../../workflows/kube-proxy-mode/api.js';
 import { ACTION, type RunRef } from './ids.js';
 import { capBlocks, codeBlock, context, esc, fields, header, reasonText, section, slackDate, truncate, type Block } from './text.js';
@@ -112,6 +113,7 @@ function planBlocks(s: RunStatus): Block[] {
   }
   const checks = p.checks.map((c) => `${VERDICT_EMOJI[c.verdict]} *${esc(c.id)}*: ${esc(c.message)}${c.nodes?.length ? ` (${c.nodes.slice(0, 5).map(esc).join(', ')}${c.nodes.length > 5 ? `, +${c.nodes.length - 5}` : ''})` : ''}`);
   const counts = (['pass', 'warn', 'block'] as const).map((v) => `${p.checks.filter((c) => c.verdict === v).length} ${v}`).join(', ');
+  blocks.push(...rehearsalBlocks(p));
   blocks.push(section(truncate(`*Pre-flight checks* (${counts})\n${checks.join('\n') || 'none'}`, 3000)));
   blocks.push(section(`*ConfigMap kube-system/kube-proxy, config.conf*\n${codeBlock(p.configDiff || '(no change)', 2900, 'diff')}`));
   const b = p.rollout.batches;

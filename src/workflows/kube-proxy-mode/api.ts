@@ -1,6 +1,7 @@
 // The programmatic API the Slack layer and the CLI call (issue #3 item 5). The engine implements it;
 // the bot only formats what it returns. Shapes here are the contract between src/bot and src/workflows.
 import { z } from 'zod';
+import type { Rehearsal } from '../rehearsal/rehearsal-result.js';
 
 export const ProxyMode = z.enum(['iptables', 'ipvs', 'nftables']);
 export type ProxyMode = z.infer<typeof ProxyMode>;
@@ -62,6 +63,8 @@ export interface Plan {
   gates?: import('./gates/plan-gates.js').PlanGates;
   /** Rollback: strictARP's sysctls as the parent migration's prep found them, restored when leaving IPVS. */
   restoreSysctls?: { common: Record<string, string>; nodes?: Record<string, Record<string, string>> };
+  /** The plan rehearsed on a sandbox copy of the cluster (issue #13); absent when no rehearsal was configured. */
+  rehearsal?: Rehearsal;
   digest: string;                // sha256 over the DESIGN.md digest inputs
   /** What the digest was computed from, so a drift can be explained ("ConfigMap resourceVersion 259 → 301"). */
   basis?: { clusterUid: string; configMapResourceVersion?: string; daemonSetGeneration?: number };
@@ -123,7 +126,8 @@ export interface Notifier { notify(event: RunEvent): void | Promise<void> }
 export interface Workflows {
   /** `recommendation`: "nftables — reason" (advice.ts), when the cluster could be read. */
   clusters(): Promise<{ name: string; mode: ProxyMode | 'unknown'; production: boolean; error?: string; recommendation?: string }[]>;
-  plan(cluster: string, input: PlanInput, requester: string): Promise<RunStatus>;
+  /** `rehearse: false` (`--no-rehearse`) skips the rehearsal; the card then says "not rehearsed". */
+  plan(cluster: string, input: PlanInput, requester: string, opts?: { rehearse?: boolean }): Promise<RunStatus>;
   approve(runId: string, approver: string, digest: string): Promise<ApproveResult>;
   reject(runId: string, user: string, reason: string): Promise<RunStatus>;
   rollback(clusterOrRunId: string, requester: string): Promise<RunStatus>;

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { PlanInput } from './api.js';
 import { configText, type ClusterFacts } from './facts.js';
+import { rehearsalDigestPart, type Rehearsal } from '../rehearsal/rehearsal-result.js';
 
 /** Version of the pre-flight rules and step semantics; bump when they change what a plan means. */
 // 2: prep checks what the target mode needs (nftables: kernel ≥ 5.13 + nft; iptables: no IPVS modules); IPVS on
@@ -25,9 +26,11 @@ export interface DigestInputs {
   target: Record<string, unknown>;
   policyVersion: string;
   botVersion: string;
+  /** The plan's rehearsal outcome (issue #13): approvers approve what it showed. Absent on plans made without one. */
+  rehearsal?: Record<string, unknown>;
 }
 
-export function digestInputs(facts: ClusterFacts, target: Record<string, unknown>, policy: ApprovalPolicy): DigestInputs {
+export function digestInputs(facts: ClusterFacts, target: Record<string, unknown>, policy: ApprovalPolicy, rehearsal?: Rehearsal): DigestInputs {
   const text = configText(facts);
   return {
     clusterUid: facts.clusterUid,
@@ -37,11 +40,12 @@ export function digestInputs(facts: ClusterFacts, target: Record<string, unknown
     target,
     policyVersion: `${POLICY_VERSION}+${sha256(canonicalJson(policy)).slice(0, 12)}`,
     botVersion: BOT_VERSION,
+    ...(rehearsal ? { rehearsal: rehearsalDigestPart(rehearsal) } : {}),
   };
 }
 
-export function planDigest(facts: ClusterFacts, target: Record<string, unknown>, policy: ApprovalPolicy): string {
-  return sha256(canonicalJson(digestInputs(facts, target, policy)));
+export function planDigest(facts: ClusterFacts, target: Record<string, unknown>, policy: ApprovalPolicy, rehearsal?: Rehearsal): string {
+  return sha256(canonicalJson(digestInputs(facts, target, policy, rehearsal)));
 }
 
 /** The migrate target as it enters the digest: the whole parsed input (batch and cleanup change the run too). */

@@ -20,6 +20,7 @@ import { planGatesOf } from './gates/plan-gates.js';
 import { configText } from './facts.js';
 import { gatherFacts } from './gather-facts.js';
 import { assemblePlan, assembleRollbackPlan, planBlocked, policyOf } from './plan.js';
+import { attachRehearsal, type RehearseFn } from '../rehearsal/attach-rehearsal.js';
 
 export interface WorkflowsOptions {
   engine: Engine;
@@ -29,6 +30,8 @@ export interface WorkflowsOptions {
   config: { clusters: readonly ClusterConfig[] };
   clock: { now(): number };
   logger?: Logger;
+  /** Rehearses every migrate plan before it is offered for approval (issue #13; rehearsal/rehearse-plan.ts). */
+  rehearse?: RehearseFn;
 }
 
 export function createWorkflows(o: WorkflowsOptions): Workflows {
@@ -90,7 +93,7 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
       }));
     },
 
-    async plan(cluster, rawInput, requester) {
+    async plan(cluster, rawInput, requester, opts) {
       const cfg = clusterConfig(cluster);
       const parsed = PlanInput.safeParse(rawInput);
       if (!parsed.success) throw new WorkflowError('invalid', `That plan request is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}.`);
@@ -103,6 +106,7 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
         if (e instanceof RolloutError) throw new WorkflowError('invalid', e.message);
         throw e;
       }
+      plan = await attachRehearsal(plan, f, cfg, o.rehearse, opts?.rehearse === false);
       const gates = planGatesOf(cfg); if (gates) plan.gates = gates;
       return create('migrate', plan, requester, cfg.requiredApprovals);
     },

@@ -34,7 +34,7 @@ async function work(ctx: BotContext, cmd: IpvsCommand, a: Args): Promise<void> {
   const channel = command.channel_id;
   switch (cmd.kind) {
     case 'plan': {
-      const status = await ctx.workflows.plan(cmd.cluster, cmd.input, user);
+      const status = await ctx.workflows.plan(cmd.cluster, cmd.input, user, cmd.rehearse === false ? { rehearse: false } : undefined);
       await postCard(ctx, client, channel, status);
       return;
     }

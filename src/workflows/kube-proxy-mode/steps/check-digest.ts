@@ -19,7 +19,7 @@ export async function checkDigest(ctx: Ctx): Promise<string | null> {
     target = migrateTarget(ctx.input);
   }
   const seen = withoutOwnWrites(facts, ctx);
-  if (planDigest(seen.facts, target, ctx.deps.policy) === ctx.planDigest) return null;
+  if (planDigest(seen.facts, target, ctx.deps.policy, ctx.plan.rehearsal) === ctx.planDigest) return null;
   // The run must stop: what it wrote itself (before a crash) is put back first, so the DaemonSet is not left OnDelete.
   const undone = seen.own ? await undoOwnWrites(ctx) : '';
   return `${describeDrift(ctx.plan, seen.facts)}. The approvals are void; run /ipvs plan again${undone}`;
