@@ -4,9 +4,7 @@
 //
 // Critical path = what the plan's order forces even with zero bot overhead:
 //   Σ over prep chunks of T_job(chunk size)
-//   + Σ over batches of (T_restart(batch size) + T_job(batch size) × 3 [settle, cleanup, verify])
-// (settle:i runs a Job per node that returns once kube-proxy's /metrics shows a sync after its start: with the
-// sandbox's few Services the sync is shorter than the Job's own step delay, so its critical share is one T_job.)
+//   + Σ over batches of (T_restart(batch size) + syncWait + T_job(batch size) [cleanup] + T_job(batch size) [verify])
 // T_job(k) / T_restart(k) = time for the sandbox to finish k Jobs / k kube-proxy restarts started at once on k
 // nodes (medians of 5; 3 for k=1), measured INSIDE the sandbox process (store writes + store events: no HTTP, no client), for
 // every k the run uses. Why at the run's concurrency: the sandbox is one single-threaded process whose timers and
@@ -39,8 +37,6 @@ const NODES = Number(process.env.BENCH_NODES ?? 1000);
 const STEP_MS = 200;
 const CONCURRENCY = 100;
 const SYNC_WAIT_MS = 200;
-/** The fixed settle time settle:i used before it waited for the real sync (DEFAULT_TIMING.syncWaitMs, 10 s per batch). */
-const FIXED_SETTLE_MS = 10_000;
 const BATCH = '10%';
 const JOB_NS = 'ipvs-bot-jobs';
 
@@ -181,7 +177,7 @@ async function benchMain(): Promise<void> {
     }
     const T = (k: number) => cal.get(k)!;
     const prepCritical = chunkSizes.reduce((a, k) => a + T(k).job, 0);
-    const rolloutCritical = batchSizes.reduce((a, k) => a + T(k).restart + 3 * T(k).job, 0);
+    const rolloutCritical = batchSizes.reduce((a, k) => a + T(k).restart + SYNC_WAIT_MS + 2 * T(k).job, 0);
     const critical = prepCritical + rolloutCritical;
 
     const t0 = performance.now();
@@ -205,18 +201,10 @@ async function benchMain(): Promise<void> {
     console.log(`run state: ${final.state}${final.reason ? ` (${final.reason.slice(0, 200)})` : ''}`);
     console.log(`plan (facts + checks + digest, ${NODES} nodes): ${s(planMs)}`);
     console.log(`sandbox time for k nodes at once (medians of 5, 3 for k=1; in the sandbox process): ${[...cal].map(([k, v]) => `k=${k}: Job ${s(v.job)}, restart ${s(v.restart)}`).join('; ')}`);
-    console.log(`critical path: ${s(critical)} (prep ${s(prepCritical)}, rollout ${s(rolloutCritical)}; with idle-node times (k=1) it would be ${s(chunkSizes.length * T(1).job + batchSizes.length * (T(1).restart + 3 * T(1).job))})`);
+    console.log(`critical path: ${s(critical)} (prep ${s(prepCritical)}, rollout ${s(rolloutCritical)}; with idle-node times (k=1) it would be ${s(chunkSizes.length * T(1).job + batchSizes.length * (T(1).restart + SYNC_WAIT_MS + 2 * T(1).job))})`);
     console.log(`bot wall time: ${s(wall)}  (overhead ${(((wall / critical) - 1) * 100).toFixed(1)} %)`);
     console.log(`bot CPU during the run: ${s((cpu.user + cpu.system) / 1000)} (${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)} % of wall time; the rest is waiting on the API server)`);
     console.log(`time per step kind: ${[...perKind].map(([k, v]) => `${k} ${s(v)}`).join(', ')}`);
-    // Settle share: this run (real sync) against the same run with the old fixed settle of FIXED_SETTLE_MS per batch.
-    const settleMs = perKind.get('settle') ?? 0;
-    const fixedMs = batchSizes.length * FIXED_SETTLE_MS;
-    const after = settleMs / wall;
-    const before = fixedMs / (wall - settleMs + fixedMs);
-    const before200 = (batchSizes.length * SYNC_WAIT_MS) / (wall - settleMs + batchSizes.length * SYNC_WAIT_MS);
-    console.log(`(the bench's old fixed settle of ${SYNC_WAIT_MS} ms per batch would have been ${(before200 * 100).toFixed(1)} %)`);
-    console.log(`settle share of wall time: after (real sync) ${(after * 100).toFixed(1)} % (${s(settleMs)} over ${batchSizes.length} batches); before (fixed ${s(FIXED_SETTLE_MS)} per batch) ${(before * 100).toFixed(1)} % (${s(fixedMs)}); ratio after/before ${(after / before).toFixed(3)}`);
     console.log(`API requests: ${requests} (${(requests / NODES).toFixed(2)} per node; ${JSON.stringify(stats.requests)}; retries ${stats.retries}, watch reconnects ${stats.watchReconnects}, re-lists ${stats.relists})`);
   } finally {
     sandbox.kill('SIGTERM');

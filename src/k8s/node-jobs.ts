@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { NodeJobSpec } from './cluster.js';
 import { NODE_SCRIPTS } from './node-scripts/scripts.js';
 
-export type NodePhase = 'prep' | 'verify' | 'cleanup' | 'settle';
+export type NodePhase = 'prep' | 'verify' | 'cleanup';
 export type TargetMode = 'iptables' | 'ipvs' | 'nftables';
 const TARGET_MODES = ['iptables', 'ipvs', 'nftables'] as const;
 
@@ -71,18 +71,6 @@ export interface VerifyTargets {
   dnsExpect?: string;
 }
 
-/** Where and how long the settle phase waits for kube-proxy's first sync (settle.sh). */
-export interface SettleTargets {
-  /** kube-proxy's metricsBindAddress as reached from the node (verify-targets.ts metricsAddressOf). */
-  metricsAddress: string;
-  /** kube-proxy's healthzBindAddress as reached from the node (default 127.0.0.1:10256). */
-  healthzAddress: string;
-  /** The node's deadline: the script gives up (and fails the node) after this long. */
-  timeoutMs: number;
-  /** Between two reads of /metrics and /healthz (default 1000). */
-  pollMs?: number;
-}
-
 export interface JobInput {
   phase: NodePhase;
   node: string;
@@ -93,7 +81,6 @@ export interface JobInput {
   fromMode?: TargetMode;
   scheduler?: string;
   verify?: VerifyTargets;
-  settle?: SettleTargets;
   dryRun?: boolean;
   /** cleanup: ARP sysctls to put back (prep's sysctlsBefore) when leaving IPVS after strictARP was turned on. */
   restoreSysctls?: Record<string, string>;
@@ -170,7 +157,6 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     env.push({ name: 'IPVS_BOT_SCHEDULER', value: scheduler });
   }
   if (input.phase === 'verify') env.push(...verifyEnv(input.verify));
-  if (input.phase === 'settle') env.push(...settleEnv(input.settle));
   if (input.phase === 'cleanup' && input.fromMode !== undefined) {
     if (!(TARGET_MODES as readonly string[]).includes(input.fromMode)) throw new NodeJobError('unknown previous mode');
     env.push({ name: 'IPVS_BOT_FROM_MODE', value: input.fromMode });
@@ -191,11 +177,7 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     namespace,
     configMap: NODE_SCRIPTS_CONFIG_MAP,
     manifest: jobManifest({
-      name: nodeJobName(input.phase, runId, input.node, input.attempt), namespace, labels, node: input.node, runId,
-      // The settle script's own deadline ends it first: the Job's is a backstop a minute later.
-      opts: input.phase === 'settle' && input.settle
-        ? { ...opts, activeDeadlineSeconds: Math.max(opts.activeDeadlineSeconds ?? 300, Math.ceil(input.settle.timeoutMs / 1000) + 60) }
-        : opts,
+      name: nodeJobName(input.phase, runId, input.node, input.attempt), namespace, labels, node: input.node, runId, opts,
       backoffLimit: 1,
       // 0444: bash reads the file, nothing executes or changes it.
       volumes: [
@@ -274,8 +256,6 @@ export function createNodeJobFactory(opts: NodeJobOptions) {
       nodeJobSpec(opts, { phase: 'prep', node, targetMode: o.targetMode, scheduler: o.scheduler }),
     verify: (node: string, o: { targetMode: TargetMode; targets: VerifyTargets; attempt: string }): NodeJobSpec =>
       nodeJobSpec(opts, { phase: 'verify', node, targetMode: o.targetMode, verify: o.targets, attempt: o.attempt }),
-    settle: (node: string, o: { targetMode: TargetMode; targets: SettleTargets; attempt: string }): NodeJobSpec =>
-      nodeJobSpec(opts, { phase: 'settle', node, targetMode: o.targetMode, settle: o.targets, attempt: o.attempt }),
     cleanup: (node: string, o: {
       fromMode: TargetMode; targetMode: TargetMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string;
       restoreSysctls?: Record<string, string>;
@@ -309,21 +289,6 @@ function verifyEnv(t: VerifyTargets | undefined): { name: string; value: string 
   }
   check('IPVS_BOT_DNS_EXPECT', t.dnsExpect, IP);
   return env;
-}
-
-function settleEnv(t: SettleTargets | undefined): { name: string; value: string }[] {
-  if (!t) throw new NodeJobError('settle Jobs need their targets');
-  if (!HOST_PORT.test(t.metricsAddress)) throw new NodeJobError('metricsAddress has an invalid value');
-  if (!HOST_PORT.test(t.healthzAddress)) throw new NodeJobError('healthzAddress has an invalid value');
-  if (!Number.isInteger(t.timeoutMs) || t.timeoutMs < 100 || t.timeoutMs > 3_600_000) throw new NodeJobError('the settle timeout must be 100 ms to 1 h');
-  const poll = t.pollMs ?? 1000;
-  if (!Number.isInteger(poll) || poll < 10 || poll > 10_000) throw new NodeJobError('the settle poll interval must be 10 ms to 10 s');
-  return [
-    { name: 'IPVS_BOT_METRICS_ADDR', value: t.metricsAddress },
-    { name: 'IPVS_BOT_HEALTHZ_ADDR', value: t.healthzAddress },
-    { name: 'IPVS_BOT_SETTLE_TIMEOUT_MS', value: String(t.timeoutMs) },
-    { name: 'IPVS_BOT_SETTLE_POLL_MS', value: String(poll) },
-  ];
 }
 
 function contextEnv(c: NodeContext | undefined): { name: string; value: string }[] {

@@ -163,30 +163,15 @@ describe('src/k8s/node-jobs', () => {
     const { name, data } = NODE_SCRIPTS_CONFIG_MAP;
     expect(name).toMatch(/^ipvs-bot-scripts-[0-9a-f]{8}$/);
     // The files the Jobs run are exactly the generated scripts (lib.sh + <phase>.sh), which the script tests run.
-    expect(data).toEqual({ 'cleanup.sh': NODE_SCRIPTS.cleanup, 'prep.sh': NODE_SCRIPTS.prep, 'settle.sh': NODE_SCRIPTS.settle, 'verify.sh': NODE_SCRIPTS.verify });
+    expect(data).toEqual({ 'cleanup.sh': NODE_SCRIPTS.cleanup, 'prep.sh': NODE_SCRIPTS.prep, 'verify.sh': NODE_SCRIPTS.verify });
     expect(JSON.stringify(data).length).toBeLessThan(1024 * 1024); // a ConfigMap holds at most 1 MiB
     const f = createNodeJobFactory({ runId: RUN, annotations: { 'ipvs-bot/requested-by': 'U0ALICE' } });
     const specs = [f.prep('k8s-worker-1', { scheduler: 'rr', targetMode: 'ipvs' }), f.verify('k8s-worker-1', { targetMode: 'ipvs', targets, attempt: '1' }),
-      f.cleanup('k8s-worker-1', { fromMode: 'iptables', targetMode: 'ipvs', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' }),
-      f.settle('k8s-worker-1', { targetMode: 'ipvs', targets: { metricsAddress: '127.0.0.1:10249', healthzAddress: '127.0.0.1:10256', timeoutMs: 60_000 }, attempt: 'fwd' })];
+      f.cleanup('k8s-worker-1', { fromMode: 'iptables', targetMode: 'ipvs', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' })];
     for (const s of specs) {
       expect(s.configMap?.name).toBe(name);
       expect(JSON.stringify(s.manifest).length).toBeLessThan(2500);
       expect(JSON.stringify(s.manifest)).not.toContain('json_str'); // no script text inline
     }
-  });
-});
-
-describe('settle Jobs', () => {
-  it('carry the addresses and deadline as validated env, with a Job deadline past the script\'s', () => {
-    const f = createNodeJobFactory({ runId: 'run-settle' });
-    const spec = f.settle('k8s-worker-1', { targetMode: 'nftables', targets: { metricsAddress: '[::1]:10249', healthzAddress: '127.0.0.1:10256', timeoutMs: 600_000, pollMs: 500 }, attempt: 'fwd' });
-    const job = spec.manifest as { spec: { activeDeadlineSeconds: number; template: { spec: { hostNetwork: boolean; containers: { env: { name: string; value?: string }[] }[] } } } };
-    const env = Object.fromEntries(job.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
-    expect(env).toMatchObject({ IPVS_BOT_PHASE: 'settle', IPVS_BOT_METRICS_ADDR: '[::1]:10249', IPVS_BOT_HEALTHZ_ADDR: '127.0.0.1:10256', IPVS_BOT_SETTLE_TIMEOUT_MS: '600000', IPVS_BOT_SETTLE_POLL_MS: '500' });
-    expect(job.spec.template.spec.hostNetwork).toBe(true);
-    expect(job.spec.activeDeadlineSeconds).toBe(660);
-    expect(() => f.settle('k8s-worker-1', { targetMode: 'ipvs', targets: { metricsAddress: '127.0.0.1:10249; rm -rf /', healthzAddress: '127.0.0.1:10256', timeoutMs: 1000 }, attempt: 'fwd' }))
-      .toThrow(/metricsAddress has an invalid value/);
   });
 });

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const PHASES = ['prep', 'verify', 'cleanup', 'settle'] as const;
+export const PHASES = ['prep', 'verify', 'cleanup'] as const;
 
 export function renderScriptsModule(dir: string): string {
   const lib = readFileSync(`${dir}/lib.sh`, 'utf8');

@@ -16,7 +16,6 @@ import { type AgentContext, type Phase, readCommonEnv } from './agent-common.js'
 import { prep } from './agent-prep.js';
 import { verify } from './agent-verify.js';
 import { cleanup } from './agent-cleanup.js';
-import { settle, settleRunMs } from './agent-settle.js';
 
 export type { AgentContext } from './agent-common.js';
 
@@ -49,20 +48,11 @@ export function runNodeJob(host: HostState, pod: Pod, ctx: AgentContext): JobRun
     else if (phase === 'verify') {
       if (['ipvs', 'iptables', 'nftables'].includes(targetMode)) verify(p); else errors.push('unknown target mode');
     } else if (phase === 'cleanup') cleanup(p);
-    else if (phase === 'settle') settle(p, ctx.jobStartedAtMs ?? Date.now(), Date.now());
     else errors.push(`unknown phase ${JSON.stringify(phase)}`);
   }
   const result = { phase, node, targetMode, ok: errors.length === 0, errors, warnings, ...r };
   const line = JSON.stringify(result);
   return { exitCode: 0, message: line, log: [`ipvs-bot ${phase} on ${node}`, line] };
-}
-
-/** How long the Job's container runs before its result (settle: until the script would end; others: `dflt`). */
-export function jobRunMs(host: HostState, pod: Pod, nowMs: number, dflt: number): number {
-  if (!isBotJobPod(pod) || pod.metadata.labels?.['ipvs-bot/phase'] !== 'settle') return dflt;
-  const env = new Map<string, string>();
-  for (const e of pod.spec?.containers?.[0]?.env ?? []) if (typeof e.value === 'string') env.set(e.name, e.value);
-  return Math.max(dflt, settleRunMs(host, env, nowMs));
 }
 
 /**

@@ -3,7 +3,6 @@
 import type { Cluster, NodeJobSpec } from '../../k8s/cluster.js';
 import type { ProxyMode } from './api.js';
 import type { PlanPolicy } from './plan.js';
-import type { SettleTargets } from '../../k8s/node-jobs.js';
 import type { GateDeps } from './gates/gate-deps.js';
 
 export interface VerifyTargets {
@@ -28,8 +27,6 @@ export interface NodeJobFactory {
   namespace: string;
   prep(node: string, opts: { scheduler: string; targetMode: ProxyMode }): NodeJobSpec;
   verify(node: string, opts: { targetMode: ProxyMode; targets: VerifyTargets; attempt: string }): NodeJobSpec;
-  /** Waits on the node for kube-proxy's first sync after its restart (settle.sh). */
-  settle(node: string, opts: { targetMode: ProxyMode; targets: SettleTargets; attempt: string }): NodeJobSpec;
   /** Removes `fromMode`'s leftovers (targeted) or runs `kube-proxy --cleanup` with the cluster's image. */
   cleanup(node: string, opts: {
     fromMode: ProxyMode; targetMode: ProxyMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string;
@@ -43,8 +40,6 @@ export interface Timing {
   podReadyTimeoutMs: number;
   /** Settle time after Ready before verifying: one full sync (domain §8.3: max(2 × sync, 10 s)). */
   syncWaitMs: number;
-  /** Per node: the new kube-proxy's first sync after its restart, read from its /metrics (settle:i; default 60 s). */
-  syncTimeoutMs?: number;
   /** Per node Job (prep / verify / cleanup). */
   jobTimeoutMs: number;
   /** Prep and cleanup Jobs in flight at once. */

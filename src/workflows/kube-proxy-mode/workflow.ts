@@ -1,5 +1,5 @@
 // The runbook (DESIGN.md "The migration workflow"), as step lists. Only this file knows the order.
-import { defineWorkflow, type StepDef } from '../engine/define.js';
+import { defineWorkflow, waitStep, type StepDef } from '../engine/define.js';
 import { Plan as PlanT, PlanInput } from './api.js';
 import type { KpmDeps } from './deps.js';
 import { checkDigest } from './steps/check-digest.js';
@@ -7,7 +7,6 @@ import { finishRun } from './steps/finish-run.js';
 import { prepareNodes } from './steps/prepare-nodes.js';
 import { restartNodes } from './steps/restart-nodes.js';
 import { restoreConfig } from './steps/restore-config.js';
-import { settleNodes } from './steps/settle-nodes.js';
 import { switchMode } from './steps/switch-mode.js';
 import { takeSnapshot } from './steps/take-snapshot.js';
 import { verifyNodes } from './steps/verify-nodes.js';
@@ -15,20 +14,19 @@ import { retryTransient, type Step } from './steps/step-types.js';
 import { gateStep } from './gates/gate-step.js';
 import { sloStep } from './gates/slo-step.js';
 
-function rolloutSteps(plan: PlanT, o: Pick<WorkflowOptions, 'gateRecheckMs'>): Step[] {
+function rolloutSteps(plan: PlanT, o: Pick<WorkflowOptions, 'syncWaitMs' | 'gateRecheckMs'>): Step[] {
   const out: Step[] = [];
   const batches = 1 + plan.rollout.batches.length;
   for (let i = 0; i < batches; i++) {
-    // gate:i (window, blocking alerts) before the batch's first change; settle:i waits for each node's new
-    // kube-proxy to sync (its /metrics), not a fixed time; slo:i (Prometheus) after the batch verified.
-    out.push(gateStep(i, o.gateRecheckMs ?? 60_000), restartNodes(i), settleNodes(i), verifyNodes(i), sloStep(i));
+    // gate:i (window, blocking alerts) before the batch's first change, slo:i (Prometheus) after it verified.
+    out.push(gateStep(i, o.gateRecheckMs ?? 60_000), restartNodes(i), waitStep(`settle:${i}`, o.syncWaitMs) as Step, verifyNodes(i), sloStep(i));
   }
   return out;
 }
 
 export interface WorkflowOptions {
   deps(run: { runId: string; cluster: string; plan?: PlanT }): KpmDeps | Promise<KpmDeps>;
-  /** Kept for the engine options; settle:i now waits for the real sync (timing.syncTimeoutMs is its deadline). */
+  /** The durable settle time between a batch's restart and its verification (one kube-proxy sync). */
   syncWaitMs: number;
   /** The cluster's decisionTimeout (default 30 min in the engine). */
   decisionTimeoutMs?(cluster: string): number;

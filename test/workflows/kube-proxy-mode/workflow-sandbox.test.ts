@@ -87,13 +87,13 @@ describe('src/workflows/kube-proxy-mode against the sandbox', () => {
     expect(most).toBeLessThanOrEqual(10); // FAST.jobConcurrency
     expect(most).toBeGreaterThanOrEqual(5);
     // Waits are per batch, not per node: prep chunks of 10 (one Job watch each), then per batch one pod watch for the
-    // restarts and one Job watch each for settle, cleanup and verify; no per-node list of kube-proxy pods.
+    // restarts and one Job watch each for cleanup and verify; no per-node list of kube-proxy pods.
     const after = cluster.stats();
     const batches = 1 + run.plan!.rollout.batches.length;
-    const waits = Math.ceil(50 / 10) + 4 * batches;
+    const waits = Math.ceil(50 / 10) + 3 * batches;
     expect(after.requests.watch - before.requests.watch).toBeLessThanOrEqual(waits + (after.watchReconnects - before.watchReconnects));
-    // Each wait lists once; Job waits also read results in shared pod lists: fewer lists than the run's 200 Jobs.
-    expect(after.requests.list - before.requests.list).toBeLessThan(4 * 50);
+    // Each wait lists once; Job waits also read results in shared pod lists: fewer lists than the run's 150 Jobs.
+    expect(after.requests.list - before.requests.list).toBeLessThan(3 * 50);
     const logs = await kubeProxyLogs(cluster);
     expect(logs.size).toBe(50);
     for (const [node, log] of logs) expect(log, node).toContain('Using ipvs Proxier');
