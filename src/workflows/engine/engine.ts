@@ -336,7 +336,8 @@ export function createEngine(opts: EngineOptions): Engine {
       } else if (state === 'waiting_operator') {
         row = commitAndNotify(env, {
           runId, expectState: state,
-          run: { state: transition(state, 'compensate'), phase: 'compensating', cancelRequestedBy: user, waitingFor: null, reason: `cancelled by <@${user}>` },
+          // wakeAtMs held the decision deadline of an inconclusive pause: the rollback starts now, not then.
+          run: { state: transition(state, 'compensate'), phase: 'compensating', cancelRequestedBy: user, waitingFor: null, wakeAtMs: null, reason: `cancelled by <@${user}>` },
           audit: [{ actor: user, type: 'run.cancel_requested', payload: { during: state } }, { actor: 'system', type: 'run.rolling_back', payload: { cause: 'cancel' } }],
         });
       } else if (state === 'rolling_back') {

@@ -66,6 +66,16 @@ describe('inconclusive steps (engine)', () => {
     expect(h.engine.lock('c1')).toBeUndefined();
   });
 
+  it('Cancel on a paused run rolls back at once, not at the decision deadline it held', async () => {
+    h = await harness();
+    inconclusiveB();
+    const id = await h.startRun({ steps: ['a', 'b', 'c'] });
+    h.engine.cancel(id, 'U5');
+    await h.engine.idle();
+    expect(h.script.calls).toEqual(['run:a#1', 'run:b#1', 'compensate:b', 'compensate:a']);
+    expect(h.engine.getRun(id)!.state).toBe('cancelled');
+  });
+
   it('Abort fails the run and undoes nothing', async () => {
     h = await harness();
     inconclusiveB();
