@@ -196,7 +196,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   async setDaemonSetUpdateStrategy(namespace: string, name: string, strategy: DaemonSetInfo['updateStrategy'], by?: WriteBy): Promise<DaemonSetInfo> {
-    const raw = await this.readDaemonSetPlain(namespace, name);
+    const raw = await this.daemonSetAsPlainObject(namespace, name);
     const current = toDaemonSetInfo(raw);
     const same = current.updateStrategy.type === strategy.type
       && (strategy.rollingUpdate === undefined || sameJson(current.updateStrategy.rollingUpdate, strategy.rollingUpdate));
@@ -216,7 +216,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
   }
 
   async setKubeProxyCleanupInit(namespace: string, name: string, on: boolean, by?: WriteBy): Promise<boolean> {
-    const plainDs = await this.readDaemonSetPlain(namespace, name);
+    const plainDs = await this.daemonSetAsPlainObject(namespace, name);
     const next = withCleanupInit(plainDs.spec?.template?.spec, on);
     if (next === undefined) return false; // idempotent: no write
     const info = toDaemonSetInfo(plainDs);
@@ -234,7 +234,7 @@ export class K8sCluster implements Cluster, AccessReviewer {
     return true;
   }
 
-  private async readDaemonSetPlain(namespace: string, name: string): Promise<Obj> {
+  private async daemonSetAsPlainObject(namespace: string, name: string): Promise<Obj> {
     const ds = await this.call('get', `read daemonset ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({ namespace, name }, this.opts()));
     return JSON.parse(JSON.stringify(ds)) as Obj;
   }
