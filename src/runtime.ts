@@ -23,6 +23,7 @@ import { withRunMetrics } from './metrics-notifier.js';
 import { FleetCards } from './bot/fleet-cards.js';
 import { createFleet } from './workflows/fleet/fleet-service.js';
 import { rehearsePlan } from './workflows/rehearsal/rehearse-plan.js';
+import type { RehearseFn } from './workflows/rehearsal/attach-rehearsal.js';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -92,9 +93,9 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
     ownerId: opts.ownerId ?? `${hostname()}`, storage,
   });
   engineRef = engine;
-  const workflows = createWorkflows({ engine, db, clusterFor, config, clock, logger,
-    ...(opts.rehearse !== false ? { rehearse: (f, p, c) => rehearsePlan(f, p, c, { logger }) } : {}) });
-  const fleet = createFleet({ engine, db, clusterFor, config, clock, logger });
+  const rehearse: RehearseFn | undefined = opts.rehearse !== false ? (f, p, c) => rehearsePlan(f, p, c, { logger }) : undefined;
+  const workflows = createWorkflows({ engine, db, clusterFor, config, clock, logger, ...(rehearse ? { rehearse } : {}) });
+  const fleet = createFleet({ engine, db, clusterFor, config, clock, logger, ...(rehearse ? { rehearse } : {}) });
   metrics.onScrape(() => {
     const active = engine.listRuns({ active: true });
     const counts = new Map<string, { cluster: string; state: string; count: number }>();

@@ -157,3 +157,23 @@ describe('e2e: a production cluster in a wave still needs its typed name', () =>
     await e.slack.waitFor(() => /Succeeded/.test(blocksToText(e.card(w2.ts).blocks).join('\n')) || undefined, 15_000, 'wave 2 card succeeded');
   });
 });
+
+describe('e2e: a fleet plan keeps each cluster\'s channel restriction (issue #14 item 2)', () => {
+  let e: E2e;
+  beforeAll(async () => {
+    e = await E2e.start({ clusters: [
+      { name: 'dev-3', sandbox: { kubernetesVersion: 'v1.35.0', kernel: MODERN } },
+      { name: 'ops-3', sandbox: { kubernetesVersion: 'v1.35.0', kernel: MODERN }, yaml: { channels: ['C0ELSEWHERE'] } },
+    ] });
+  }, 120_000);
+  afterAll(async () => { await e?.stop(); });
+
+  it('plan --clusters "*-3" from this channel plans dev-3 only and says ops-3 is managed elsewhere', async () => {
+    const n = e.slack.ephemeralsFor(ALICE).length;
+    await e.command(ALICE, 'plan --clusters *-3 --mode nftables');
+    const note = await e.slack.waitFor(() => e.slack.ephemeralsFor(ALICE).slice(n).find((m) => /left out/.test(m.text)), 60_000, 'the left-out note');
+    expect(note.text).toMatch(/ops-3: managed from other channels/);
+    await e.slack.waitFor(() => e.rt.engine.listRuns({ cluster: 'dev-3', limit: 1 })[0], 30_000, 'dev-3 planned');
+    expect(e.rt.engine.listRuns({ cluster: 'ops-3' })).toEqual([]);
+  });
+});

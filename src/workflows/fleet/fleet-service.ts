@@ -14,6 +14,8 @@ import { gatherFacts } from '../kube-proxy-mode/gather-facts.js';
 import { assemblePlan, planBlocked, policyOf } from '../kube-proxy-mode/plan.js';
 import { byUrgency, fleetRow, unreachableRow, type FleetRow } from './fleet-row.js';
 import { fleetRunIds, lastRun, runningMode } from './fleet-runs.js';
+import { attachRehearsal, type RehearseFn } from '../rehearsal/attach-rehearsal.js';
+import { planGatesOf } from '../kube-proxy-mode/gates/plan-gates.js';
 import { assignWaves, fleetState, globToRegExp, type FleetRunState } from './waves.js';
 
 export interface FleetOptions {
@@ -29,6 +31,8 @@ export interface FleetOptions {
   readTimeoutMs?: number;
   /** /proxyMode answers older than this are ignored in favour of the ConfigMap (default 24 h). */
   runningModeMaxAgeMs?: number;
+  /** The same rehearsal a one-cluster plan gets (issue #13: every plan is rehearsed before it can be approved). */
+  rehearse?: RehearseFn;
 }
 
 /** Which clusters a fleet plan covers: names and/or globs, or every cluster whose row says it should move. */
@@ -36,7 +40,8 @@ export type FleetSelector = { names: string[] } | { needsMove: true };
 
 export interface Fleet {
   rows(): Promise<FleetRow[]>;
-  plan(selector: FleetSelector, input: PlanInput, requester: string): Promise<{ state: FleetRunState; skipped: { cluster: string; why: string }[] }>;
+  /** allowed: clusters that may be managed from the asking channel; the others are left out and named in skipped. */
+  plan(selector: FleetSelector, input: PlanInput, requester: string, allowed?: (cluster: string) => boolean): Promise<{ state: FleetRunState; skipped: { cluster: string; why: string }[] }>;
   state(fleetId: string): FleetRunState | undefined;
   /** The fleet a run belongs to, if any. */
   fleetOf(runId: string): string | undefined;
@@ -116,7 +121,10 @@ export function createFleet(o: FleetOptions): Fleet {
     const busy = engine.listRuns({ cluster, active: true }).find((r) => !(r.state === 'awaiting_approval' && Date.parse(r.plan.expiresAt) <= o.clock.now()));
     if (busy) throw new WorkflowError('locked', `Cluster ${cluster} is busy: run ${busy.runId} is ${busy.state.replace('_', ' ')}.`);
     const facts = await withTimeout(gatherFacts(o.clusterFor(cluster), cluster), timeoutMs, `${cluster}'s API server`);
-    const plan: Plan = assemblePlan(facts, input, policyOf(cfg), o.clock);
+    // As workflows-service plans one cluster: rehearsed (a failed rehearsal blocks approval), gates shown on the card.
+    let plan: Plan = assemblePlan(facts, input, policyOf(cfg), o.clock);
+    plan = await attachRehearsal(plan, facts, cfg, o.rehearse, false);
+    const gates = planGatesOf(cfg); if (gates) plan.gates = gates;
     const status = engine.createRun({
       kind: 'migrate', cluster, requester, input: { ...plan.input, fleet } as never, plan: plan as never, planDigest: plan.digest,
       requiredApprovals: cfg.requiredApprovals, expiresAt: plan.expiresAt,
@@ -133,9 +141,13 @@ export function createFleet(o: FleetOptions): Fleet {
         .prepare(`select json_extract(input_json, '$.fleet.id') as f from runs where id = ?`).get(runId) as { f: string | null } | undefined;
       return r?.f ?? undefined;
     },
-    async plan(sel, rawInput, requester) {
+    async plan(sel, rawInput, requester, allowed) {
       const input = PlanInput.parse(rawInput);
-      const { names, skipped } = await choose(sel);
+      const chosen = await choose(sel);
+      // The channel restriction holds for fleet runs too (issue #14 item 2): a cluster managed elsewhere is not planned.
+      const names = allowed ? chosen.names.filter(allowed) : chosen.names;
+      const skipped = [...chosen.skipped, ...chosen.names.filter((n) => !names.includes(n)).map((cluster) => ({ cluster, why: 'managed from other channels; plan it there' }))];
+      if (!names.length) throw new WorkflowError('invalid', `None of those clusters may be managed from this channel: ${chosen.names.join(', ')}.`);
       const groups = assignWaves(o.config.clusters.filter((c) => names.includes(c.name)), o.config.waves);
       const id = `fleet-${randomBytes(4).toString('hex')}`;
       const failed: { cluster: string; why: string }[] = [];

@@ -29,9 +29,8 @@ export async function fleetCommand(ctx: BotContext, cmd: Extract<IpvsCommand, { 
 export async function planFleetCommand(ctx: BotContext, cmd: Extract<IpvsCommand, { kind: 'plan-fleet' }>, a: Args): Promise<void> {
   if (!ctx.fleet) { await a.respond({ response_type: 'ephemeral', text: 'Fleet runs are not available on this bot.' }); return; }
   const channel = a.command.channel_id;
-  const { state, skipped } = await ctx.fleet.service.plan(cmd.selector, cmd.input, a.command.user_id);
-  // A cluster restricted to other channels is still planned but its card says where it may be managed.
-  const elsewhere = state.waves.flatMap((w) => w.runs).map((r) => ctx.cluster(r.cluster)).filter((c) => c && !channelAllowed(c, channel)).map((c) => c!.name);
+  const allowed = (name: string) => { const c = ctx.cluster(name); return c !== undefined && channelAllowed(c, channel); };
+  const { state, skipped } = await ctx.fleet.service.plan(cmd.selector, cmd.input, a.command.user_id, allowed);
   const production = (c: string) => ctx.cluster(c)?.production ?? false;
   for (const w of state.waves) {
     const card = waveCard(state, w.index, production);
@@ -40,7 +39,6 @@ export async function planFleetCommand(ctx: BotContext, cmd: Extract<IpvsCommand
   }
   const notes = [
     ...skipped.map((s) => `• ${esc(s.cluster)}: ${esc(s.why)}`),
-    ...(elsewhere.length ? [`• managed from other channels: ${elsewhere.map(esc).join(', ')}`] : []),
   ];
   if (notes.length) await a.respond({ response_type: 'ephemeral', text: `Fleet run \`${state.fleetId}\`: left out or to note:\n${notes.join('\n')}` });
 }
