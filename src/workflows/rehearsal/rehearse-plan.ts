@@ -64,7 +64,10 @@ export async function rehearsePlan(facts: ClusterFacts, real: Plan, cfg: Cluster
     db = openDb(':memory:'); // a throw-away store: nothing of a rehearsal needs to survive the process
     migrateDb(db);
     // The cluster's own settings (Job namespace and image); approvals are what the real run needs, not what is rehearsed.
-    const config = { clusters: [{ ...cfg, production: false, approvers: { users: [], usergroups: [] }, requiredApprovals: 0 }] };
+    // The cluster's gates talk to the real Prometheus / Alertmanager and wait for real windows: a rehearsal must
+    // neither create silences there nor wait for a window, so its copy of the config has none.
+    const { prometheus: _p, window: _w, alertmanager: _a, ...ungated } = cfg;
+    const config = { clusters: [{ ...ungated, production: false, approvers: { users: [], usergroups: [] }, requiredApprovals: 0 }] };
     const clusterFor = () => cluster;
     const waiters = new Map<string, (s: RunStatus) => void>();
     const notifier = { notify(e: RunEvent) { if (e.type === 'state' && TERMINAL.has(e.status.state)) waiters.get(e.status.runId)?.(e.status); } };
