@@ -3,48 +3,22 @@
 // (run_renders) and, on start, renders again every card whose run changed since. The kill is made deterministic with
 // the stand-in's 429 knob: one chat.update answers Retry-After 600 s, which holds that run's Slack queue (as a real 429
 // does), so nothing after it reaches Slack before the SIGKILL.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../../src/db/client.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { SlackDriver, SlackStandIn, blocksToText, buttonsIn } from '../../src/slack-stand-in/index.js';
-import { ALICE, BOB, BOT_TOKEN, CHANNEL, SECRET, clusterYaml, freePort, writeConfigFile } from '../support/e2e-harness.js';
+import { blocksToText, buttonsIn } from '../../src/slack-stand-in/index.js';
+import { ALICE, BOB, CHANNEL } from '../support/e2e-harness.js';
+import { botWorld, until } from './bot-world.js';
 import { killBot, spawnBot, waitReady, type ChildBot } from './child-bot.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
-async function until<T>(what: string, timeoutMs: number, f: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('e2e: the card after a kill -9', () => {
   it('a bot killed right after the final commit leaves the card on Running; the restarted bot renders it Succeeded and posts the result once', async () => {
-    const sb: Sandbox = await startSandbox({ nodes: 1, stepMs: 5 });
-    cleanups.push(() => sb.stop());
-    const slack = await SlackStandIn.start();
-    cleanups.push(() => slack.stop());
-    slack.addUser(ALICE, 'alice'); slack.addUser(BOB, 'bob'); slack.addChannel(CHANNEL, 'platform-ops');
-    const dir = mkdtempSync(join(tmpdir(), 'ipvs-bot-e2e-card-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const dbPath = join(dir, 'ipvs-bot.db');
-    const port = await freePort();
-    const env = {
-      SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
-      IPVS_BOT_CONFIG: writeConfigFile(dir, [clusterYaml('sandbox', sb.kubeconfigPath)]), IPVS_BOT_DB: dbPath, PORT: String(port),
-    };
+    const { slack, dbPath, port, env, driver } = await botWorld(cleanups, { sandbox: { nodes: 1, stepMs: 5 }, dirPrefix: 'ipvs-bot-e2e-card-' });
     let bot: ChildBot | undefined = spawnBot(env);
     cleanups.push(() => killBot(bot));
     await waitReady(port, bot, 90_000);
-    const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, standIn: slack });
 
     expect((await driver.command(ALICE, CHANNEL, 'plan sandbox')).status).toBe(200);
     const card = await slack.waitFor(() => slack.topLevel(CHANNEL).find((m) => buttonsIn(m.blocks).some((b) => b.text === 'Approve')), 30_000, 'the plan card');
@@ -57,7 +31,7 @@ describe('e2e: the card after a kill -9', () => {
     const db: Db = openDb(dbPath, { readonly: true });
     cleanups.push(() => closeDb(db));
     const state = () => (db.$client.prepare('SELECT state FROM runs').get() as { state: string } | undefined)?.state;
-    await until('the final commit', 120_000, () => state() === 'succeeded');
+    await until('the final commit', 120_000, () => state() === 'succeeded', 10);
     bot.child.kill('SIGKILL');
     expect(await bot.exited).toBe('SIGKILL');
     // What the issue saw: the card is still "Running" and no result was posted.

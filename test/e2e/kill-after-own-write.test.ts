@@ -2,15 +2,12 @@
 // could record it. The restarted bot must recognise that write as its own (not drift), finish the run, and leave
 // the DaemonSet on RollingUpdate in the right mode — for the switch and for a rollback's restore-config. And a run
 // that finds an OnDelete left by an earlier ipvs-bot run does not take it as the original strategy.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDb, openDb, type Db } from '../../src/db/client.js';
 import { K8sCluster } from '../../src/k8s/k8s-cluster.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { SlackDriver, SlackStandIn, buttonsIn } from '../../src/slack-stand-in/index.js';
-import { ALICE, BOB, BOT_TOKEN, CHANNEL, SECRET, clusterYaml, configMapMode, freePort, kubeProxyLogs, writeConfigFile } from '../support/e2e-harness.js';
+import { buttonsIn } from '../../src/slack-stand-in/index.js';
+import { ALICE, BOB, CHANNEL, configMapMode, kubeProxyLogs } from '../support/e2e-harness.js';
+import { botWorld, until } from './bot-world.js';
 import { killBot, spawnBot, waitReady, type ChildBot } from './child-bot.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,34 +17,11 @@ const TERMINAL = new Set(['succeeded', 'failed', 'rolled_back', 'rejected', 'exp
 interface RunRow { id: string; kind: string; state: string; reason: string | null }
 interface DsObj { spec: { updateStrategy: { type: string } } }
 
-async function until<T>(what: string, timeoutMs: number, f: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 async function setup() {
-  const sb: Sandbox = await startSandbox({ nodes: 2, stepMs: 5 });
-  cleanups.push(() => sb.stop());
-  const slack = await SlackStandIn.start();
-  cleanups.push(() => slack.stop());
-  slack.addUser(ALICE, 'alice'); slack.addUser(BOB, 'bob'); slack.addChannel(CHANNEL, 'platform-ops');
-  const dir = mkdtempSync(join(tmpdir(), 'ipvs-bot-e2e-kill-own-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const dbPath = join(dir, 'ipvs-bot.db');
-  const port = await freePort();
-  const env = {
-    SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
-    IPVS_BOT_CONFIG: writeConfigFile(dir, [clusterYaml('sandbox', sb.kubeconfigPath)]), IPVS_BOT_DB: dbPath, PORT: String(port),
-  };
+  const { sb, slack, dbPath, port, env, driver } = await botWorld(cleanups, { sandbox: { nodes: 2, stepMs: 5 }, dirPrefix: 'ipvs-bot-e2e-kill-own-' });
   const bots: (ChildBot | undefined)[] = [];
   cleanups.push(async () => { for (const b of bots) await killBot(b); });
   const start = async () => { const b = spawnBot(env); bots.push(b); await waitReady(port, b); return b; };
-  const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET, standIn: slack });
   let db: Db | undefined;
   const runs = (): RunRow[] => {
     db ??= openDb(dbPath, { readonly: true });

@@ -14,6 +14,7 @@ import {
   ALICE, BOB, BOT_TOKEN, CHANNEL, SECRET, clusterYaml, configMapMode, freePort, kubeProxyLogs, writeConfigFile,
 } from '../support/e2e-harness.js';
 import { killBot, spawnBot, waitReady, type ChildBot } from './child-bot.js';
+import { until } from './bot-world.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
@@ -25,16 +26,6 @@ function tempDir(): string {
 }
 
 interface RunRow { id: string; state: string; current_step: string | null; lease_owner: string | null; plan_json: string; message_ts: string | null }
-
-async function until<T>(what: string, timeoutMs: number, f: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const TERMINAL = new Set(['succeeded', 'failed', 'rolled_back', 'rejected', 'expired', 'cancelled', 'voided', 'waiting_operator']);
 
