@@ -4,7 +4,10 @@
 //
 // Critical path = what the plan's order forces even with zero bot overhead:
 //   Σ over prep chunks of T_job(chunk size)
-//   + Σ over batches of (T_restart(batch size) + syncWait + T_job(batch size) [cleanup] + T_job(batch size) [verify])
+//   + Σ over batches of (T_restart(batch size) + W(batch) + T_job(batch size) [cleanup] + T_job(batch size) [verify])
+// W(batch) = the longest wait for kube-proxy's first sync on a node of the batch, as the node's first Job reported it
+// (sync.waitedMs: the sandbox's modelled sync time left when the Job started, kube-proxy-endpoints.ts); it replaced the
+// fixed settle wait per batch (DEFAULT_TIMING.syncWaitMs was 10 s), which the settle-share line compares against.
 // T_job(k) / T_restart(k) = time for the sandbox to finish k Jobs / k kube-proxy restarts started at once on k
 // nodes (medians of 5; 3 for k=1), measured INSIDE the sandbox process (store writes + store events: no HTTP, no client), for
 // every k the run uses. Why at the run's concurrency: the sandbox is one single-threaded process whose timers and
@@ -36,7 +39,8 @@ import type { K8sObject } from '../src/sandbox/object-store.js';
 const NODES = Number(process.env.BENCH_NODES ?? 1000);
 const STEP_MS = 200;
 const CONCURRENCY = 100;
-const SYNC_WAIT_MS = 200;
+/** The fixed settle wait per batch before the bot waited for the real sync (the old DEFAULT_TIMING.syncWaitMs). */
+const FIXED_SETTLE_MS = 10_000;
 const BATCH = '10%';
 const JOB_NS = 'ipvs-bot-jobs';
 
@@ -155,7 +159,7 @@ async function benchMain(): Promise<void> {
     const notifier = { notify(e: RunEvent) { if (e.type === 'state') onState(e.status); } };
     const engine = createEngine({
       db, clock: systemClock, notifier, logger: silentLogger, ownerId: 'bench',
-      workflows: kubeProxyModeWorkflows({ clusterFor, config, timing: { syncWaitMs: SYNC_WAIT_MS, jobConcurrency: CONCURRENCY, podReadyTimeoutMs: 120_000, jobTimeoutMs: 120_000 } }),
+      workflows: kubeProxyModeWorkflows({ clusterFor, config, timing: { syncPollMs: 50, jobConcurrency: CONCURRENCY, podReadyTimeoutMs: 120_000, jobTimeoutMs: 120_000 } }),
     });
     await engine.start();
     const wf = createWorkflows({ engine, db, clusterFor, config, clock: systemClock });
@@ -177,8 +181,7 @@ async function benchMain(): Promise<void> {
     }
     const T = (k: number) => cal.get(k)!;
     const prepCritical = chunkSizes.reduce((a, k) => a + T(k).job, 0);
-    const rolloutCritical = batchSizes.reduce((a, k) => a + T(k).restart + SYNC_WAIT_MS + 2 * T(k).job, 0);
-    const critical = prepCritical + rolloutCritical;
+    const rolloutJobs = batchSizes.reduce((a, k) => a + T(k).restart + 2 * T(k).job, 0);
 
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -192,19 +195,37 @@ async function benchMain(): Promise<void> {
     const rows = db.$client.prepare("select step_id as id, started_at as s, finished_at as f from step_results where run_id = ? and node = ''").all(planned.runId) as { id: string; s: string; f: string | null }[];
     const perKind = new Map<string, number>();
     for (const r of rows) if (r.f) perKind.set(r.id.split(':')[0]!, (perKind.get(r.id.split(':')[0]!) ?? 0) + Date.parse(r.f) - Date.parse(r.s));
+    // The sync waits: per batch the longest a node's first Job waited (verify:i node rows keep the Job's sync report).
+    const waits = new Map<string, number>();
+    const nodeRows = db.$client.prepare("select step_id as id, result_json as r from step_results where run_id = ? and node <> '' and step_id like 'verify:%'").all(planned.runId) as { id: string; r: string | null }[];
+    let unsynced = 0;
+    for (const n of nodeRows) {
+      const sync = (JSON.parse(n.r ?? '{}') as { sync?: { waitedMs?: number; synced?: boolean } }).sync;
+      if (!sync) { unsynced++; continue; }
+      waits.set(n.id, Math.max(waits.get(n.id) ?? 0, sync.waitedMs ?? 0));
+    }
+    const settleMs = [...waits.values()].reduce((a, b) => a + b, 0);
+    const rolloutCritical = rolloutJobs + settleMs;
+    const critical = prepCritical + rolloutCritical;
     await engine.stop();
     db.$client.close();
 
     const stats = cluster.stats();
     const requests = Object.values(stats.requests).reduce((a, b) => a + b, 0);
-    console.log(`nodes ${NODES}, batch ${BATCH} (${batchSizes.length} batches incl. canary), prep concurrency ${CONCURRENCY}, sandbox step ${STEP_MS} ms, sync wait ${SYNC_WAIT_MS} ms`);
+    console.log(`nodes ${NODES}, batch ${BATCH} (${batchSizes.length} batches incl. canary), prep concurrency ${CONCURRENCY}, sandbox step ${STEP_MS} ms, settle: each node's first Job waits for kube-proxy's first sync`);
     console.log(`run state: ${final.state}${final.reason ? ` (${final.reason.slice(0, 200)})` : ''}`);
     console.log(`plan (facts + checks + digest, ${NODES} nodes): ${s(planMs)}`);
     console.log(`sandbox time for k nodes at once (medians of 5, 3 for k=1; in the sandbox process): ${[...cal].map(([k, v]) => `k=${k}: Job ${s(v.job)}, restart ${s(v.restart)}`).join('; ')}`);
-    console.log(`critical path: ${s(critical)} (prep ${s(prepCritical)}, rollout ${s(rolloutCritical)}; with idle-node times (k=1) it would be ${s(chunkSizes.length * T(1).job + batchSizes.length * (T(1).restart + SYNC_WAIT_MS + 2 * T(1).job))})`);
+    console.log(`critical path: ${s(critical)} (prep ${s(prepCritical)}, rollout ${s(rolloutCritical)} incl. sync waits ${s(settleMs)}; with idle-node times (k=1) it would be ${s(chunkSizes.length * T(1).job + batchSizes.length * (T(1).restart + 2 * T(1).job) + settleMs)})`);
     console.log(`bot wall time: ${s(wall)}  (overhead ${(((wall / critical) - 1) * 100).toFixed(1)} %)`);
     console.log(`bot CPU during the run: ${s((cpu.user + cpu.system) / 1000)} (${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)} % of wall time; the rest is waiting on the API server)`);
     console.log(`time per step kind: ${[...perKind].map(([k, v]) => `${k} ${s(v)}`).join(', ')}`);
+    // Settle share: this run (each node waits for its own kube-proxy's first sync) against the same run with the old
+    // fixed settle wait of FIXED_SETTLE_MS per batch in place of those waits.
+    const fixedMs = batchSizes.length * FIXED_SETTLE_MS;
+    const after = settleMs / wall;
+    const before = fixedMs / (wall - settleMs + fixedMs);
+    console.log(`settle share of wall time: after (waits for the real sync) ${(after * 100).toFixed(1)} % (${s(settleMs)} over ${waits.size} batches${unsynced ? `; ${unsynced} node rows without a sync report` : ''}); before (fixed ${s(FIXED_SETTLE_MS)} per batch) ${(before * 100).toFixed(1)} % (${s(fixedMs)}, wall ${s(wall - settleMs + fixedMs)}); ratio after/before ${(after / before).toFixed(3)}`);
     console.log(`API requests: ${requests} (${(requests / NODES).toFixed(2)} per node; ${JSON.stringify(stats.requests)}; retries ${stats.retries}, watch reconnects ${stats.watchReconnects}, re-lists ${stats.relists})`);
   } finally {
     sandbox.kill('SIGTERM');

@@ -124,7 +124,7 @@ export function duration(o: { max?: string; min?: string } = {}) {
 export const Duration = duration();
 
 // The check names of contract A (session 10): node checks, h-sync's sync, h-gates' alerts and Prometheus checks.
-const REPORT_ONLY_NAME = /^(log|proxyMode|ipvs|ping|tcp|dns|cleanup|sync|alerts|prometheus:[A-Za-z0-9_.-]+)$/;
+const REPORT_ONLY_NAME = /^(log|proxyMode|ipvs|ping|tcp|dns|cleanup|sync|alerts|localhost-nodeports|prometheus:[A-Za-z0-9_.-]+)$/;
 
 const ClusterYaml = z.object({
   name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lower-case letters, digits and "-" (DNS-1123 label)'),
@@ -143,7 +143,7 @@ const ClusterYaml = z.object({
   jobImage: nonEmpty.optional(),
   wave: z.number().int().min(1, 'must be 1 or more (the first wave is 1)').max(100).optional(),
   decisionTimeout: Duration.optional(),
-  reportOnly: z.array(z.string().regex(REPORT_ONLY_NAME, 'must be a check name: log, proxyMode, ipvs, ping, tcp, dns, cleanup, sync, alerts or prometheus:<name>')).optional(),
+  reportOnly: z.array(z.string().regex(REPORT_ONLY_NAME, 'must be a check name: log, proxyMode, ipvs, ping, tcp, dns, cleanup, sync, alerts, localhost-nodeports or prometheus:<name>')).optional(),
   prometheus: PrometheusYaml(Duration).optional(),
   window: WindowYaml.optional(),
   alertmanager: AlertmanagerYaml(Duration).optional(),

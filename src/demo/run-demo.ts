@@ -78,7 +78,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     });
     rt = await startRuntime(config, {
       port: 0, logger: createLogger({ level: 'warn', destination: process.stderr }),
-      timing: { syncWaitMs: 300, podReadyTimeoutMs: 30_000, jobTimeoutMs: 60_000 },
+      timing: { syncPollMs: 100, podReadyTimeoutMs: 30_000, jobTimeoutMs: 60_000 },
       ownerId: 'demo',
     });
     const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${rt.port}/slack/events`, signingSecret: SECRET, standIn: slack, ...(socket ? { socket } : {}) });

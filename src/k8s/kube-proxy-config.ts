@@ -19,6 +19,8 @@ export interface KubeProxySettings {
   strictARP: boolean;
   /** metricsBindAddress as written ('' = kube-proxy's default 127.0.0.1:10249) */
   metricsBindAddress: string;
+  /** healthzBindAddress as written ('' = kube-proxy's default 0.0.0.0:10256) */
+  healthzBindAddress: string;
 }
 
 export class KubeProxyConfigError extends Error {
@@ -50,11 +52,13 @@ export function readKubeProxySettings(text: string): KubeProxySettings {
   const scheduler = isMap(ipvs) ? ipvs.get('scheduler') ?? '' : '';
   const strictARP = isMap(ipvs) ? ipvs.get('strictARP') ?? false : false;
   const metrics = root.get('metricsBindAddress') ?? '';
+  const healthz = root.get('healthzBindAddress') ?? '';
   return {
     mode: mode as ProxyModeValue,
     scheduler: typeof scheduler === 'string' ? scheduler : String(scheduler),
     strictARP: strictARP === true,
     metricsBindAddress: typeof metrics === 'string' ? metrics : '',
+    healthzBindAddress: typeof healthz === 'string' ? healthz : '',
   };
 }
 

@@ -71,6 +71,23 @@ export interface VerifyTargets {
   dnsExpect?: string;
 }
 
+/**
+ * How the first Job on a node after its kube-proxy restarted (cleanup, else verify) waits for kube-proxy's first sync
+ * (lib.sh wait_for_sync): the addresses from the cluster's config.conf, as reached from the node.
+ */
+export interface SyncTargets {
+  /** kube-proxy's metricsBindAddress as reached from the node (verify-targets.ts metricsAddressOf). */
+  metricsAddress: string;
+  /** kube-proxy's healthzBindAddress as reached from the node (default 127.0.0.1:10256). */
+  healthzAddress: string;
+  /** The node's deadline: the script gives up (and fails the node) after this long. */
+  timeoutMs: number;
+  /** Between two reads of /metrics and /healthz (default 250). */
+  pollMs?: number;
+  /** The new kube-proxy pod's start (ms, the node's clock: the kubelet's container startedAt); an older process does not count. */
+  notBeforeMs?: number;
+}
+
 export interface JobInput {
   phase: NodePhase;
   node: string;
@@ -81,6 +98,10 @@ export interface JobInput {
   fromMode?: TargetMode;
   scheduler?: string;
   verify?: VerifyTargets;
+  /** verify / cleanup: wait for kube-proxy's first sync before anything else. */
+  sync?: SyncTargets;
+  /** prep: where the running kube-proxy serves /metrics on the node (the live pre-flight). */
+  metricsAddress?: string;
   dryRun?: boolean;
   /** cleanup: ARP sysctls to put back (prep's sysctlsBefore) when leaving IPVS after strictARP was turned on. */
   restoreSysctls?: Record<string, string>;
@@ -155,8 +176,14 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     const scheduler = input.scheduler ?? 'rr';
     if (!(IPVS_SCHEDULERS as readonly string[]).includes(scheduler)) throw new NodeJobError(`unsupported IPVS scheduler ${JSON.stringify(scheduler)}`);
     env.push({ name: 'IPVS_BOT_SCHEDULER', value: scheduler });
+    // The live pre-flight reads the running kube-proxy's /metrics there (prep.sh, lib.sh live_metrics).
+    if (input.metricsAddress !== undefined) {
+      if (!HOST_PORT.test(input.metricsAddress)) throw new NodeJobError('metricsAddress has an invalid value');
+      env.push({ name: 'IPVS_BOT_METRICS_ADDR', value: input.metricsAddress });
+    }
   }
   if (input.phase === 'verify') env.push(...verifyEnv(input.verify));
+  if (input.sync && (input.phase === 'verify' || input.phase === 'cleanup')) env.push(...syncEnv(input.sync, !env.some((e) => e.name === 'IPVS_BOT_METRICS_ADDR')));
   if (input.phase === 'cleanup' && input.fromMode !== undefined) {
     if (!(TARGET_MODES as readonly string[]).includes(input.fromMode)) throw new NodeJobError('unknown previous mode');
     env.push({ name: 'IPVS_BOT_FROM_MODE', value: input.fromMode });
@@ -177,7 +204,11 @@ export function nodeJobSpec(opts: NodeJobOptions, input: JobInput): NodeJobSpec 
     namespace,
     configMap: NODE_SCRIPTS_CONFIG_MAP,
     manifest: jobManifest({
-      name: nodeJobName(input.phase, runId, input.node, input.attempt), namespace, labels, node: input.node, runId, opts,
+      name: nodeJobName(input.phase, runId, input.node, input.attempt), namespace, labels, node: input.node, runId,
+      // The script's own sync deadline ends the wait first: the Job's deadline is a backstop, extended by it.
+      opts: input.sync
+        ? { ...opts, activeDeadlineSeconds: (opts.activeDeadlineSeconds ?? 300) + Math.ceil(input.sync.timeoutMs / 1000) }
+        : opts,
       backoffLimit: 1,
       // 0444: bash reads the file, nothing executes or changes it.
       volumes: [
@@ -252,19 +283,19 @@ export function createNodeJobFactory(opts: NodeJobOptions) {
   const namespace = opts.namespace ?? DEFAULT_JOB_NAMESPACE;
   return {
     namespace,
-    prep: (node: string, o: { scheduler: string; targetMode: TargetMode }): NodeJobSpec =>
-      nodeJobSpec(opts, { phase: 'prep', node, targetMode: o.targetMode, scheduler: o.scheduler }),
-    verify: (node: string, o: { targetMode: TargetMode; targets: VerifyTargets; attempt: string }): NodeJobSpec =>
-      nodeJobSpec(opts, { phase: 'verify', node, targetMode: o.targetMode, verify: o.targets, attempt: o.attempt }),
+    prep: (node: string, o: { scheduler: string; targetMode: TargetMode; metricsAddress?: string }): NodeJobSpec =>
+      nodeJobSpec(opts, { phase: 'prep', node, targetMode: o.targetMode, scheduler: o.scheduler, ...(o.metricsAddress !== undefined ? { metricsAddress: o.metricsAddress } : {}) }),
+    verify: (node: string, o: { targetMode: TargetMode; targets: VerifyTargets; attempt: string; sync?: SyncTargets }): NodeJobSpec =>
+      nodeJobSpec(opts, { phase: 'verify', node, targetMode: o.targetMode, verify: o.targets, attempt: o.attempt, ...(o.sync ? { sync: o.sync } : {}) }),
     cleanup: (node: string, o: {
       fromMode: TargetMode; targetMode: TargetMode; method: 'targeted' | 'kube-proxy'; kubeProxyImage: string; attempt: string;
-      restoreSysctls?: Record<string, string>;
+      restoreSysctls?: Record<string, string>; sync?: SyncTargets;
     }): NodeJobSpec =>
       o.method === 'kube-proxy'
         ? kubeProxyCleanupJobSpec(opts, { node, targetMode: o.targetMode, kubeProxyImage: o.kubeProxyImage, attempt: o.attempt })
         : nodeJobSpec(opts, {
           phase: 'cleanup', node, targetMode: o.targetMode, fromMode: o.fromMode, attempt: o.attempt,
-          ...(o.restoreSysctls ? { restoreSysctls: o.restoreSysctls } : {}),
+          ...(o.restoreSysctls ? { restoreSysctls: o.restoreSysctls } : {}), ...(o.sync ? { sync: o.sync } : {}),
         }),
   };
 }
@@ -289,6 +320,23 @@ function verifyEnv(t: VerifyTargets | undefined): { name: string; value: string 
   }
   check('IPVS_BOT_DNS_EXPECT', t.dnsExpect, IP);
   return env;
+}
+
+function syncEnv(t: SyncTargets, withMetrics: boolean): { name: string; value: string }[] {
+  if (!HOST_PORT.test(t.metricsAddress)) throw new NodeJobError('metricsAddress has an invalid value');
+  if (!HOST_PORT.test(t.healthzAddress)) throw new NodeJobError('healthzAddress has an invalid value');
+  if (!Number.isInteger(t.timeoutMs) || t.timeoutMs < 100 || t.timeoutMs > 3_600_000) throw new NodeJobError('the sync timeout must be 100 ms to 1 h');
+  const poll = t.pollMs ?? 250;
+  if (!Number.isInteger(poll) || poll < 10 || poll > 10_000) throw new NodeJobError('the sync poll interval must be 10 ms to 10 s');
+  if (t.notBeforeMs !== undefined && (!Number.isInteger(t.notBeforeMs) || t.notBeforeMs < 0)) throw new NodeJobError('notBeforeMs must be a time in ms');
+  return [
+    // verify's targets carry the metrics address already; cleanup has none of its own.
+    ...(withMetrics ? [{ name: 'IPVS_BOT_METRICS_ADDR', value: t.metricsAddress }] : []),
+    { name: 'IPVS_BOT_HEALTHZ_ADDR', value: t.healthzAddress },
+    { name: 'IPVS_BOT_SYNC_TIMEOUT_MS', value: String(t.timeoutMs) },
+    { name: 'IPVS_BOT_SYNC_POLL_MS', value: String(poll) },
+    ...(t.notBeforeMs !== undefined ? [{ name: 'IPVS_BOT_NOT_BEFORE_MS', value: String(t.notBeforeMs) }] : []),
+  ];
 }
 
 function contextEnv(c: NodeContext | undefined): { name: string; value: string }[] {

@@ -87,6 +87,26 @@ export const ClusterOptions = z.object({
   metricsBindAddress: z.string().optional(),
   /** `nft --version` per node (list by index, last repeats); null = nft not installed. Default by OS image. */
   nftVersion: z.union([z.string().min(1), z.null(), z.array(z.union([z.string().min(1), z.null()])).min(1)]).optional(),
+  /**
+   * kube-proxy's first sync after a start (see kube-proxy-endpoints.ts): `factor` multiplies every node's modelled sync
+   * time, `slow` one node's, and a `stuck` node's kube-proxy never finishes a sync (its /healthz turns 503).
+   */
+  kubeProxySync: z.object({
+    factor: z.number().positive().max(10_000).default(1),
+    slow: z.array(z.object({ node: NodeRef, factor: z.number().positive().max(10_000) })).default([]),
+    stuck: z.array(NodeRef).default([]),
+    /** The modes a `stuck` node's kube-proxy is stuck in (default: all; e.g. ['ipvs']: it syncs again after a rollback). */
+    stuckModes: z.array(z.enum(['iptables', 'ipvs', 'nftables'])).min(1).default(['iptables', 'ipvs', 'nftables']),
+  }).default({ factor: 1, slow: [], stuck: [], stuckModes: ['iptables', 'ipvs', 'nftables'] }),
+  /**
+   * kube-proxy's iptables-mode packet counters per node (≥1.31, k/k CHANGELOG-1.31 PRs #125015 / #122812):
+   * `kubeproxy_iptables_localhost_nodeports_accepted_packets_total` and `..._ct_state_invalid_dropped_packets_total`.
+   */
+  kubeProxyCounters: z.array(z.object({
+    node: NodeRef,
+    localhostNodePortPackets: z.number().int().min(0).default(0),
+    ctStateInvalidDrops: z.number().int().min(0).default(0),
+  })).default([]),
   /** Node names by index (seed-from-facts.ts: a rehearsal's nodes keep the real cluster's names); default k8s-cp-N / k8s-worker-N. */
   nodeNames: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a DNS subdomain')).optional(),
   /** config.conf of kube-system/kube-proxy verbatim (a rehearsal seeds the real cluster's text); default kubeadm's. */
@@ -120,6 +140,9 @@ export interface NodeSpec {
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: string }[];
   nftVersion: string | null;
+  /** Multiplies the modelled kube-proxy sync time; null: kube-proxy never syncs (kubeProxySync.stuck). */
+  kubeProxySyncFactor: number | null;
+  kubeProxyCounters: { localhostNodePortPackets: number; ctStateInvalidDrops: number };
 }
 
 const FIXTURE_NODES = [
@@ -180,6 +203,7 @@ export function nodeSpecs(o: ClusterOptions): NodeSpec[] {
   const noIpvs = resolve(o.nodesWithoutIpvs);
   const notReady = resolve(o.notReady);
   const windows = resolve(o.windowsNodes);
+  const stuck = resolve(o.kubeProxySync.stuck);
   const one = (r: string | number) => [...resolve([r])][0] ?? '';
   return names.map((name, i) => {
     const fx = o.mirrorFixtureNodes ? FIXTURE_NODES[i] : undefined;
@@ -200,6 +224,11 @@ export function nodeSpecs(o: ClusterOptions): NodeSpec[] {
       addresses: familyOrder(o.ipFamilies).map((v6) => (v6 ? nodeIP6(i) : nodeIP4(i))),
       podCIDRs: familyOrder(o.ipFamilies).map((v6) => (v6 ? `fd00:10:244:${(i + 1).toString(16)}::/64` : `10.${244 + Math.floor(i / 256)}.${i % 256}.0/24`)),
       labels, taints, nftVersion: win ? null : nft,
+      kubeProxySyncFactor: stuck.has(name) ? null
+        : o.kubeProxySync.slow.filter((x) => one(x.node) === name).reduce((f, x) => f * x.factor, o.kubeProxySync.factor),
+      kubeProxyCounters: o.kubeProxyCounters.filter((c) => one(c.node) === name)
+        .reduce((a, c) => ({ localhostNodePortPackets: a.localhostNodePortPackets + c.localhostNodePortPackets, ctStateInvalidDrops: a.ctStateInvalidDrops + c.ctStateInvalidDrops }),
+          { localhostNodePortPackets: 0, ctStateInvalidDrops: 0 }),
     };
   });
 }

@@ -1,6 +1,7 @@
 // The simulated cluster on top of the object store: seeds a kubeadm-shaped cluster, owns every node's HostState,
 // runs the controllers (DaemonSet, kubelets + binding, Job/TTL/GC) and exposes the handle tests use to look at
 // node state and toggle cluster-level faults.
+import { seedRun } from './kube-proxy-endpoints.js';
 import type { ObjectStore } from './object-store.js';
 import { type ClusterOptions, type ClusterOptionsInput, type NodeSpec, nodeSpecs, parseClusterOptions } from './cluster-options.js';
 import { ClusterFaults, editKubeProxyConfig, setModeBehindBotsBack, setNodeReady } from './cluster-faults.js';
@@ -46,6 +47,9 @@ export class SimCluster {
       if (n.windows) continue; // no Linux host: pods there never start (kubelet.ts)
       const h = new HostState(n.name, n.kernel, n.ipvs, [...n.addresses, ...n.podCIDRs.map(cni0Address)]);
       h.nftVersion = n.nftVersion;
+      h.kubeProxySyncFactor = n.kubeProxySyncFactor;
+      h.kubeProxyStuckModes = new Set(this.opts.kubeProxySync.stuckModes);
+      h.kubeProxyCounters = { ...n.kubeProxyCounters };
       this.hosts.set(n.name, h);
     }
     const running = seedCluster(this.ctx, this.nodes);
@@ -57,6 +61,8 @@ export class SimCluster {
       if (!h) continue;
       program(h, mode, 'rr', false, ports, minorOf(this.opts.kubernetesVersion));
       h.metricsBind = metricsBindOf(cm?.data as Record<string, string> | undefined);
+      seedRun(h, mode, minorOf(this.opts.kubernetesVersion), ports, this.ctx.now().getTime());
+      h.timeScale = this.opts.timeScale;
       if (!n.ready) h.proxyMode = '';
     }
     const hostOf = (ref: string | number, what: string) => {

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { minorOf } from './cluster-options.js';
 import { HostState, isV6, kernelAtLeast, type ProxyMode, type ServicePort } from './node-agent/host-state.js';
 import { program } from './kube-proxy-program.js';
+import { startRun } from './kube-proxy-endpoints.js';
 
 export { program };
 
@@ -21,7 +22,7 @@ export function klogPrefix(level: 'I' | 'W' | 'E', at: Date, file: string): stri
   return `${level}${ts}       1 ${file}]`;
 }
 
-interface Parsed { mode: string; scheduler: string; strictARP: boolean; featureGates: Record<string, boolean>; metricsBindAddress: string }
+interface Parsed { mode: string; scheduler: string; strictARP: boolean; featureGates: Record<string, boolean>; metricsBindAddress: string; healthzBindAddress: string }
 
 function parseConfig(text: string | undefined): Parsed | string {
   if (text === undefined) return 'open /var/lib/kube-proxy/config.conf: no such file or directory';
@@ -41,15 +42,19 @@ function parseConfig(text: string | undefined): Parsed | string {
     scheduler: typeof ipvs.scheduler === 'string' ? ipvs.scheduler : '',
     strictARP: ipvs.strictARP === true,
     metricsBindAddress: metricsBind(d.metricsBindAddress),
+    healthzBindAddress: metricsBind(d.healthzBindAddress, '0.0.0.0', 10256),
   };
 }
 
-/** v1alpha1 defaulting: "" → 127.0.0.1:10249; a bare host gets the port appended (AppendPortIfNeeded). */
-export function metricsBind(v: unknown): string {
+/**
+ * v1alpha1 defaulting: "" → 127.0.0.1:10249 (metrics) / 0.0.0.0:10256 (healthz); a bare host gets the port appended
+ * (AppendPortIfNeeded).
+ */
+export function metricsBind(v: unknown, dfltHost = '127.0.0.1', port = 10249): string {
   const s = typeof v === 'string' ? v.trim() : '';
-  if (!s) return '127.0.0.1:10249';
+  if (!s) return `${dfltHost}:${port}`;
   if (/^\[[^\]]*\]:\d+$/.test(s) || /^[^:]*:\d+$/.test(s)) return s;
-  return isV6(s) ? `[${s}]:10249` : `${s}:10249`;
+  return isV6(s) ? `[${s}]:${port}` : `${s}:${port}`;
 }
 
 export interface StartInput {
@@ -132,6 +137,9 @@ export function startKubeProxy(inp: StartInput): KubeProxyStart {
   I('server.go:846', `"Version info" version="${version}"`);
   program(host, mode, scheduler, cfg.strictARP, inp.services, minor);
   host.metricsBind = cfg.metricsBindAddress;
+  host.healthzBind = cfg.healthzBindAddress;
+  // A new process (the kubelet passes its start time); a resync of the running one (kubelet.resync) keeps its timeline.
+  if (inp.now || !host.kubeProxyRun) startRun(host, mode, minor, inp.services, at.getTime());
   I('config.go:188', '"Starting service config controller"');
   I('config.go:97', '"Starting endpoint slice config controller"');
   I('shared_informer.go:318', '"Caches are synced for service config"');

@@ -31,7 +31,8 @@ const TERMINAL = new Set(['succeeded', 'failed', 'rolled_back', 'rejected', 'exp
 
 describe('e2e: the bot as a process', () => {
   it('SIGTERM mid-run exits 0; a restart on the same DB finishes the run, no step twice, same card, audit chain intact', async () => {
-    const sb: Sandbox = await startSandbox({ nodes: 2, stepMs: 5 });
+    // kube-proxy's first sync after a restart takes ~6 s here (150 ms × 40, kube-proxy-endpoints.ts): the verify Job waits for it.
+    const sb: Sandbox = await startSandbox({ nodes: 2, stepMs: 5, kubeProxySync: { factor: 40 } });
     cleanups.push(() => sb.stop());
     const slack = await SlackStandIn.start();
     cleanups.push(() => slack.stop());
@@ -39,7 +40,7 @@ describe('e2e: the bot as a process', () => {
     const dir = tempDir();
     const dbPath = join(dir, 'ipvs-bot.db');
     const port = await freePort();
-    // Default timing (what `npm start` uses): the settle wait after each batch's restart is 10 s, a durable wait.
+    // Default timing (what `npm start` uses): each node's first Job after its restart waits for kube-proxy's first sync.
     const env = {
       SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl,
       IPVS_BOT_CONFIG: writeConfigFile(dir, [clusterYaml('sandbox', sb.kubeconfigPath)]), IPVS_BOT_DB: dbPath, PORT: String(port),
@@ -56,8 +57,8 @@ describe('e2e: the bot as a process', () => {
     const db: Db = openDb(dbPath, { readonly: true });
     cleanups.push(() => closeDb(db));
     const runRow = () => db.$client.prepare('SELECT id, state, current_step, lease_owner, plan_json, message_ts FROM runs').get() as RunRow | undefined;
-    // Mid-run: the canary was restarted and the run waits for kube-proxy to sync before verifying it.
-    const mid = await until('the canary settle wait', 30_000, () => { const r = runRow(); return r?.state === 'running' && r.current_step === 'settle:0' && r; });
+    // Mid-run: the canary was restarted and its verify Job waits for kube-proxy to sync.
+    const mid = await until('the canary\'s wait for the sync', 30_000, () => { const r = runRow(); return r?.state === 'running' && r.current_step === 'verify:0' && r; });
     const canary = (JSON.parse(mid.plan_json) as { rollout: { canary: string } }).rollout.canary;
     const podUid = (node: string) => (sb.store.list('pods', 'kube-system', { labelSelector: 'k8s-app=kube-proxy' }).items as { metadata: { uid?: string; deletionTimestamp?: string }; spec?: { nodeName?: string } }[])
       .find((p) => p.spec?.nodeName === node && !p.metadata.deletionTimestamp)?.metadata.uid;
@@ -82,7 +83,8 @@ describe('e2e: the bot as a process', () => {
     const events = (db.$client.prepare('SELECT type, payload FROM audit_events WHERE run_id = ? ORDER BY seq').all(done.id) as { type: string; payload: string }[])
       .map((e) => ({ type: e.type, payload: JSON.parse(e.payload) as { step?: string; steps?: string[] } }));
     const steps = events.find((e) => e.type === 'run.started')?.payload.steps ?? [];
-    expect(steps).toContain('settle:0');
+    expect(steps).toContain('verify:0');
+    expect(steps.some((s) => s.startsWith('settle:'))).toBe(false);
     expect(steps.length).toBeGreaterThan(5);
     const succeeded = events.filter((e) => e.type === 'step.succeeded').map((e) => e.payload.step);
     expect([...succeeded].sort()).toEqual([...steps].sort());

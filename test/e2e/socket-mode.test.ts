@@ -12,8 +12,9 @@ import { killBot, spawnBot } from './child-bot.js';
 
 describe('e2e over socket: the connection comes and goes', () => {
   let e: E2e;
-  // syncWaitMs 400: the rollout lasts a few seconds, long enough to cut the connection in the middle of it.
-  beforeAll(async () => { e = await E2e.start({ mode: 'socket', ackTimeoutMs: 500, timing: { syncWaitMs: 400 } }); });
+  // kube-proxy's first sync takes ~600 ms (150 ms × 4): the rollout lasts a few seconds, long enough to cut the
+  // connection in the middle of it.
+  beforeAll(async () => { e = await E2e.start({ mode: 'socket', ackTimeoutMs: 500, clusters: [{ name: 'sandbox', sandbox: { kubeProxySync: { factor: 4 } } }] }); });
   afterAll(async () => { await e?.stop(); });
   const socket = (): SlackSocketMode => e.socket!;
 

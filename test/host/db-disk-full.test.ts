@@ -67,15 +67,15 @@ describeHost('real-host tier: the database disk fills up mid-rollout', () => {
     let rt: Runtime | undefined;
     let log = '';
     try {
-      sbs.push(await startSandbox({ nodes: 2, stepMs: 5 }), await startSandbox({ nodes: 2, stepMs: 5 }));
+      // alpha's kube-proxy takes ~4.5 s for its first sync after a restart (150 ms × 30): the verify Job waits for it.
+      sbs.push(await startSandbox({ nodes: 2, stepMs: 5, kubeProxySync: { factor: 30 } }), await startSandbox({ nodes: 2, stepMs: 5 }));
       slack = await SlackStandIn.start();
       slack.addUser(ALICE, 'alice'); slack.addUser(BOB, 'bob'); slack.addChannel(CHANNEL, 'platform-ops');
       const config = loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SECRET, IPVS_BOT_DB: join(mnt, 'ipvs-bot.db'), SLACK_API_URL: slack.apiUrl },
         { text: configText([clusterYaml('alpha', sbs[0]!.kubeconfigPath), clusterYaml('beta', sbs[1]!.kubeconfigPath)]) });
       rt = await startRuntime(config, {
         port: 0, ownerId: 'host', logger: createLogger({ level: 'info', destination: { write: (s: string) => { log += s; } } }),
-        // A 4 s settle wait after each batch: the moment the test fills the disk.
-        timing: { ...E2E_TIMING, syncWaitMs: 4000 },
+        timing: E2E_TIMING,
       });
       const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${rt.port}/slack/events`, signingSecret: SECRET, standIn: slack });
       const healthz = async () => (await fetch(`http://127.0.0.1:${rt!.port}/healthz`)).status;
@@ -89,7 +89,8 @@ describeHost('real-host tier: the database disk fills up mid-rollout', () => {
       expect((await driver.clickButton(BOB, { channel: CHANNEL, ts: alpha.ts }, 'Approve')).status).toBe(200);
       const db = rt.db.$client;
       const run = () => db.prepare("SELECT id, state, current_step FROM runs WHERE cluster = 'alpha'").get() as { id: string; state: string; current_step: string | null };
-      await until('alpha in its first settle wait', () => run().state === 'running' && run().current_step === 'settle:0');
+      // The canary's verify Job waiting for the sync: the moment the test fills the disk.
+      await until('alpha waiting for the canary\'s sync', () => run().state === 'running' && run().current_step === 'verify:0');
       expect(await healthz()).toBe(200);
 
       fill(join(mnt, 'filler'));
@@ -102,7 +103,7 @@ describeHost('real-host tier: the database disk fills up mid-rollout', () => {
       // No new step while nothing can be recorded; the process is alive and answers.
       await new Promise((r) => setTimeout(r, 1500));
       expect((db.prepare("SELECT count(*) AS n FROM audit_events WHERE type = 'step.started'").get() as { n: number }).n).toBe(startedBefore);
-      expect(run()).toMatchObject({ state: 'running', current_step: 'settle:0' });
+      expect(run()).toMatchObject({ state: 'running', current_step: 'verify:0' });
 
       // An approval that cannot be recorded gets the cause, not "Something went wrong".
       const seen = slack.ephemeralsFor(BOB).length;

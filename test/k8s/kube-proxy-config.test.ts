@@ -19,7 +19,7 @@ function changedLines(before: string, after: string): { removed: string[]; added
 describe('src/k8s/kube-proxy-config', () => {
   it('reads the mode of the real kubeadm v1.28 config.conf as "" (iptables on Linux)', () => {
     expect(readProxyMode(kubeadm)).toBe('');
-    expect(readKubeProxySettings(kubeadm)).toEqual({ mode: '', scheduler: '', strictARP: false, metricsBindAddress: '' });
+    expect(readKubeProxySettings(kubeadm)).toEqual({ mode: '', scheduler: '', strictARP: false, metricsBindAddress: '', healthzBindAddress: '' });
   });
 
   it('switches the kubeadm config.conf to ipvs changing only mode, scheduler and strictARP lines', () => {

@@ -166,12 +166,44 @@ describe('src/k8s/node-jobs', () => {
     expect(data).toEqual({ 'cleanup.sh': NODE_SCRIPTS.cleanup, 'prep.sh': NODE_SCRIPTS.prep, 'verify.sh': NODE_SCRIPTS.verify });
     expect(JSON.stringify(data).length).toBeLessThan(1024 * 1024); // a ConfigMap holds at most 1 MiB
     const f = createNodeJobFactory({ runId: RUN, annotations: { 'ipvs-bot/requested-by': 'U0ALICE' } });
-    const specs = [f.prep('k8s-worker-1', { scheduler: 'rr', targetMode: 'ipvs' }), f.verify('k8s-worker-1', { targetMode: 'ipvs', targets, attempt: '1' }),
-      f.cleanup('k8s-worker-1', { fromMode: 'iptables', targetMode: 'ipvs', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1' })];
+    const sync = { metricsAddress: '127.0.0.1:10249', healthzAddress: '127.0.0.1:10256', timeoutMs: 60_000 };
+    const specs = [f.prep('k8s-worker-1', { scheduler: 'rr', targetMode: 'ipvs' }), f.verify('k8s-worker-1', { targetMode: 'ipvs', targets, attempt: '1', sync }),
+      f.cleanup('k8s-worker-1', { fromMode: 'iptables', targetMode: 'ipvs', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.28.7', attempt: '1', sync })];
     for (const s of specs) {
       expect(s.configMap?.name).toBe(name);
       expect(JSON.stringify(s.manifest).length).toBeLessThan(2500);
       expect(JSON.stringify(s.manifest)).not.toContain('json_str'); // no script text inline
     }
+  });
+});
+
+describe('the wait for kube-proxy\'s first sync in verify and cleanup Jobs', () => {
+  type JobShape = { spec: { activeDeadlineSeconds: number; template: { spec: { hostNetwork: boolean; containers: { env: { name: string; value?: string }[] }[] } } } };
+  const envOf = (spec: { manifest: unknown }) => Object.fromEntries((spec.manifest as JobShape).spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+  const sync = { metricsAddress: '[::1]:10249', healthzAddress: '127.0.0.1:10256', timeoutMs: 600_000, pollMs: 500 };
+
+  it('carries the addresses and deadline as validated env, with the Job deadline extended by the wait', () => {
+    const f = createNodeJobFactory({ runId: 'run-sync' });
+    const cleanup = f.cleanup('k8s-worker-1', { fromMode: 'iptables', targetMode: 'nftables', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.31.1', attempt: 'fwd', sync });
+    expect(envOf(cleanup)).toMatchObject({ IPVS_BOT_PHASE: 'cleanup', IPVS_BOT_METRICS_ADDR: '[::1]:10249', IPVS_BOT_HEALTHZ_ADDR: '127.0.0.1:10256', IPVS_BOT_SYNC_TIMEOUT_MS: '600000', IPVS_BOT_SYNC_POLL_MS: '500' });
+    expect((cleanup.manifest as JobShape).spec.template.spec.hostNetwork).toBe(true);
+    const plain = f.cleanup('k8s-worker-1', { fromMode: 'iptables', targetMode: 'nftables', method: 'targeted', kubeProxyImage: 'registry.k8s.io/kube-proxy:v1.31.1', attempt: 'fwd' });
+    expect((cleanup.manifest as JobShape).spec.activeDeadlineSeconds).toBe((plain.manifest as JobShape).spec.activeDeadlineSeconds + 600);
+    expect(envOf(plain)).not.toHaveProperty('IPVS_BOT_SYNC_TIMEOUT_MS');
+    // verify's targets name the metrics address already: one IPVS_BOT_METRICS_ADDR, the targets'.
+    const verify = f.verify('k8s-worker-1', { targetMode: 'nftables', targets: { ...targets, metricsAddress: '127.0.0.1:10249' }, attempt: 'fwd', sync });
+    const venv = (verify.manifest as JobShape).spec.template.spec.containers[0]!.env;
+    expect(venv.filter((e) => e.name === 'IPVS_BOT_METRICS_ADDR').map((e) => e.value)).toEqual(['127.0.0.1:10249']);
+    expect(envOf(verify)).toMatchObject({ IPVS_BOT_SYNC_TIMEOUT_MS: '600000', IPVS_BOT_HEALTHZ_ADDR: '127.0.0.1:10256' });
+  });
+
+  it('refuses addresses and times that are not what they claim', () => {
+    const f = createNodeJobFactory({ runId: 'run-sync' });
+    const v = (s: Partial<typeof sync> & Record<string, unknown>) => () => f.verify('k8s-worker-1', { targetMode: 'ipvs', targets, attempt: 'fwd', sync: { ...sync, ...s } });
+    expect(v({ metricsAddress: '127.0.0.1:10249; rm -rf /' })).toThrow(/metricsAddress has an invalid value/);
+    expect(v({ healthzAddress: '$(id):1' })).toThrow(/healthzAddress has an invalid value/);
+    expect(v({ timeoutMs: 50 })).toThrow(/sync timeout must be 100 ms to 1 h/);
+    expect(v({ pollMs: 5 })).toThrow(/poll interval/);
+    expect(v({ notBeforeMs: -1 })).toThrow(/notBeforeMs/);
   });
 });

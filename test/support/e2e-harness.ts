@@ -28,7 +28,7 @@ export const BOT_TOKEN = 'xoxb-e2e-token';
 export const TERMINAL: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'rolled_back', 'rejected', 'expired', 'cancelled', 'voided', 'waiting_operator']);
 
 /** Short waits for the sandbox (its kubelet steps take milliseconds). */
-export const E2E_TIMING: Partial<Timing> = { syncWaitMs: 50, podReadyTimeoutMs: 20_000, jobTimeoutMs: 20_000, jobConcurrency: 10 };
+export const E2E_TIMING: Partial<Timing> = { syncPollMs: 20, podReadyTimeoutMs: 20_000, jobTimeoutMs: 20_000, jobConcurrency: 10 };
 
 export interface E2eCluster {
   name: string;

@@ -1,5 +1,6 @@
 // The run's one message: the plan card while awaiting approval, a live checklist while running, the result after.
 // Pure: RunStatus (+ clock time) → blocks.
+import { preflightBlocks } from './preflight-view.js';
 import { rehearsalBlocks } from './rehearsal-view.js';
 import type { Check, NodeFacts, RunState, RunStatus } from '../../workflows/kube-proxy-mode/api.js';
 import { ACTION, type RunRef } from './ids.js';
@@ -168,6 +169,7 @@ export function runCard(s: RunStatus, opts: { production?: boolean } = {}): { te
       ['Updated', slackDate(s.updatedAt)],
     ]));
     blocks.push(...progressBlocks(s));
+    blocks.push(...preflightBlocks(s));
     blocks.push(...decisionBlocks(s));
     if (s.state === 'running' || s.state === 'approved') {
       blocks.push({ type: 'actions', block_id: 'run_actions', elements: [{

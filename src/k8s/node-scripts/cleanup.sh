@@ -23,6 +23,10 @@ for kv in ${rs_items[@]+"${rs_items[@]}"}; do
   else err "IPVS_BOT_RESTORE_SYSCTLS has an invalid entry: only net.ipv4.conf.all.arp_ignore and arp_announce with a number"; emit; exit 0; fi
 done
 
+# The new kube-proxy has synced before the old mode's rules go (when the bot asks: IPVS_BOT_SYNC_TIMEOUT_MS; lib.sh
+# wait_for_sync): until its first sync they still carry this node's Service traffic. Not synced: nothing is removed.
+if ! wait_for_sync; then emit; exit 0; fi
+
 count_leftovers
 leftovers_json; field before "$REPLY"
 R_CHAINS=0

@@ -279,3 +279,177 @@ leftovers_json() {
   REPLY="{\"iptablesModeChains\":$LEFTOVER_IPTABLES_CHAINS,\"ipvsModeChains\":$LEFTOVER_IPVS_CHAINS"
   REPLY+=",\"kubeIpvs0\":$IPVS0,\"kubernetesIpvsServices\":$LEFTOVER_K8S_VS,\"kubeIpsets\":$LEFTOVER_IPSETS,\"kubeProxyNftTables\":$LEFTOVER_NFT}"
 }
+
+# --- kube-proxy's HTTP servers ---------------------------------------------------------------------------------
+# A bind address as config.conf writes it (`0.0.0.0:10256`, `[::]:10249`, `127.0.0.1:10249`) → where this hostNetwork
+# pod reaches it: a wildcard bind on loopback of the same family. HTTP_HOST (brackets kept) and HTTP_PORT; 1 if invalid.
+HTTP_HOST=""
+HTTP_PORT=""
+http_target() {
+  local re='^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):([0-9]{1,5})$'
+  [[ "$1" =~ $re ]] || return 1
+  HTTP_HOST="${BASH_REMATCH[1]}"; HTTP_PORT="${BASH_REMATCH[2]}"
+  [ "$HTTP_HOST" = "0.0.0.0" ] && HTTP_HOST=127.0.0.1
+  [ "$HTTP_HOST" = "[::]" ] && HTTP_HOST="[::1]"
+  return 0
+}
+
+# GET http://$1$2 (host:port, path) → HTTP_STATUS ('' when nothing answered) and HTTP_BODY (at most 256 KB).
+# curl when the image has it (netshoot does), otherwise bash's /dev/tcp with HTTP/1.0 (the server closes after).
+HTTP_STATUS=""
+HTTP_BODY=""
+http_get() {
+  HTTP_STATUS=""; HTTP_BODY=""
+  http_target "$1" || return 1
+  local out bare
+  if have curl; then
+    out="$(curl -s -g -m 3 --max-filesize 262144 -w '\n%{http_code}' "http://$HTTP_HOST:$HTTP_PORT$2" 2>/dev/null)" || true
+    HTTP_STATUS="${out##*$'\n'}"; HTTP_BODY="${out%$'\n'*}"
+    [ "$HTTP_STATUS" = "000" ] && HTTP_STATUS=""
+  else
+    bare="${HTTP_HOST#[}"; bare="${bare%]}"
+    out="$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1; printf "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n" "$2" >&3; head -c 262144 <&3' "$bare" "$HTTP_PORT" "$2" 2>/dev/null)" || true
+    local re=$'^HTTP/[0-9.]+ ([0-9]{3})'
+    if [[ "$out" =~ $re ]]; then
+      HTTP_STATUS="${BASH_REMATCH[1]}"
+      HTTP_BODY="${out#*$'\r\n\r\n'}"
+    fi
+  fi
+  is_uint "$HTTP_STATUS" || { HTTP_STATUS=""; HTTP_BODY=""; return 1; }
+  return 0
+}
+
+# Value of the first sample of metric $1 (no labels, or exactly the label set $3 like `{table="nat"}`) in
+# Prometheus text $2, in REPLY ('' when absent).
+metric_value() {
+  local line want="$1${3:-}"
+  REPLY=""
+  while IFS= read -r line; do
+    case "$line" in "#"*) continue ;; esac
+    if [[ "$line" == "$want "* ]]; then REPLY="${line#"$want "}"; REPLY="${REPLY%% *}"; return 0; fi
+  done <<< "$2"
+  return 1
+}
+
+# A Prometheus sample value (Go's 'g' format: 1.7125601237785585e+09, 0.25, 42) in milliseconds, an integer, in
+# REPLY ('' when it is not a non-negative number). Bash only: no awk/bc needed in the image.
+to_ms() {
+  local re='^([0-9]+)(\.([0-9]+))?([eE]([+-]?)([0-9]+))?$' int frac exp digits point
+  REPLY=""
+  [[ "$1" =~ $re ]] || return 1
+  int="${BASH_REMATCH[1]}"; frac="${BASH_REMATCH[3]}"; exp=$((10#${BASH_REMATCH[6]:-0}))
+  [ "${BASH_REMATCH[5]}" = "-" ] && exp=$((-exp))
+  digits="$int$frac"; point=$(( ${#int} + exp + 3 ))
+  if [ "$point" -le 0 ]; then REPLY=0; return 0; fi
+  while [ "${#digits}" -lt "$point" ]; do digits+="0"; done
+  digits="${digits:0:point}"
+  [ "${#digits}" -gt 15 ] && return 1
+  REPLY=$((10#$digits))
+  return 0
+}
+
+# Milliseconds since the epoch (bash 5's EPOCHREALTIME, else date).
+now_ms() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then local t="${EPOCHREALTIME/[.,]/}"; REPLY=$((10#${t:0:${#t}-3}))
+  else REPLY="$(date +%s%3N)"; fi
+}
+
+# --- waiting for kube-proxy's first sync (domain §8.3) -----------------------------------------------------------
+# wait_for_sync: when IPVS_BOT_SYNC_TIMEOUT_MS is set, polls this node's kube-proxy until it has finished a sync after
+# it started: kubeproxy_sync_proxy_rules_last_timestamp_seconds ≥ process_start_time_seconds on its /metrics (k/k
+# pkg/proxy/metrics/metrics.go; the gauge stays 0 until the first sync), with IPVS_BOT_NOT_BEFORE_MS (the new pod's
+# start on this node's clock, optional) ruling out an older process. /healthz (pkg/proxy/healthcheck/
+# proxier_health.go) is read and reported, not trusted: it answers 200 while a starting kube-proxy's first update is
+# younger than healthTimeout (2 × syncPeriod), and 503 only after that. Both timestamps come from the node's clock.
+# Adds the field `sync`; returns 1 (after err) when kube-proxy did not sync in time, 0 otherwise or when not asked.
+wait_for_sync() {
+  local timeout_ms="${IPVS_BOT_SYNC_TIMEOUT_MS:-}" poll_ms="${IPVS_BOT_SYNC_POLL_MS:-250}" not_before="${IPVS_BOT_NOT_BEFORE_MS:-}"
+  local metrics="${IPVS_BOT_METRICS_ADDR:-127.0.0.1:10249}" healthz="${IPVS_BOT_HEALTHZ_ADDR:-127.0.0.1:10256}"
+  [ -n "$timeout_ms" ] || return 0
+  if ! is_uint "$timeout_ms" || [ "$timeout_ms" -gt 3600000 ]; then err "IPVS_BOT_SYNC_TIMEOUT_MS is not a number of ms up to 1 h"; return 1; fi
+  if ! is_uint "$poll_ms" || [ "$poll_ms" -lt 10 ] || [ "$poll_ms" -gt 10000 ]; then err "IPVS_BOT_SYNC_POLL_MS is not 10-10000"; return 1; fi
+  if [ -n "$not_before" ] && ! is_uint "$not_before"; then err "IPVS_BOT_NOT_BEFORE_MS is not a number"; return 1; fi
+  http_target "$metrics" || { err "invalid metrics address"; return 1; }
+  http_target "$healthz" || { err "invalid healthz address"; return 1; }
+  local sleep_s begin deadline synced=0 started="" last="" m_status="" h_status="" h_last="" dur_sum="" dur_count="" polls=0 waited
+  printf -v sleep_s '%d.%03d' $((poll_ms / 1000)) $((poll_ms % 1000))
+  now_ms; begin="$REPLY"; deadline=$((begin + timeout_ms))
+  while :; do
+    polls=$((polls + 1))
+    http_get "$metrics" /metrics; m_status="$HTTP_STATUS"
+    started=""; last=""
+    if [ "$m_status" = 200 ]; then
+      metric_value process_start_time_seconds "$HTTP_BODY" && to_ms "$REPLY" && started="$REPLY"
+      metric_value kubeproxy_sync_proxy_rules_last_timestamp_seconds "$HTTP_BODY" && to_ms "$REPLY" && last="$REPLY"
+      metric_value kubeproxy_sync_proxy_rules_duration_seconds_sum "$HTTP_BODY" && dur_sum="$REPLY"
+      metric_value kubeproxy_sync_proxy_rules_duration_seconds_count "$HTTP_BODY" && dur_count="$REPLY"
+    fi
+    http_get "$healthz" /healthz; h_status="$HTTP_STATUS"
+    h_last=""; [[ "$HTTP_BODY" =~ \"lastUpdated\":\ *\"([^\"]*)\" ]] && h_last="${BASH_REMATCH[1]}"
+    if [ -n "$last" ] && [ "$last" -gt 0 ]; then
+      # A sync after the process started, by a process not older than the restart the bot asked for.
+      if [ -n "$started" ] && [ "$last" -ge "$started" ] && { [ -z "$not_before" ] || [ "$started" -ge "$not_before" ]; }; then synced=1; break; fi
+      if [ -z "$started" ] && [ -z "$not_before" ]; then synced=1; warn "kube-proxy exports no process_start_time_seconds: its last sync is taken as the first"; break; fi
+    fi
+    now_ms; [ "$REPLY" -ge "$deadline" ] && break
+    sleep "$sleep_s"
+  done
+  now_ms; waited=$((REPLY - begin))
+  local f="\"synced\":$([ "$synced" = 1 ] && echo true || echo false)"
+  f+=",\"startedAt\":$(is_uint "$started" && echo "$started" || echo null)"
+  f+=",\"syncedAt\":$([ "$synced" = 1 ] && is_uint "$last" && echo "$last" || echo null)"
+  f+=",\"waitedMs\":$waited,\"polls\":$polls,\"timeoutMs\":$timeout_ms"
+  if to_ms "${dur_sum:-x}" && is_uint "${dur_count:-x}" && [ "$dur_count" -gt 0 ]; then f+=",\"syncDurationMs\":$((REPLY / dur_count))"; fi
+  json_str "$h_last" 80
+  f+=",\"healthz\":{\"status\":$(is_uint "$h_status" && echo "$h_status" || echo null),\"lastUpdated\":$REPLY}"
+  f+=",\"metricsStatus\":$(is_uint "$m_status" && echo "$m_status" || echo null)"
+  field sync "{$f}"
+  [ "$synced" = 1 ] && return 0
+  local within hz why
+  if [ "$timeout_ms" -lt 1000 ]; then within="${timeout_ms}ms"
+  elif [ $((timeout_ms % 1000)) -eq 0 ]; then within="$((timeout_ms / 1000))s"
+  else within="$((timeout_ms / 1000)).$(( (timeout_ms % 1000) / 100 ))s"; fi
+  if [ -z "$h_status" ]; then hz="/healthz did not answer on $healthz"; else hz="/healthz $h_status"; fi
+  if [ -z "$m_status" ]; then why="$hz, /metrics did not answer on $metrics"
+  elif [ "$m_status" != 200 ]; then why="$hz, /metrics $m_status"
+  elif [ -n "$not_before" ] && [ -n "$started" ] && [ "$started" -lt "$not_before" ]; then why="$hz, the kube-proxy answering started before the restart"
+  else why="$hz, no sync after its start on /metrics"; fi
+  err "kube-proxy did not sync within $within: $why"
+  return 1
+}
+
+# A Prometheus sample value as a non-negative integer (counters and gauges in Go's 'g' format: 42, 1.234567e+06), in
+# REPLY ('' when it is not one).
+to_int() {
+  to_ms "$1" || return 1
+  REPLY=$((REPLY / 1000))
+  return 0
+}
+
+# live_metrics ADDR: the live pre-flight (issue #12 item 2) from the RUNNING kube-proxy's /metrics (the old mode's,
+# k/k pkg/proxy/metrics/metrics.go): packets accepted on localhost NodePorts and packets dropped as conntrack-invalid
+# (iptables mode, from v1.31: CHANGELOG-1.31 PRs #125015 / #122812), the average sync duration, the number of iptables
+# rules kube-proxy owns per table (iptables mode). A family kube-proxy does not export is null. Adds the field `live`.
+live_metrics() {
+  local f v
+  http_get "$1" /metrics
+  if [ "$HTTP_STATUS" != 200 ]; then
+    field live "{\"metricsStatus\":$(is_uint "$HTTP_STATUS" && echo "$HTTP_STATUS" || echo null)}"
+    return 0
+  fi
+  f="\"metricsStatus\":200"
+  v=null; metric_value kubeproxy_iptables_localhost_nodeports_accepted_packets_total "$HTTP_BODY" && to_int "$REPLY" && v="$REPLY"
+  f+=",\"localhostNodePortPackets\":$v"
+  v=null; metric_value kubeproxy_iptables_ct_state_invalid_dropped_packets_total "$HTTP_BODY" && to_int "$REPLY" && v="$REPLY"
+  f+=",\"ctStateInvalidDrops\":$v"
+  local sum="" count=""
+  metric_value kubeproxy_sync_proxy_rules_duration_seconds_sum "$HTTP_BODY" && sum="$REPLY"
+  metric_value kubeproxy_sync_proxy_rules_duration_seconds_count "$HTTP_BODY" && to_int "$REPLY" && count="$REPLY"
+  v=null; to_ms "${sum:-x}" && is_uint "${count:-x}" && [ "$count" -gt 0 ] && v=$((REPLY / count))
+  f+=",\"syncDurationMs\":$v,\"syncs\":${count:-null}"
+  local nat="" filter=""
+  metric_value kubeproxy_sync_proxy_rules_iptables_total "$HTTP_BODY" '{table="nat"}' && to_int "$REPLY" && nat="$REPLY"
+  metric_value kubeproxy_sync_proxy_rules_iptables_total "$HTTP_BODY" '{table="filter"}' && to_int "$REPLY" && filter="$REPLY"
+  if [ -n "$nat$filter" ]; then f+=",\"iptablesRules\":{\"nat\":${nat:-null},\"filter\":${filter:-null}}"; else f+=",\"iptablesRules\":null"; fi
+  field live "{$f}"
+}

@@ -172,5 +172,8 @@ else
 fi
 leftovers_json; field leftovers "$REPLY"
 
+# What the running kube-proxy says about the traffic a new mode would change (lib.sh live_metrics), when the bot asks.
+[ -n "${IPVS_BOT_METRICS_ADDR:-}" ] && live_metrics "$IPVS_BOT_METRICS_ADDR"
+
 emit
 exit 0

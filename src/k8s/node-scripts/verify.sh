@@ -15,6 +15,10 @@ IP_RE='^[0-9A-Fa-f.:]+$'
 
 case "$TARGET_MODE" in ipvs|iptables|nftables) ;; *) err "unknown target mode"; emit; exit 0 ;; esac
 
+# 0. kube-proxy's first sync after its restart, when the bot asks for it (IPVS_BOT_SYNC_TIMEOUT_MS: the first Job on
+# the node waits; lib.sh wait_for_sync). Nothing below says anything about the new mode before that sync.
+if ! wait_for_sync; then emit; exit 0; fi
+
 # 1. /proxyMode from kube-proxy's metrics server (authoritative).
 PROXY_MODE=""
 if [[ "$METRICS" =~ $HOSTPORT_RE ]]; then

@@ -3,7 +3,7 @@
 // node's HostState, and finishes graceful deletions the way the fixtures' kubelet stand-in did.
 import type { WatchEvent } from '../object-store.js';
 import { startKubeProxy } from '../kube-proxy-sim.js';
-import { kubeProxyCleanup, runNodeJob } from '../node-agent/node-agent.js';
+import { jobRunMs, kubeProxyCleanup, runNodeJob } from '../node-agent/node-agent.js';
 import { nodeIsReady } from '../cluster-faults.js';
 import { type ClusterContext, type Obj, finalDelete, isDeleting, isTerminal, isoNow, randomSuffix } from './context.js';
 import { podNode } from './daemonset-controller.js';
@@ -230,11 +230,12 @@ export class Kubelets {
     if (owner !== 'Job') { this.ctx.logs.start(uid, container, [`${name} started`]); return; }
     this.ctx.logs.start(uid, container, []);
     if (this.ctx.faults.jobsNeverComplete.has(node)) return;
-    this.after(run, this.ctx.opts.stepMs, () => {
+    this.after(run, jobRunMs(host, cur, now.getTime(), this.ctx.opts.stepMs), () => {
       const again = this.current(cur);
       if (!again) return;
       const out = this.scriptNotFound(again) ?? runNodeJob(host, again, {
         services: this.ctx.services(), resync: () => this.resync(node), clusterDomain: this.ctx.clusterDomain(), dnsFailure: this.ctx.opts.dnsFailure,
+        jobStartedAtMs: now.getTime(),
       });
       this.ctx.logs.append(uid, container, out.log);
       run.stage = 'done';

@@ -10,6 +10,8 @@ export interface AgentContext {
   clusterDomain?: string;
   /** kube-dns failure mode: no endpoints (queries time out) or SERVFAIL answers. */
   dnsFailure?: 'none' | 'no-endpoints' | 'servfail';
+  /** When the Job's container started (settle reports how long it waited). */
+  jobStartedAtMs?: number;
 }
 
 export interface Phase {

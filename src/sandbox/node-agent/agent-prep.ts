@@ -1,7 +1,8 @@
 // prep phase of the simulated node side (what src/k8s/node-scripts prep does): modules loaded and persisted, sysctls,
 // the IPVS / nftables probes, the nft version (≥1.0.1, kubernetes.io blog 2025-02-28 "NFTables mode for kube-proxy"),
 // and the virtual servers that are not Kubernetes' by the contract's ownership rule.
-import { kernelAtLeast } from './host-state.js';
+import { type HostState, kernelAtLeast } from './host-state.js';
+import { metricsAnswer } from '../kube-proxy-endpoints.js';
 import { type Phase, leftovers, vsText } from './agent-common.js';
 
 const SCHEDULERS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos']);
@@ -84,5 +85,32 @@ export function prep(p: Phase): void {
   r.foreignIpvsServicesCount = foreign.length;
   if (foreign.length > 0) warnings.push('this node has IPVS services Kubernetes did not create; cleanup will keep them');
   r.leftovers = leftovers(h, p.tokens);
+  const metrics = env.get('IPVS_BOT_METRICS_ADDR');
+  if (metrics) r.live = liveMetrics(h, metrics, Date.now());
 }
 
+/** First sample of `name` (optionally with exactly the label set `labels`), as lib.sh's metric_value reads it. */
+function sample(text: string, name: string, labels = ''): number | null {
+  const want = `${name}${labels} `;
+  for (const line of text.split('\n')) if (line.startsWith(want)) { const v = Number(line.slice(want.length).split(' ')[0]); return Number.isFinite(v) && v >= 0 ? v : null; }
+  return null;
+}
+
+/** lib.sh live_metrics: the running kube-proxy's /metrics (kube-proxy-endpoints.ts metricsAnswer) as the prep Job reports it. */
+function liveMetrics(h: HostState, addr: string, nowMs: number): Record<string, unknown> {
+  const m = metricsAnswer(h, addr, nowMs);
+  if (!m || m.status !== 200) return { metricsStatus: m?.status ?? null };
+  const int = (v: number | null) => (v === null ? null : Math.floor(v));
+  const sum = sample(m.body, 'kubeproxy_sync_proxy_rules_duration_seconds_sum');
+  const count = int(sample(m.body, 'kubeproxy_sync_proxy_rules_duration_seconds_count'));
+  const nat = int(sample(m.body, 'kubeproxy_sync_proxy_rules_iptables_total', '{table="nat"}'));
+  const filter = int(sample(m.body, 'kubeproxy_sync_proxy_rules_iptables_total', '{table="filter"}'));
+  return {
+    metricsStatus: 200,
+    localhostNodePortPackets: int(sample(m.body, 'kubeproxy_iptables_localhost_nodeports_accepted_packets_total')),
+    ctStateInvalidDrops: int(sample(m.body, 'kubeproxy_iptables_ct_state_invalid_dropped_packets_total')),
+    syncDurationMs: sum !== null && count ? Math.floor((sum * 1000) / count) : null,
+    syncs: count,
+    iptablesRules: nat === null && filter === null ? null : { nat, filter },
+  };
+}

@@ -56,6 +56,18 @@ export const isV6 = (address: string) => address.includes(':');
 
 export type PingOutcome = 'replied' | 'rejected' | 'no-answer';
 
+/** One kube-proxy process on the host: when it started, when its first sync ended (null: never), its mode. */
+export interface KubeProxyRun {
+  mode: ProxyMode;
+  minor: number;
+  startedAtMs: number;
+  firstSyncAtMs: number | null;
+  /** Duration of one full sync in ms. */
+  syncMs: number;
+  /** Rules it owns per iptables table (iptables mode), for kubeproxy_sync_proxy_rules_iptables_total. */
+  iptablesRules: { filter: number; nat: number };
+}
+
 export class HostState {
   readonly available = new Set<string>();
   readonly loaded = new Set<string>();
@@ -84,6 +96,18 @@ export class HostState {
   proxyMode: ProxyMode | '' = '';
   /** kube-proxy's metricsBindAddress (config.conf; default 127.0.0.1:10249). */
   metricsBind = '127.0.0.1:10249';
+  /** kube-proxy's healthzBindAddress (config.conf; v1alpha1 default 0.0.0.0:10256). */
+  healthzBind = '0.0.0.0:10256';
+  /** The running kube-proxy's sync timeline (kube-proxy-endpoints.ts); null when none started yet. */
+  kubeProxyRun: KubeProxyRun | null = null;
+  /** Multiplies the modelled sync time; null: kube-proxy never finishes a sync (sandbox option kubeProxySync). */
+  kubeProxySyncFactor: number | null = 1;
+  /** The modes in which a kube-proxy with kubeProxySyncFactor null never syncs. */
+  kubeProxyStuckModes: ReadonlySet<ProxyMode> = new Set<ProxyMode>(['iptables', 'ipvs', 'nftables']);
+  /** iptables-mode packet counters kube-proxy ≥1.31 exports (sandbox option kubeProxyCounters). */
+  kubeProxyCounters = { localhostNodePortPackets: 0, ctStateInvalidDrops: 0 };
+  /** The sandbox's timeScale (kube-proxy's healthTimeout is scaled like Job deadlines). */
+  timeScale = 1;
 
   constructor(readonly node: string, public kernel: string, readonly ipvsCapable: boolean, addresses: string[] = []) {
     for (const m of ['nf_conntrack', 'br_netfilter', 'nf_tables', 'overlay', 'ip_tables', 'iptable_nat', 'xt_conntrack']) this.available.add(m);

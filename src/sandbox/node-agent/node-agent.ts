@@ -16,6 +16,7 @@ import { type AgentContext, type Phase, readCommonEnv } from './agent-common.js'
 import { prep } from './agent-prep.js';
 import { verify } from './agent-verify.js';
 import { cleanup } from './agent-cleanup.js';
+import { syncRunMs, waitForSync } from './agent-sync.js';
 
 export type { AgentContext } from './agent-common.js';
 
@@ -44,15 +45,29 @@ export function runNodeJob(host: HostState, pod: Pod, ctx: AgentContext): JobRun
   const common = readCommonEnv(env, errors);
   if (common) {
     const p: Phase = { h: host, env, target: targetMode, ctx, r, errors, warnings, tokens: common.tokens, minor: common.minor };
+    // verify and cleanup open with the wait for kube-proxy's first sync when asked (lib.sh wait_for_sync); read when
+    // the script's wait would have ended, i.e. the Job's run time less the phase's own step.
+    const started = ctx.jobStartedAtMs ?? Date.now();
+    const synced = () => waitForSync(p, started, started + syncRunMs(host, env, started));
     if (phase === 'prep') prep(p);
     else if (phase === 'verify') {
-      if (['ipvs', 'iptables', 'nftables'].includes(targetMode)) verify(p); else errors.push('unknown target mode');
-    } else if (phase === 'cleanup') cleanup(p);
+      if (!['ipvs', 'iptables', 'nftables'].includes(targetMode)) errors.push('unknown target mode');
+      else if (synced()) verify(p);
+    } else if (phase === 'cleanup') { if (synced()) cleanup(p); }
     else errors.push(`unknown phase ${JSON.stringify(phase)}`);
   }
   const result = { phase, node, targetMode, ok: errors.length === 0, errors, warnings, ...r };
   const line = JSON.stringify(result);
   return { exitCode: 0, message: line, log: [`ipvs-bot ${phase} on ${node}`, line] };
+}
+
+/** How long the Job's container runs before its result: the phase's own step `dflt`, after the wait for kube-proxy's sync. */
+export function jobRunMs(host: HostState, pod: Pod, nowMs: number, dflt: number): number {
+  const phase = pod.metadata.labels?.['ipvs-bot/phase'];
+  if (!isBotJobPod(pod) || (phase !== 'verify' && phase !== 'cleanup')) return dflt;
+  const env = new Map<string, string>();
+  for (const e of pod.spec?.containers?.[0]?.env ?? []) if (typeof e.value === 'string') env.set(e.name, e.value);
+  return dflt + syncRunMs(host, env, nowMs);
 }
 
 /**

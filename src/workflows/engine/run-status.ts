@@ -45,6 +45,13 @@ export function toRunStatus(db: RunDb, run: RunRow): RunStatus {
   const cur = steps.find((r) => r.stepId === run.currentStep);
   if (run.state === 'running' && cur?.status === 'retry_wait' && cur.error) status.paused = cur.error.replace(/^retryable: /, '');
   if (run.state === 'waiting_operator' && run.waitingFor) status.waiting = waitingInfo(run, steps);
+  // A step's `preflight` result (the prep step's live pre-flight), also while that step waits for a decision.
+  for (const r of steps) {
+    if (!r.resultJson || !r.resultJson.includes('"preflight"')) continue;
+    const j = JSON.parse(r.resultJson) as { preflight?: RunStatus['preflight']; result?: { preflight?: RunStatus['preflight'] } };
+    const p = j.preflight ?? j.result?.preflight;
+    if (p) { status.preflight = p; break; }
+  }
   if (run.reason) status.reason = run.reason;
   if (run.messageChannel && run.messageTs) status.message = { channel: run.messageChannel, ts: run.messageTs };
   return status;

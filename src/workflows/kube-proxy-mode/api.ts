@@ -1,5 +1,6 @@
 // The programmatic API the Slack layer and the CLI call (issue #3 item 5). The engine implements it;
 // the bot only formats what it returns. Shapes here are the contract between src/bot and src/workflows.
+import type { LiveSummary } from './live-preflight.js';
 import { z } from 'zod';
 import type { Rehearsal } from '../rehearsal/rehearsal-result.js';
 
@@ -58,7 +59,8 @@ export interface Plan {
   /** The cluster's DNS domain the verify Job resolves kubernetes.default.svc.<domain> in, and where it came from. */
   clusterDomain?: { value: string; source: 'kubelet-config' | 'coredns' | 'default' };
   /** What every node Job of the run is told about the cluster (node-jobs.ts nodeContext). */
-  jobContext?: { kubeProxyMinor?: number; serviceVs?: string[] };
+  /** metricsAddress: where the running kube-proxy serves /metrics on a node (config.conf), for the prep Job's live pre-flight. */
+  jobContext?: { kubeProxyMinor?: number; serviceVs?: string[]; metricsAddress?: string };
   /** Which gates the run passes (maintenance window, Alertmanager, Prometheus checks), from the cluster's config. */
   gates?: import('./gates/plan-gates.js').PlanGates;
   /** Rollback: strictARP's sysctls as the parent migration's prep found them, restored when leaving IPVS. */
@@ -96,6 +98,8 @@ export interface RunStatus {
   paused?: string;
   /** In waiting_operator: what for, which step, the decision deadline (inconclusive) and the checks that paused it. */
   waiting?: WaitingInfo;
+  /** The live pre-flight the prep Jobs read from each node's kube-proxy (live-preflight.ts), once prep has run. */
+  preflight?: LiveSummary & { checks: { id: string; verdict: Verdict; message: string }[] };
   createdAt: string;
   updatedAt: string;
   /** Slack message that shows this run (channel + ts), once posted. */

@@ -40,7 +40,7 @@ export function kubeProxyModeWorkflows(o: KubeProxyModeOptions): Record<string, 
   // Read when a run pauses on an inconclusive check (the deadline is then stored with the run).
   const decisionTimeoutMs = (cluster: string) => o.config.clusters.find((c) => c.name === cluster)?.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS;
   return {
-    migrate: migrateWorkflow({ deps, syncWaitMs: timing.syncWaitMs, gateRecheckMs: timing.gateRecheckMs, decisionTimeoutMs }),
-    rollback: rollbackWorkflow({ deps, syncWaitMs: timing.syncWaitMs, gateRecheckMs: timing.gateRecheckMs, decisionTimeoutMs }),
+    migrate: migrateWorkflow({ deps, gateRecheckMs: timing.gateRecheckMs, decisionTimeoutMs }),
+    rollback: rollbackWorkflow({ deps, gateRecheckMs: timing.gateRecheckMs, decisionTimeoutMs }),
   };
 }

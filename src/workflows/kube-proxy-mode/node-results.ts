@@ -73,11 +73,28 @@ const PREP_FIELDS = {
   foreignIpvsServicesCount: z.number().nullable(),
   leftovers: Counts,
   sysctlsBefore: z.record(z.string(), z.string()),
+  /** lib.sh live_metrics: the running kube-proxy's /metrics (live-preflight.ts). */
+  live: z.looseObject({ metricsStatus: z.number().nullable() }),
 };
 export const PrepResult = new ResultSchema(PREP_FIELDS);
 export type PrepResult = ResultOf<typeof PREP_FIELDS>;
 
+/** lib.sh wait_for_sync: whether (and how fast) the new kube-proxy finished a sync after it started. */
+const SYNC = z.looseObject({
+  synced: z.boolean(),
+  startedAt: z.number().nullable().optional(),
+  syncedAt: z.number().nullable().optional(),
+  waitedMs: z.number().optional(),
+  polls: z.number().optional(),
+  timeoutMs: z.number().optional(),
+  syncDurationMs: z.number().optional(),
+  healthz: z.looseObject({ status: z.number().nullable(), lastUpdated: z.string().optional() }).optional(),
+  metricsStatus: z.number().nullable().optional(),
+});
+export type SyncReport = z.infer<typeof SYNC>;
+
 const VERIFY_FIELDS = {
+  sync: SYNC,
   proxyMode: z.string(),
   kubeIpvs0: z.boolean(),
   ipvsServices: z.number().nullable(),
@@ -95,7 +112,7 @@ const VERIFY_FIELDS = {
 export const VerifyResult = new ResultSchema(VERIFY_FIELDS);
 export type VerifyResult = ResultOf<typeof VERIFY_FIELDS>;
 
-const CLEANUP_FIELDS = { removed: Counts, restoredSysctls: z.record(z.string(), z.string()) };
+const CLEANUP_FIELDS = { sync: SYNC, removed: Counts, restoredSysctls: z.record(z.string(), z.string()) };
 export const CleanupResult = new ResultSchema(CLEANUP_FIELDS);
 export type CleanupResult = ResultOf<typeof CLEANUP_FIELDS>;
 
@@ -218,6 +235,7 @@ export function logExcerpt(log: string): string {
 // Which check a problem line belongs to (the names of check-outcome.ts). Order matters: a leftover line that mentions
 // kube-ipvs0 is a cleanup finding, a ping line that mentions it a ping finding.
 const CHECK_OF: [RegExp, string][] = [
+  [/^kube-proxy did not sync within|^IPVS_BOT_SYNC_/, 'sync'],
   [/kube-proxy log|Proxier|IPVS proxier|requires kernel 5\.13/, 'log'],
   [/^cleanup of|leftover|still there|still in the nat table|not cleaned up/, 'cleanup'],
   [/does not answer ping|ping/, 'ping'],
@@ -240,14 +258,19 @@ export function checkNameOf(problem: string): string {
  *   gets no answer in every mode: with the Service path shown working by TCP, that points at kube-dns's endpoints.
  * - proxyMode: kube-proxy's metrics endpoint did not answer (/proxyMode empty) while its log shows the right proxier.
  * - log: the API server did not hand out the pod's log.
+ * - sync: kube-proxy's /metrics did not answer at all while the log shows the proxier (a /metrics that answers but
+ *   shows no sync after the start fails: a stuck kube-proxy).
  * Every check of the contract list that has no problem passes (tcp/dns/ping only when the Job probed them).
  */
-export function nodeCheckResults(node: string, problems: readonly string[], r: VerifyResult): CheckResult[] {
+export function nodeCheckResults(node: string, problems: readonly string[], r: VerifyResult, sync: SyncReport | undefined = r.sync): CheckResult[] {
   const by = new Map<string, string[]>();
   for (const p of problems) { const n = checkNameOf(p); by.set(n, [...(by.get(n) ?? []), p]); }
-  const names = ['log', 'proxyMode', 'ipvs', 'cleanup', ...(r.ping ? ['ping'] : []), ...(r.tcp ? ['tcp'] : []), ...(r.dns ? ['dns'] : []), ...by.keys()];
+  const names = [...(sync ? ['sync'] : []), 'log', 'proxyMode', 'ipvs', 'cleanup', ...(r.ping ? ['ping'] : []), ...(r.tcp ? ['tcp'] : []), ...(r.dns ? ['dns'] : []), ...by.keys()];
   const logOk = !by.has('log');
   const inconclusive = (name: string, lines: string[]): boolean => {
+    // Nothing answered on /metrics at all (wrong address, firewall) while the log shows the proxier: not seen, not
+    // stuck. A /metrics that answers without a sync after the start is a kube-proxy that did not sync: a failure.
+    if (name === 'sync') return sync?.synced === false && (sync.metricsStatus ?? null) === null && logOk;
     if (name === 'dns') return r.dns?.status === 'timeout' && r.tcp?.ok === true;
     if (name === 'proxyMode') return !r.proxyMode && logOk && lines.every((l) => /did not answer|says nothing/.test(l));
     if (name === 'log') return lines.every((l) => /^could not read the kube-proxy log/.test(l));

@@ -1,6 +1,6 @@
 // Pure: facts + input + the cluster's policy + the time → the Plan the approvers see (DESIGN.md step 1). Nothing
 // here reads the clock or the network; apply-side steps recompute the same config text from live facts.
-import { diffConfig, setProxyMode, type ProxyModeChange } from '../../k8s/kube-proxy-config.js';
+import { diffConfig, readKubeProxySettings, setProxyMode, type ProxyModeChange } from '../../k8s/kube-proxy-config.js';
 import { planRollout, type RolloutOrder } from '../../k8s/rollout.js';
 import type { NodeInfo } from '../../k8s/cluster.js';
 import type { ClusterConfig } from '../../config.js';
@@ -8,10 +8,9 @@ import type { Check, NodeFacts, Plan, PlanInput, ProxyMode } from './api.js';
 import { isBlocked, runChecks } from './checks.js';
 import { migrateTarget, planDigest, rollbackTarget, type ApprovalPolicy } from './digest.js';
 import { configText, type ClusterFacts } from './facts.js';
-import { readKubeProxySettings } from '../../k8s/kube-proxy-config.js';
 import { adviseFromFacts } from './advice.js';
 import { ruleContext } from './rules/rule.js';
-import { serviceVsTokens } from './verify-targets.js';
+import { metricsAddressOf, serviceVsTokens } from './verify-targets.js';
 
 export interface PlanPolicy extends ApprovalPolicy { name: string; approvalTtlMs: number }
 export interface PlanClock { now(): number }
@@ -109,10 +108,15 @@ function leavingText(from: ProxyMode, to: ProxyMode): string {
 function clusterParts(facts: ClusterFacts, input: PlanInput): Pick<Plan, 'skipped' | 'clusterDomain' | 'jobContext'> {
   const minor = ruleContext(facts, input, 'migrate').kubeProxyVersion?.minor;
   const vs = serviceVsTokens(facts.services);
+  let metrics: string | undefined;
+  try { const t = configText(facts); if (t !== undefined) metrics = metricsAddressOf(readKubeProxySettings(t).metricsBindAddress); } catch { /* the checks judge the text */ }
   return {
     ...(facts.skippedNodes?.length ? { skipped: facts.skippedNodes.map((s) => ({ ...s })) } : {}),
     ...(facts.clusterDomain ? { clusterDomain: { ...facts.clusterDomain } } : {}),
-    jobContext: { ...(minor !== undefined ? { kubeProxyMinor: minor } : {}), ...(vs.tokens.length > 0 ? { serviceVs: vs.tokens } : {}) },
+    jobContext: {
+      ...(minor !== undefined ? { kubeProxyMinor: minor } : {}), ...(vs.tokens.length > 0 ? { serviceVs: vs.tokens } : {}),
+      ...(metrics ? { metricsAddress: metrics } : {}),
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 // The runbook (DESIGN.md "The migration workflow"), as step lists. Only this file knows the order.
-import { defineWorkflow, waitStep, type StepDef } from '../engine/define.js';
+import { defineWorkflow, type StepDef } from '../engine/define.js';
 import { Plan as PlanT, PlanInput } from './api.js';
 import type { KpmDeps } from './deps.js';
 import { checkDigest } from './steps/check-digest.js';
@@ -14,20 +14,19 @@ import { retryTransient, type Step } from './steps/step-types.js';
 import { gateStep } from './gates/gate-step.js';
 import { sloStep } from './gates/slo-step.js';
 
-function rolloutSteps(plan: PlanT, o: Pick<WorkflowOptions, 'syncWaitMs' | 'gateRecheckMs'>): Step[] {
+function rolloutSteps(plan: PlanT, o: Pick<WorkflowOptions, 'gateRecheckMs'>): Step[] {
   const out: Step[] = [];
   const batches = 1 + plan.rollout.batches.length;
   for (let i = 0; i < batches; i++) {
-    // gate:i (window, blocking alerts) before the batch's first change, slo:i (Prometheus) after it verified.
-    out.push(gateStep(i, o.gateRecheckMs ?? 60_000), restartNodes(i), waitStep(`settle:${i}`, o.syncWaitMs) as Step, verifyNodes(i), sloStep(i));
+    // gate:i (window, blocking alerts) before the batch's first change, slo:i (Prometheus) after it verified. No fixed
+    // settle step between restart and verify: each node's first Job waits for its own kube-proxy's first sync.
+    out.push(gateStep(i, o.gateRecheckMs ?? 60_000), restartNodes(i), verifyNodes(i), sloStep(i));
   }
   return out;
 }
 
 export interface WorkflowOptions {
   deps(run: { runId: string; cluster: string; plan?: PlanT }): KpmDeps | Promise<KpmDeps>;
-  /** The durable settle time between a batch's restart and its verification (one kube-proxy sync). */
-  syncWaitMs: number;
   /** The cluster's decisionTimeout (default 30 min in the engine). */
   decisionTimeoutMs?(cluster: string): number;
   /** How often a closed gate:i looks again (durable: a retry wait stored on the run). */

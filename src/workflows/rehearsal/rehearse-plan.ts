@@ -33,9 +33,10 @@ export interface RehearseOptions {
   logger?: Logger;
 }
 
-// No injected waits: the sandbox's controllers act at once, kube-proxy's "sync" takes no time, prep runs wide.
-const SANDBOX_FAST = { stepMs: 0, crashBackoffMs: 1, jobBackoffMs: 0 } as const;
-const TIMING: Partial<Timing> = { syncWaitMs: 0, podReadyTimeoutMs: 60_000, jobTimeoutMs: 60_000, jobConcurrency: 200 };
+// No injected waits: the sandbox's controllers act at once, kube-proxy's first sync takes no time (factor → 0 ms),
+// prep runs wide.
+const SANDBOX_FAST = { stepMs: 0, crashBackoffMs: 1, jobBackoffMs: 0, kubeProxySync: { factor: 0.001 } } as const;
+const TIMING: Partial<Timing> = { syncPollMs: 10, podReadyTimeoutMs: 60_000, jobTimeoutMs: 60_000, jobConcurrency: 200 };
 const REQUESTER = 'ipvs-bot-rehearsal';
 const TERMINAL = new Set(['succeeded', 'failed', 'rolled_back', 'cancelled', 'voided', 'rejected', 'expired', 'waiting_operator']);
 

@@ -56,7 +56,8 @@ export interface NetnsCase {
   /** Virtual servers for the ipvsadm stand-in ("PROTO ADDR" lines); undefined = the real ipvsadm. */
   ipvs?: string[];
   /** Config for node-services.mjs, started in the namespace before the script. */
-  services?: { dns?: { addr: string; mode: 'answer' | 'refused' | 'silent' | 'nxdomain'; records?: { a?: string; aaaa?: string } }[]; http?: { host: string; port: number; body: string }[] };
+  services?: { dns?: { addr: string; mode: 'answer' | 'refused' | 'silent' | 'nxdomain'; records?: { a?: string; aaaa?: string } }[]; http?: { host: string; port: number; body: string }[];
+    kubeProxy?: { metrics: { host: string; port: number }; healthz: { host: string; port: number }; syncAfterReads: number | null; healthTimeoutMs?: number; proxyMode?: string }[] };
 }
 export type Backend = 'iptables-legacy' | 'iptables-nft';
 export const BACKENDS: Backend[] = ['iptables-legacy', 'iptables-nft'];

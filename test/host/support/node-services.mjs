@@ -55,5 +55,49 @@ for (const h of cfg.http ?? []) {
   const srv = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(h.body ?? ''); });
   ready.push(new Promise((r) => srv.listen(h.port, h.host, r)));
 }
+// kube-proxy's two HTTP servers in its own formats: /healthz as pkg/proxy/healthcheck/proxier_health.go writes it
+// (Go time.Time String() values; 200 while the first update is younger than healthTimeout, then 503) and /metrics
+// as Prometheus text with pkg/proxy/metrics/metrics.go's sync gauge (0 until the first sync) and client_golang's
+// process_start_time_seconds (Go 'g' floats: 1.7651e+09). It syncs at its syncAfterReads-th /metrics read (0: synced
+// already; null: never), so the test does not depend on how fast a loaded host starts the script.
+const goTime = (ms) => (ms === null ? '0001-01-01 00:00:00 +0000 UTC' : `${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')} +0000 UTC`);
+const goFloat = (v) => { if (v === 0) return '0'; const [m, e] = v.toExponential().split('e'); const x = Number(e); return x >= 6 || x < -4 ? `${m}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}` : String(v); };
+for (const k of cfg.kubeProxy ?? []) {
+  const started = Date.now() - 500;
+  let reads = 0;
+  let syncedAt = k.syncAfterReads === 0 ? started + 100 : null;
+  const syncAt = () => syncedAt;
+  const synced = () => syncedAt !== null;
+  const healthz = http.createServer((req, res) => {
+    const now = Date.now();
+    const healthy = synced() || now - started < (k.healthTimeoutMs ?? 60_000);
+    res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' });
+    res.end(`{"lastUpdated": "${goTime(healthy ? now : (synced() ? syncAt() : null))}","currentTime": "${goTime(now)}", "nodeEligible": true}`);
+  });
+  const metrics = http.createServer((req, res) => {
+    // kube-proxy's metrics server also serves /proxyMode (cmd/kube-proxy/app/server.go: fmt.Fprintf(w, "%s", mode)).
+    if (req.url === '/proxyMode' && k.proxyMode) { res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }); res.end(k.proxyMode); return; }
+    if (req.url !== '/metrics') { res.writeHead(404); res.end(); return; }
+    reads++;
+    if (syncedAt === null && k.syncAfterReads !== null && reads >= k.syncAfterReads) syncedAt = Date.now();
+    const last = synced() ? goFloat(syncAt() / 1000) : '0';
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end([
+      '# HELP kubeproxy_sync_proxy_rules_duration_seconds [ALPHA] SyncProxyRules latency in seconds',
+      '# TYPE kubeproxy_sync_proxy_rules_duration_seconds histogram',
+      `kubeproxy_sync_proxy_rules_duration_seconds_sum ${synced() ? '0.25' : '0'}`,
+      `kubeproxy_sync_proxy_rules_duration_seconds_count ${synced() ? 1 : 0}`,
+      '# HELP kubeproxy_sync_proxy_rules_last_timestamp_seconds [ALPHA] The last time proxy rules were successfully synced',
+      '# TYPE kubeproxy_sync_proxy_rules_last_timestamp_seconds gauge',
+      `kubeproxy_sync_proxy_rules_last_timestamp_seconds ${last}`,
+      '# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.',
+      '# TYPE process_start_time_seconds gauge',
+      `process_start_time_seconds ${goFloat(Math.floor(started / 10) / 100)}`,
+      '',
+    ].join('\n'));
+  });
+  ready.push(new Promise((r) => healthz.listen(k.healthz.port, k.healthz.host, r)));
+  ready.push(new Promise((r) => metrics.listen(k.metrics.port, k.metrics.host, r)));
+}
 await Promise.all(ready);
 writeFileSync(cfg.ready, 'ready\n');

@@ -14,7 +14,7 @@ import { CLUSTER } from './harness-config.js';
 
 export { CLUSTER };
 
-export const FAST: Partial<Timing> = { syncWaitMs: 20, podReadyTimeoutMs: 20_000, jobTimeoutMs: 20_000, jobConcurrency: 10 };
+export const FAST: Partial<Timing> = { syncPollMs: 20, podReadyTimeoutMs: 20_000, jobTimeoutMs: 20_000, jobConcurrency: 10 };
 
 export interface HarnessOptions {
   timing?: Partial<Timing>;

@@ -5,7 +5,9 @@ import { K8sError } from '../../../k8s/errors.js';
 import type { ProxyMode } from '../api.js';
 import { KUBE_PROXY_NAMESPACE, KUBE_PROXY_SELECTOR } from '../facts.js';
 import type { CheckResult } from '../check-outcome.js';
-import { CleanupResult, logExcerpt, logProblems, nodeCheckResults, readResult, VerifyResult, verifyProblems } from '../node-results.js';
+import { CleanupResult, logExcerpt, logProblems, nodeCheckResults, readResult, VerifyResult, verifyProblems, type SyncReport } from '../node-results.js';
+import { readKubeProxySettings } from '../../../k8s/kube-proxy-config.js';
+import type { SyncTargets } from '../../../k8s/node-jobs.js';
 import type { Ctx, PodRef, SnapshotResult } from './step-types.js';
 import { restoreFor, type SysctlRestore } from '../strict-arp-restore.js';
 
@@ -183,6 +185,8 @@ function jobResult(j: JobResult): unknown {
 
 export interface NodeCheck {
   ok: boolean; problems: string[]; log: string; cleanup?: CleanupResult; verify: VerifyResult;
+  /** The wait for kube-proxy's first sync, from the node's first Job (cleanup, else verify). */
+  sync?: SyncReport;
   /** The problems as pass/fail/inconclusive per check (node-results.ts nodeCheckResults). */
   checks: CheckResult[];
 }
@@ -194,9 +198,40 @@ export interface CheckOptions {
   restoreSysctls?: SysctlRestore;
 }
 
+/** kube-proxy's healthzBindAddress as reached from the node: v1alpha1 default 0.0.0.0:10256; wildcard → loopback. */
+export function healthzAddressOf(healthzBindAddress: string): string {
+  const s = healthzBindAddress.trim();
+  if (s === '') return '127.0.0.1:10256';
+  const m = /^(\[[0-9A-Fa-f:.]*\]|[0-9A-Za-z.-]*):(\d{1,5})$/.exec(s);
+  // A bare host gets kube-proxy's port (AppendPortIfNeeded).
+  const [host, port] = m ? [m[1]!, m[2]!] : [s.includes(':') ? `[${s}]` : s, '10256'];
+  if (host === '' || host === '0.0.0.0') return `127.0.0.1:${port}`;
+  if (host === '[::]') return `[::1]:${port}`;
+  return `${host}:${port}`;
+}
+
+/**
+ * Where and how long a node's first Job after the restart waits for kube-proxy's first sync: both addresses from the
+ * snapshot's config.conf (kube-proxy binds them in the node's netns, often on loopback, so the bot cannot reach them
+ * itself and needs no nodes/proxy RBAC); the deadline is counted on the node from the Job's start.
+ */
+export function syncTargets(ctx: Ctx): SyncTargets {
+  const snap = snapshotResult(ctx);
+  let healthz = '';
+  try { healthz = readKubeProxySettings(ctx.snapshot()?.configmapText ?? '').healthzBindAddress; } catch { /* the default */ }
+  return {
+    metricsAddress: snap.targets.metricsAddress ?? '127.0.0.1:10249',
+    healthzAddress: healthzAddressOf(healthz),
+    timeoutMs: ctx.deps.timing.syncTimeoutMs,
+    pollMs: ctx.deps.timing.syncPollMs,
+  };
+}
+
 /**
  * After kube-proxy restarted in `mode` (coming from `fromMode`) on each node: read its log, remove the old mode's
- * leftovers (unless cleanup is 'none' or was done before the restart), then run the verify Jobs and judge them.
+ * leftovers (unless cleanup is 'none' or was done before the restart), then run the verify Jobs and judge them. The
+ * node's first Job waits for the new kube-proxy's first sync (domain §8.3) instead of a fixed settle time; a node
+ * whose cleanup Job saw no sync by the deadline removed nothing and is not verified (the wait would only repeat).
  * Each node moves on by itself (its cleanup Job starts once its log is judged, its verify Job once its cleanup
  * finished), while the Jobs of each phase are awaited with one watch for the batch: two watches per batch, not per node.
  */
@@ -207,7 +242,10 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
   const logs = new Map<string, string>();
   const cleanupJobs = new Map<string, NodeJobSpec>();
   const cleanups = new Map<string, CleanupResult>();
-  const vspecs = new Map(targets.map((t) => [t.node, jobs.verify(t.node, { targetMode: o.mode, targets: snap.targets, attempt: o.attempt })]));
+  const sync = syncTargets(ctx);
+  // verify waits too: after a cleanup Job that waited, its first read of /metrics already shows the sync.
+  const vspecs = new Map(targets.map((t) => [t.node, jobs.verify(t.node, { targetMode: o.mode, targets: snap.targets, attempt: o.attempt, sync })]));
+  const unsynced = new Set<string>();
   const verifyEnsured: Promise<void>[] = [];
   const startVerify = (node: string) => {
     const p = cluster.ensureJob(vspecs.get(node)!);
@@ -226,7 +264,7 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
     if (o.cleanup === 'targeted' && problems.get(node)!.length === 0) {
       const restore = o.fromMode === 'ipvs' ? restoreFor(o.restoreSysctls, node) : undefined;
       const spec = jobs.cleanup(node, {
-        fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt,
+        fromMode: o.fromMode, targetMode: o.mode, method: 'targeted', kubeProxyImage: snap.kubeProxyImage, attempt: o.attempt, sync,
         ...(restore ? { restoreSysctls: restore } : {}),
       });
       await cluster.ensureJob(spec);
@@ -242,17 +280,20 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
       judged.add(node);
       const r = readResult(CleanupResult, jobResult(j));
       cleanups.set(node, r);
+      if (r.sync?.synced === false) {
+        // Not synced by the deadline: the cleanup removed nothing, and a verify Job would wait the same time again.
+        unsynced.add(node);
+        problems.get(node)!.push(...r.errors);
+        return;
+      }
       if (!r.ok) problems.get(node)!.push(`cleanup of ${o.fromMode} leftovers failed: ${r.errors.join('; ') || 'no detail'}`);
       if (!verifying.has(node)) { verifying.add(node); startVerify(node); }
     };
-    // The node's verify Job starts the moment its own cleanup Job finished (its result is read meanwhile).
+    // The node's verify Job starts as soon as its own cleanup Job's result is read: not before, since a cleanup that
+    // saw no sync means no verify Job (it would wait out the same deadline again).
     const verifying = new Set<string>();
-    const finished = (spec: NodeJobSpec) => {
-      const node = nodeOfJob.get(spec.name)!;
-      if (!verifying.has(node)) { verifying.add(node); startVerify(node); }
-    };
     const specs = [...cleanupJobs.values()];
-    const results = await awaitJobs(ctx, specs, judge, finished);
+    const results = await awaitJobs(ctx, specs, judge);
     // Jobs that did not finish in time are judged from the wait's answer (outcome 'running': no result).
     specs.forEach((spec, i) => judge(spec, results[i]!));
   }
@@ -270,11 +311,25 @@ export async function checkNodes(ctx: Ctx, targets: { node: string; pod: PodRef 
     });
     const p = [...problems.get(node)!, ...vp];
     const cleanup = cleanups.get(node);
-    const chk: NodeCheck = { ok: p.length === 0, problems: p, log: logExcerpt(logs.get(node) ?? ''), ...(cleanup ? { cleanup } : {}), verify, checks: nodeCheckResults(node, p, verify) };
+    // The wait that counted is the first Job's: the cleanup's when it ran one, else verify's own.
+    const waited = cleanup?.sync ?? verify.sync;
+    const chk: NodeCheck = {
+      ok: p.length === 0, problems: p, log: logExcerpt(logs.get(node) ?? ''), ...(cleanup ? { cleanup } : {}), verify,
+      ...(waited ? { sync: waited } : {}), checks: nodeCheckResults(node, p, verify, waited),
+    };
     out.set(node, chk);
     o.onNode?.(node, chk);
   };
-  const specs = targets.map((t) => vspecs.get(t.node)!);
+  for (const t of targets) {
+    if (!unsynced.has(t.node)) continue;
+    const cleanup = cleanups.get(t.node)!;
+    const p = problems.get(t.node)!;
+    const verify = readResult(VerifyResult, { ok: false, errors: [] });
+    const chk: NodeCheck = { ok: false, problems: p, log: logExcerpt(logs.get(t.node) ?? ''), cleanup, verify, ...(cleanup.sync ? { sync: cleanup.sync } : {}), checks: nodeCheckResults(t.node, p, verify, cleanup.sync) };
+    out.set(t.node, chk);
+    o.onNode?.(t.node, chk);
+  }
+  const specs = targets.filter((t) => !unsynced.has(t.node)).map((t) => vspecs.get(t.node)!);
   const vres = await awaitJobs(ctx, specs, finish);
   specs.forEach((spec, i) => finish(spec, vres[i]!));
   // In the order of `targets`, as before.

@@ -8,6 +8,8 @@ import { PrepResult, readResult } from '../node-results.js';
 import type { JobResult, NodeJobSpec } from '../../../k8s/cluster.js';
 import { awaitJobs } from './node-ops.js';
 import { blockers } from '../checks.js';
+import { CONFIRM_LIVE, liveChecks, summariseLive } from '../live-preflight.js';
+import { isReportOnly } from '../check-outcome.js';
 import type { Ctx, Step } from './step-types.js';
 
 // Lanes are worth their extra watch only for big chunks: 100 → 4 lanes of 25, 10 → one lane of 10.
@@ -41,7 +43,8 @@ export function prepareNodes(): Step {
       const take = (): Item | undefined => {
         if (failure || next >= todo.length) return undefined;
         const node = todo[next++]!;
-        return { node, spec: jobs.prep(node, { scheduler: ctx.input.scheduler, targetMode: ctx.input.targetMode }) };
+        const metricsAddress = ctx.plan.jobContext?.metricsAddress;
+        return { node, spec: jobs.prep(node, { scheduler: ctx.input.scheduler, targetMode: ctx.input.targetMode, ...(metricsAddress ? { metricsAddress } : {}) }) };
       };
       const lane = async () => {
         let round: Item[] = [];
@@ -88,11 +91,25 @@ function judge(ctx: Ctx, results: Record<string, PrepResult>) {
       detail: { checks: checks.map((c) => ({ id: c.id, verdict: c.verdict, message: c.message, nodes: c.nodes ?? [] })) },
     });
   }
-  const warnings = checks.filter((c) => c.verdict === 'warn').map((c) => c.message);
+  // The live pre-flight: what the running kube-proxies report (live-preflight.ts). The approvers did not see it on the
+  // plan, so a hazard for the target mode pauses the run for them (Continue / Roll back / Abort) unless report-only.
+  const preflight = summariseLive(results, ctx.input.targetMode);
+  const live = liveChecks(preflight, ctx.input.targetMode, ctx.plan.jobContext?.kubeProxyMinor);
+  const warnings = [...checks, ...live].filter((c) => c.verdict === 'warn').map((c) => c.message);
   for (const w of warnings) ctx.log(w);
   const leftovers: Record<string, Record<string, number>> = {};
   for (const [node, r] of Object.entries(results)) if (r.leftovers) leftovers[node] = r.leftovers;
-  return { prepared: Object.keys(results).length, warnings, leftovers: summariseLeftovers(leftovers) };
+  const result = {
+    prepared: Object.keys(results).length, warnings, leftovers: summariseLeftovers(leftovers),
+    ...(preflight ? { preflight: { ...preflight, checks: live.map((c) => ({ id: c.id, verdict: c.verdict, message: c.message })) } as unknown as JsonObject } : {}),
+  };
+  const confirm = live.filter((c) => (CONFIRM_LIVE as readonly string[]).includes(c.id) && c.nodes?.length && !isReportOnly(ctx.deps, c.id));
+  if (confirm.length > 0) {
+    throw new StepError('inconclusive', `Live pre-flight, before the switch: ${confirm.map((c) => c.message).join(' ')}`, {
+      detail: { checks: confirm.map((c) => ({ name: c.id, outcome: 'inconclusive', detail: c.message, node: c.nodes![0]! })), result },
+    });
+  }
+  return result;
 }
 
 /** Totals per kind over all nodes (the per-node counts are in the node rows). */

@@ -1,5 +1,5 @@
 // Undo for switched nodes (auto-rollback): config.conf back to the snapshot, then per node restart kube-proxy in the
-// old mode, wait one sync, remove the new mode's leftovers and verify the old mode (log, /proxyMode, no kube-ipvs0).
+// old mode, wait for its first sync (in the first Job on the node), remove the new mode's leftovers and verify the old mode (log, /proxyMode, no kube-ipvs0).
 import type { JsonObject } from '../../engine/define.js';
 import { NodeFailure, checkNodes, restartCalicos, restartKubeProxies, snapshotResult, podRefOf } from './node-ops.js';
 import { ensureConfigText } from './ensure-config.js';
@@ -31,7 +31,6 @@ export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
     restarted = restarted.filter((r) => { const c = calico.get(r.node); if (c instanceof Error) fail(r.node, c); return !(c instanceof Error); });
   }
   if (restarted.length > 0) {
-    await ctx.sleep(ctx.deps.timing.syncWaitMs);
     // strictARP's sysctls go back to what prep found, when this run turned strictARP on.
     const restore = turnedOnStrictArp(ctx.input, snap.configmapText)
       ? sysctlRestoreOf(Object.fromEntries(Object.entries(ctx.nodeResults('prepare-nodes')).map(([n, r]) => [n, r.result])))
@@ -47,6 +46,7 @@ export async function restoreNodes(ctx: Ctx, nodes: string[]): Promise<void> {
         const unsure = chk.checks.filter((c) => c.outcome !== 'pass' && !failed.includes(c.detail)).map((c) => `${c.name} ${c.outcome}: ${c.detail}`);
         ctx.saveNodeResult(node, 'rolled-back', failed.length === 0, {
           mode: ctx.plan.currentMode, errors: failed, log: chk.log, verify: chk.verify as JsonObject, ...(unsure.length ? { notCounted: unsure } : {}),
+          ...(chk.sync ? { sync: chk.sync as JsonObject } : {}),
         });
         if (failed.length > 0) settled.push({ status: 'rejected', reason: new NodeFailure(node, failed.join('; ')) });
       },

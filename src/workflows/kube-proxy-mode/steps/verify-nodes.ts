@@ -1,4 +1,5 @@
-// Step 6b: verify each node of a batch after one sync: log line, old-mode cleanup (targeted), verify Job. Any node
+// Step 6b: verify each node of a batch once its new kube-proxy has synced (the first Job on the node waits for it):
+// log line, old-mode cleanup (targeted), verify Job. Any node
 // failing stops the run; the engine then compensates every batch switched so far, this one included. A node with an
 // inconclusive check (and no failed one) pauses the run for an operator (StepError 'inconclusive', issue #12 item 3);
 // the cluster's report-only checks are recorded but count for neither.
@@ -38,6 +39,7 @@ export function verifyNodes(index: number): Step {
           const reported = chk.checks.filter((c) => c.outcome !== 'pass' && isReportOnly(ctx.deps, c.name));
           ctx.saveNodeResult(node, outcome === 'inconclusive' ? 'inconclusive' : 'verified', outcome === 'pass', {
             mode: ctx.plan.targetMode, errors: counted.map((c) => c.detail), log: chk.log, verify: chk.verify as JsonObject,
+            ...(chk.sync ? { sync: chk.sync as JsonObject } : {}),
             checks: chk.checks.map((c) => ({ name: c.name, outcome: c.outcome, detail: c.detail })),
             ...(reported.length ? { reportOnly: reported.map((c) => `${c.name} ${c.outcome} (report-only): ${c.detail}`) } : {}),
             ...(chk.cleanup ? { removed: { ...(chk.cleanup.removed ?? {}) } } : {}),

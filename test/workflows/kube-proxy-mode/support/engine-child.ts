@@ -14,7 +14,7 @@ const cluster = K8sCluster.fromKubeconfig({ kubeconfig: process.env.KPM_KUBECONF
 const engine = createEngine({
   db, clock: systemClock, notifier: { notify() {} }, logger: silentLogger, ownerId: process.env.KPM_OWNER ?? 'child',
   leaseMs: 1_000,
-  workflows: kubeProxyModeWorkflows({ clusterFor: () => cluster, config: { clusters: [CLUSTER] }, timing: { syncWaitMs: 50, podReadyTimeoutMs: 20_000, jobTimeoutMs: 20_000 } }),
+  workflows: kubeProxyModeWorkflows({ clusterFor: () => cluster, config: { clusters: [CLUSTER] }, timing: { syncPollMs: 20, podReadyTimeoutMs: 20_000, jobTimeoutMs: 20_000 } }),
 });
 await engine.start();
 process.stdout.write('ready\n');
