@@ -22,4 +22,26 @@ describeHost('real-host tier: prep', () => {
     // Whatever fails here is module loading (no modprobe on this host), never the facts above.
     for (const e of r.errors as string[]) expect(e).toMatch(/^kernel module \S+ could not be loaded$/);
   });
+
+  it('live pre-flight: reads the running kube-proxy\'s counters, sync duration and rule counts from its /metrics (Go float format, e+06 included)', () => {
+    const run = runInNetns({
+      phase: 'prep', backend: 'iptables-nft', setup: 'true',
+      input: { targetMode: 'ipvs', metricsAddress: '127.0.0.1:10249' },
+      services: { kubeProxy: [{ metrics: { host: '127.0.0.1', port: 10249 }, healthz: { host: '0.0.0.0', port: 10256 }, syncAfterReads: 0,
+        counters: { localhostNodePorts: 1_234_567, ctInvalid: 17, nat: 2310, filter: 41 } }] },
+    });
+    expect(run.result.live, run.stderr).toEqual({
+      metricsStatus: 200, localhostNodePortPackets: 1_234_567, ctStateInvalidDrops: 17, syncDurationMs: 250, syncs: 1, iptablesRules: { nat: 2310, filter: 41 },
+    });
+  });
+
+  it('live pre-flight: a kube-proxy without the v1.31 counters gives nulls; nothing on the address gives only the status', () => {
+    const old = runInNetns({
+      phase: 'prep', backend: 'iptables-nft', setup: 'true', input: { targetMode: 'nftables', metricsAddress: '127.0.0.1:10249' },
+      services: { kubeProxy: [{ metrics: { host: '127.0.0.1', port: 10249 }, healthz: { host: '0.0.0.0', port: 10256 }, syncAfterReads: 0 }] },
+    }).result;
+    expect(old.live).toEqual({ metricsStatus: 200, localhostNodePortPackets: null, ctStateInvalidDrops: null, syncDurationMs: 250, syncs: 1, iptablesRules: null });
+    const none = runInNetns({ phase: 'prep', backend: 'iptables-nft', setup: 'true', input: { targetMode: 'ipvs', metricsAddress: '127.0.0.1:10249' } }).result;
+    expect(none.live).toEqual({ metricsStatus: null });
+  });
 });

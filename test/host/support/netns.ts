@@ -57,7 +57,8 @@ export interface NetnsCase {
   ipvs?: string[];
   /** Config for node-services.mjs, started in the namespace before the script. */
   services?: { dns?: { addr: string; mode: 'answer' | 'refused' | 'silent' | 'nxdomain'; records?: { a?: string; aaaa?: string } }[]; http?: { host: string; port: number; body: string }[];
-    kubeProxy?: { metrics: { host: string; port: number }; healthz: { host: string; port: number }; syncAfterReads: number | null; healthTimeoutMs?: number; proxyMode?: string }[] };
+    kubeProxy?: { metrics: { host: string; port: number }; healthz: { host: string; port: number }; syncAfterReads: number | null; healthTimeoutMs?: number; proxyMode?: string;
+      counters?: { localhostNodePorts: number; ctInvalid: number; nat: number; filter: number } }[] };
 }
 export type Backend = 'iptables-legacy' | 'iptables-nft';
 export const BACKENDS: Backend[] = ['iptables-legacy', 'iptables-nft'];

@@ -93,6 +93,19 @@ for (const k of cfg.kubeProxy ?? []) {
       '# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.',
       '# TYPE process_start_time_seconds gauge',
       `process_start_time_seconds ${goFloat(Math.floor(started / 10) / 100)}`,
+      // iptables mode's counters and rule gauge (pkg/proxy/metrics/metrics.go; the counters from v1.31), when given.
+      ...(k.counters ? [
+        '# HELP kubeproxy_iptables_localhost_nodeports_accepted_packets_total [ALPHA] Number of packets accepted on nodeports of loopback interface',
+        '# TYPE kubeproxy_iptables_localhost_nodeports_accepted_packets_total counter',
+        `kubeproxy_iptables_localhost_nodeports_accepted_packets_total ${goFloat(k.counters.localhostNodePorts)}`,
+        '# HELP kubeproxy_iptables_ct_state_invalid_dropped_packets_total [ALPHA] packets dropped by iptables to work around conntrack problems',
+        '# TYPE kubeproxy_iptables_ct_state_invalid_dropped_packets_total counter',
+        `kubeproxy_iptables_ct_state_invalid_dropped_packets_total ${goFloat(k.counters.ctInvalid)}`,
+        '# HELP kubeproxy_sync_proxy_rules_iptables_total [ALPHA] Total number of iptables rules owned by kube-proxy',
+        '# TYPE kubeproxy_sync_proxy_rules_iptables_total gauge',
+        `kubeproxy_sync_proxy_rules_iptables_total{table="filter"} ${k.counters.filter}`,
+        `kubeproxy_sync_proxy_rules_iptables_total{table="nat"} ${k.counters.nat}`,
+      ] : []),
       '',
     ].join('\n'));
   });
