@@ -42,6 +42,8 @@ const CONCURRENCY = 100;
 /** The fixed settle wait per batch before the bot waited for the real sync (the old DEFAULT_TIMING.syncWaitMs). */
 const FIXED_SETTLE_MS = 10_000;
 const BATCH = '10%';
+/** Multiplies the sandbox kube-proxy's modelled first-sync time (kube-proxy-endpoints.ts syncDurationMs; ≈150 ms here). */
+const SYNC_FACTOR = Number(process.env.BENCH_SYNC_FACTOR ?? 1);
 const JOB_NS = 'ipvs-bot-jobs';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -57,7 +59,7 @@ else await benchMain();
 // --- the sandbox process ------------------------------------------------------------------------------------------
 
 async function sandboxMain(kubeconfigPath: string): Promise<void> {
-  const sb = await startSandbox({ nodes: NODES, controlPlane: 1, stepMs: STEP_MS, kubeconfigPath });
+  const sb = await startSandbox({ nodes: NODES, controlPlane: 1, stepMs: STEP_MS, kubeconfigPath, kubeProxySync: { factor: SYNC_FACTOR } });
   // The Jobs' namespace exists, as the deployment manifests create it (deploy/); the old bench's calibration Jobs
   // created it through the bot before the run.
   sb.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: JOB_NS, labels: { 'app.kubernetes.io/managed-by': 'ipvs-bot', 'pod-security.kubernetes.io/enforce': 'privileged' } } });
@@ -199,10 +201,14 @@ async function benchMain(): Promise<void> {
     const waits = new Map<string, number>();
     const nodeRows = db.$client.prepare("select step_id as id, result_json as r from step_results where run_id = ? and node <> '' and step_id like 'verify:%'").all(planned.runId) as { id: string; r: string | null }[];
     let unsynced = 0;
+    let polls = 0;
+    const syncDur: number[] = [];
     for (const n of nodeRows) {
-      const sync = (JSON.parse(n.r ?? '{}') as { sync?: { waitedMs?: number; synced?: boolean } }).sync;
+      const sync = (JSON.parse(n.r ?? '{}') as { sync?: { waitedMs?: number; synced?: boolean; polls?: number; syncDurationMs?: number } }).sync;
       if (!sync) { unsynced++; continue; }
       waits.set(n.id, Math.max(waits.get(n.id) ?? 0, sync.waitedMs ?? 0));
+      polls += sync.polls ?? 0;
+      if (typeof sync.syncDurationMs === 'number') syncDur.push(sync.syncDurationMs);
     }
     const settleMs = [...waits.values()].reduce((a, b) => a + b, 0);
     const rolloutCritical = rolloutJobs + settleMs;
@@ -225,6 +231,7 @@ async function benchMain(): Promise<void> {
     const fixedMs = batchSizes.length * FIXED_SETTLE_MS;
     const after = settleMs / wall;
     const before = fixedMs / (wall - settleMs + fixedMs);
+    console.log(`kube-proxy's sync duration as each node reported it (sandbox model × ${SYNC_FACTOR}): median ${median(syncDur)} ms, max ${Math.max(...syncDur)} ms; ${polls} /metrics polls for ${nodeRows.length} nodes`);
     console.log(`settle share of wall time: after (waits for the real sync) ${(after * 100).toFixed(1)} % (${s(settleMs)} over ${waits.size} batches${unsynced ? `; ${unsynced} node rows without a sync report` : ''}); before (fixed ${s(FIXED_SETTLE_MS)} per batch) ${(before * 100).toFixed(1)} % (${s(fixedMs)}, wall ${s(wall - settleMs + fixedMs)}); ratio after/before ${(after / before).toFixed(3)}`);
     console.log(`API requests: ${requests} (${(requests / NODES).toFixed(2)} per node; ${JSON.stringify(stats.requests)}; retries ${stats.retries}, watch reconnects ${stats.watchReconnects}, re-lists ${stats.relists})`);
   } finally {

@@ -1,7 +1,8 @@
 // `ipvs-bot doctor [--config PATH] [--db PATH] [--cluster NAME] [--json]`: checks the setup before the first run.
 // Validates the config (every problem listed, exit 2), opens and migrates the database, then for each cluster:
 // reachability, the kube-proxy ConfigMap and DaemonSet, and every permission in required-permissions.ts with a
-// SelfSubjectAccessReview; with SLACK_APP_TOKEN, whether apps.connections.open accepts it. Prints one row per
+// SelfSubjectAccessReview, and its gates' Prometheus queries and Alertmanager (doctor-gates.ts); with
+// SLACK_APP_TOKEN, whether apps.connections.open accepts it. Prints one row per
 // check with the fix for each failure; exit 1 when any check fails.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type ClusterConfig, type Config } from '../config.js';
@@ -10,6 +11,7 @@ import { migrateDb } from '../db/migrate.js';
 import { K8sCluster } from '../k8s/k8s-cluster.js';
 import { checkCluster, formatTable, type CheckRow, type DoctorCluster } from './doctor-checks.js';
 import { checkSocketMode } from './doctor-slack.js';
+import { checkGates } from './doctor-gates.js';
 
 export interface DoctorDb {
   /** Opens (creating if needed) and migrates the database; returns how many migrations are applied. */
@@ -100,7 +102,7 @@ export async function doctorCommand(argv: string[], deps: DoctorDeps): Promise<n
   }
   const connect = deps.connect ?? connectK8s;
   // Clusters are independent: check them concurrently, print in config order.
-  const perCluster = await Promise.all(clusters.map((c) => checkCluster(c, () => connect(c, config))));
+  const perCluster = await Promise.all(clusters.map(async (c) => [...await checkCluster(c, () => connect(c, config)), ...await checkGates(c)]));
   for (const r of perCluster) rows.push(...r);
 
   print(deps.out, rows, opts.json);

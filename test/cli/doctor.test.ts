@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { REQUIRED_PERMISSIONS } from '../../src/k8s/required-permissions.js';
 import { SlackSocketMode, SlackStandIn } from '../../src/slack-stand-in/index.js';
+import { Monitoring, describeMonitoring } from '../e2e/support/monitoring.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BOT_TOKEN = 'xoxb-doctor-test-token-1234567890';
@@ -167,4 +168,34 @@ describe('ipvs-bot doctor (sandbox, child process)', () => {
     expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).toContain('usage: ipvs-bot doctor');
   });
+});
+
+describeMonitoring('ipvs-bot doctor: the gates\' Prometheus and Alertmanager (real servers)', () => {
+  let mon: Monitoring;
+  beforeAll(async () => { mon = await Monitoring.start(); await mon.scraped(); }, 90_000);
+  afterAll(async () => { await mon?.stop(); });
+
+  it('passes a query with series and a reachable Alertmanager; fails bad PromQL, a query without series and a dead Alertmanager, each with its fix', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const config = writeConfig('gates.yaml', { clusters: [
+      cluster('gated', {
+        prometheus: { url: mon.prometheusUrl, checks: [
+          { name: 'errors', query: 'max(test_error_ratio)', max: 0.05 },
+          { name: 'typo', query: 'max(test_error_ratio', max: 1 },
+          { name: 'nothing', query: 'no_such_metric_seconds', max: 1 },
+        ] },
+        alertmanager: { url: mon.alertmanagerUrl, block: ['alertname="ClusterOnFire"'] },
+      }),
+      cluster('dead-am', { alertmanager: { url: dead, block: ['alertname="ClusterOnFire"'] } }),
+    ] });
+    const r = await doctor([], { ...ENV, IPVS_BOT_CONFIG: config, IPVS_BOT_DB: join(dir, 'data', 'gates.db') });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/^gated\s+prometheus:errors\s+PASS\s+Prometheus http:\/\/127\.0\.0\.1:\d+ answers the query: 1 series/m);
+    expect(r.stdout).toMatch(/^gated\s+prometheus:typo\s+FAIL\s+Prometheus refused the query \(HTTP 400, bad_data: .*parse error/m);
+    expect(r.stdout).toMatch(/fix the PromQL of check "typo"/);
+    expect(r.stdout).toMatch(/^gated\s+prometheus:nothing\s+FAIL\s+the query answers, but with no series now/m);
+    expect(r.stdout).toMatch(/^gated\s+alertmanager\s+PASS\s+Alertmanager 0\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: alerts and silences API answer/m);
+    expect(r.stdout).toMatch(/^dead-am\s+alertmanager\s+FAIL\s+Alertmanager at http:\/\/127\.0\.0\.1:\d+ did not answer \(ECONNREFUSED\)/m);
+    expect(r.stdout).toMatch(/check clusters\[\]\.alertmanager\.url for "dead-am"/);
+  }, 90_000);
 });
