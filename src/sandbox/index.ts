@@ -10,6 +10,7 @@ import { SimCluster } from './cluster-sim.js';
 import { minorOf, type ClusterOptionsInput } from './cluster-options.js';
 import { kubeconfigText, writeKubeconfig } from './kubeconfig.js';
 import type { AccessRule } from './api-auth.js';
+import { startNodeEndpoints, type NodeEndpoints } from './node-endpoints.js';
 
 export interface SandboxOptions extends ClusterOptionsInput {
   /** 0 (default) = any free port */
@@ -23,6 +24,8 @@ export interface SandboxOptions extends ClusterOptionsInput {
   restrictedToken?: string | false;
   /** Rules of the restricted token; default: read-only on what the bot reads in kube-system. */
   restrictedRules?: AccessRule[];
+  /** Serve every node's kube-proxy /metrics, /healthz and /proxyMode over HTTP (node-endpoints.ts). Default false. */
+  nodeEndpoints?: boolean;
 }
 
 export interface Sandbox {
@@ -37,11 +40,13 @@ export interface Sandbox {
   onRequest(fn: (r: { method: string; path: string }) => void): () => void;
   /** Cluster handle: nodes' host state (`cluster.host(name)`), fault toggles, options. */
   cluster: SimCluster;
+  /** With nodeEndpoints: where GET /nodes/<node>/metrics (and /healthz, /proxyMode) answer. */
+  nodeEndpointsUrl?: string;
   stop(): Promise<void>;
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const { port, host, kubeconfigPath, token: tokenOpt, restrictedToken: restrictedOpt, restrictedRules, ...clusterOpts } = opts;
+  const { port, host, kubeconfigPath, token: tokenOpt, restrictedToken: restrictedOpt, restrictedRules, nodeEndpoints: withEndpoints, ...clusterOpts } = opts;
   const store = new ObjectStore();
   const cluster = new SimCluster(store, clusterOpts);
   cluster.start();
@@ -62,17 +67,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     cluster.stop();
     throw e;
   }
+  let endpoints: NodeEndpoints | undefined;
+  if (withEndpoints) {
+    try { endpoints = await startNodeEndpoints(cluster, host ?? '127.0.0.1'); } catch (e) { cluster.stop(); await server.close(); throw e; }
+  }
   const users = [{ name: 'admin', token }, ...(restrictedToken ? [{ name: 'restricted', token: restrictedToken }] : [])];
   const path = writeKubeconfig(kubeconfigText(server.url, users), kubeconfigPath);
   let stopped = false;
   return {
     url: server.url, kubeconfigPath: path, token, ...(restrictedToken ? { restrictedToken } : {}), store, faults, cluster,
+    ...(endpoints ? { nodeEndpointsUrl: endpoints.url } : {}),
     onRequest(fn) { listeners.add(fn); return () => { listeners.delete(fn); }; },
     async stop() {
       if (stopped) return;
       stopped = true;
       cluster.stop();
       await server.close();
+      await endpoints?.close();
       if (!kubeconfigPath) rmSync(dirname(path), { recursive: true, force: true });
     },
   };

@@ -15,7 +15,9 @@ afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
 describe('e2e: the card after a kill -9', () => {
   it('a bot killed right after the final commit leaves the card on Running; the restarted bot renders it Succeeded and posts the result once', async () => {
-    const { slack, dbPath, port, env, driver } = await botWorld(cleanups, { sandbox: { nodes: 1, stepMs: 5 }, dirPrefix: 'ipvs-bot-e2e-card-' });
+    // kube-proxy's first sync after the restart takes ~3 s (150 ms × 20, kube-proxy-endpoints.ts): the card shows Running
+    // for a while before the run ends.
+    const { slack, dbPath, port, env, driver } = await botWorld(cleanups, { sandbox: { nodes: 1, stepMs: 5, kubeProxySync: { factor: 20 } }, dirPrefix: 'ipvs-bot-e2e-card-' });
     let bot: ChildBot | undefined = spawnBot(env);
     cleanups.push(() => killBot(bot));
     await waitReady(port, bot, 90_000);
@@ -32,6 +34,9 @@ describe('e2e: the card after a kill -9', () => {
     cleanups.push(() => closeDb(db));
     const state = () => (db.$client.prepare('SELECT state FROM runs').get() as { state: string } | undefined)?.state;
     await until('the final commit', 120_000, () => state() === 'succeeded', 10);
+    // The held update went out (and got its 429) before the kill, so this bot's queue holds what follows, not the
+    // restarted bot's first update.
+    await until('the 429 on chat.update', 30_000, () => slack.callsTo('chat.update').some((c) => c.status === 429), 10);
     bot.child.kill('SIGKILL');
     expect(await bot.exited).toBe('SIGKILL');
     // What the issue saw: the card is still "Running" and no result was posted.

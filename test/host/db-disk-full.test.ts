@@ -122,6 +122,12 @@ describeHost('real-host tier: the database disk fills up mid-rollout', () => {
       const steps = (db.prepare("SELECT payload FROM audit_events WHERE type = 'step.succeeded' AND run_id = ?").all(run().id) as { payload: string }[])
         .map((e) => (JSON.parse(e.payload) as { step: string }).step);
       expect(new Set(steps).size).toBe(steps.length);
+      // verify:0 was running when the disk filled: its node result could not be written, and that is not the step
+      // failing: it ran again once the disk was freed (a retry, not a rollback).
+      const retried = (db.prepare("SELECT payload FROM audit_events WHERE type = 'step.retry_scheduled' AND run_id = ?").all(run().id) as { payload: string }[])
+        .map((e) => JSON.parse(e.payload) as { step: string; storage?: boolean; error: string });
+      expect(retried).toContainEqual(expect.objectContaining({ step: 'verify:0', storage: true, error: expect.stringMatching(/the database could not be written \(the database disk is full\)/) }));
+      expect(db.prepare("SELECT count(*) AS n FROM audit_events WHERE type IN ('step.failed', 'run.rolling_back') AND run_id = ?").get(run().id)).toEqual({ n: 0 });
     } finally {
       await rt?.stop().catch(() => {});
       await slack?.stop().catch(() => {});

@@ -4,7 +4,7 @@
 import {
   acquireLease, commit, getRun, getRunSteps, releaseLease, setRunFields, type Commit, type RunDb, type RunRow, type StepRow,
 } from '../../db/run-store.js';
-import type { StorageHealth } from '../../db/storage-health.js';
+import { storageProblemWords, type StorageHealth } from '../../db/storage-health.js';
 import type { RunState } from '../kube-proxy-mode/api.js';
 import { assertUniqueStepIds, DEFAULT_DECISION_TIMEOUT_MS, type Json, type RunInfo, type StepDef, type WorkflowDef } from './define.js';
 import { StepError, toStepError } from './errors.js';
@@ -238,6 +238,22 @@ async function runStep(env: RunnerEnv, def: AnyWorkflow, run: RunRow, info: RunI
       // 'started' and the next process re-observes it (after any stored wake_at).
       env.logger.warn({ runId: run.id, step: step.id, attempt }, 'step interrupted by shutdown; it will be re-observed on restart');
       return false;
+    }
+    if (env.storage?.report(e)) {
+      // The step's own records (node results) could not be written: a full or read-only database, not the step
+      // failing. Steps are safe to repeat, so it runs again once the database takes writes (persist waits for that);
+      // the engine is paused meanwhile. Found by test/host/db-disk-full.test.ts with the disk filled mid-verify.
+      const error = `retryable: interrupted because the database could not be written (${storageProblemWords(e) ?? 'storage error'}); it runs again`;
+      env.logger.warn({ runId: run.id, step: step.id, attempt }, 'step interrupted by the database; it runs again when the database can be written');
+      return persist(env, () => {
+        commitAndNotify(env, {
+          runId: run.id, expectState: 'running',
+          run: { wakeAtMs: env.clock.now() },
+          steps: [{ stepId: step.id, status: 'retry_wait', attempt, error }],
+          audit: [{ actor: 'system', type: 'step.retry_scheduled', payload: { step: step.id, attempt, delayMs: 0, error, storage: true } }],
+        });
+        return false;
+      });
     }
     const err = toStepError(e);
     env.logger.warn({ runId: run.id, step: step.id, attempt, kind: err.kind, err: err.message }, 'step failed');

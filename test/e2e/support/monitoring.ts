@@ -56,7 +56,31 @@ export class Monitoring {
   /** The gauge the scrape target serves: test_error_ratio{service="web"}. */
   errorRatio = 0;
   private constructor(readonly dir: string, readonly prometheusUrl: string, readonly alertmanagerUrl: string,
-    private readonly procs: ChildProcess[], private readonly target: Server) {}
+    private readonly procs: ChildProcess[], private readonly target: Server, private readonly baseConfig: string) {}
+
+  /**
+   * Adds a scrape job `kube-proxy` for sandbox nodes' kube-proxy /metrics (Sandbox.nodeEndpointsUrl, one target per
+   * node with `node` and `instance` = the node's name, the path relabelled to /nodes/<node>/metrics), reloads
+   * Prometheus' config (SIGHUP) and resolves once every target was scraped up.
+   */
+  async scrapeKubeProxy(endpointsUrl: string, nodes: string[]): Promise<void> {
+    const hostPort = new URL(endpointsUrl).host;
+    const job = ['  - job_name: kube-proxy', '    static_configs:',
+      ...nodes.flatMap((n) => [`      - targets: ['${hostPort}']`, `        labels: { node: '${n}' }`]),
+      '    relabel_configs:',
+      '      - { source_labels: [node], target_label: __metrics_path__, regex: "(.+)", replacement: "/nodes/$1/metrics" }',
+      '      - { source_labels: [node], target_label: instance }', ''].join('\n');
+    writeFileSync(join(this.dir, 'prometheus.yml'), `${this.baseConfig}${job}`);
+    this.procs[0]!.kill('SIGHUP');
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {
+      const r = await fetch(`${this.prometheusUrl}/api/v1/query?query=${encodeURIComponent('up{job="kube-proxy"}')}`).then((x) => x.json()) as { data?: { result?: { value: [number, string] }[] } };
+      const up = (r.data?.result ?? []).filter((s) => s.value[1] === '1').length;
+      if (up === nodes.length) return;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    throw new Error(`prometheus did not scrape all ${nodes.length} kube-proxy targets`);
+  }
 
   static async start(): Promise<Monitoring> {
     const dir = mkdtempSync(join(tmpdir(), 'ipvs-bot-monitoring-'));
@@ -71,7 +95,8 @@ export class Monitoring {
       await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
       const targetPort = (target.address() as { port: number }).port;
       const [pPort, aPort, aCluster] = [await freePort(), await freePort(), await freePort()];
-      writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: web\n    static_configs:\n      - targets: ['127.0.0.1:${targetPort}']\n`);
+      const baseConfig = `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: web\n    static_configs:\n      - targets: ['127.0.0.1:${targetPort}']\n`;
+      writeFileSync(join(dir, 'prometheus.yml'), baseConfig);
       writeFileSync(join(dir, 'alertmanager.yml'), `route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n`);
       const p = start(PROMETHEUS_BIN, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom-data')}`,
         `--web.listen-address=127.0.0.1:${pPort}`]);
@@ -79,7 +104,7 @@ export class Monitoring {
       const a = start(ALERTMANAGER_BIN, [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am-data')}`,
         `--web.listen-address=127.0.0.1:${aPort}`, `--cluster.listen-address=127.0.0.1:${aCluster}`]);
       procs.push(a.proc);
-      const m = new Monitoring(dir, `http://127.0.0.1:${pPort}`, `http://127.0.0.1:${aPort}`, procs, target);
+      const m = new Monitoring(dir, `http://127.0.0.1:${pPort}`, `http://127.0.0.1:${aPort}`, procs, target, baseConfig);
       holder.m = m;
       await waitReady(m.prometheusUrl, p.proc, 'prometheus', p.log);
       await waitReady(m.alertmanagerUrl, a.proc, 'alertmanager', a.log);
