@@ -298,3 +298,16 @@ export function lastAuditSeq(db: RunDb, runId: string): number {
 export function getLock(db: RunDb, cluster: string): LockRow | undefined {
   return db.select().from(clusterLocks).where(eq(clusterLocks.cluster, cluster)).get();
 }
+
+/**
+ * The newest prep results of a cluster: the per-node prepare-nodes rows of its most recent run that has any (the
+ * live pre-flight of a plan made later; issue #12 item 2). Undefined when no run of the cluster got that far.
+ */
+export function latestPrepRows(db: RunDb, cluster: string): { runId: string; at: string; rows: StepRow[] } | undefined {
+  // The cluster's newest runs, each looked up by its (run, step) key: no scan of every run's step rows.
+  for (const run of listRuns(db, { cluster, limit: 20 })) {
+    const rows = getStepRows(db, run.id, 'prepare-nodes').filter((r) => r.node !== '');
+    if (rows.length > 0) return { runId: run.id, at: rows.map((r) => r.finishedAt ?? r.startedAt).sort().at(-1)!, rows };
+  }
+  return undefined;
+}

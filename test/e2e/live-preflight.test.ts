@@ -1,7 +1,8 @@
 // Issue #12 item 2 through Slack: the prep Jobs read each node's running kube-proxy /metrics (the sandbox serves them in
 // upstream's format, kube-proxy-endpoints.ts; counters from v1.31 as in CHANGELOG-1.31 PRs #125015 / #122812) and the
 // run card shows the live pre-flight per node and summed. Localhost NodePort packets before leaving iptables mode pause
-// the run for an approver (the plan they approved did not show it); report-only makes it a warning.
+// the run for an approver (the plan they approved did not show it); report-only makes it a warning. A later plan of
+// the cluster shows the last reading on its card before the approval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blocksToText, buttonsIn, type StoredMessage } from '../../src/slack-stand-in/index.js';
 import { BOB, E2e } from '../support/e2e-harness.js';
@@ -79,6 +80,14 @@ describe('e2e: live pre-flight from the nodes\' kube-proxy metrics', () => {
     await e.click(BOB, card, 'Abort');
     expect((await e.waitRun(runId)).state).toBe('failed');
     expect(e.configMapMode('nft')).not.toBe('nftables');
+    // The next plan of this cluster shows the last reading on the card itself, before anyone approves, with the warning.
+    const again = await e.plan('plan nft --mode nftables');
+    const planText = cardText(again.card.ts);
+    expect(planText).toMatch(new RegExp(`Live pre-flight\\* \\(kube-proxy's /metrics on 3 node\\(s\\), as run \`${runId}\`'s prep Jobs read it`));
+    expect(planText).toMatch(/:warning: \*localhost-nodeports\*: kube-proxy accepted 1,234,567 packets .*nftables mode does not serve NodePorts on localhost/);
+    expect(planText).toMatch(/This run's own prep Jobs read it again before the switch/);
+    expect(e.run(again.runId).plan.livePreflight?.fromRun).toBe(runId);
+    await e.click(BOB, again.card, 'Reject');
   });
 
   it('kube-proxy 1.28 exports no such counters: said so, no pause', async () => {

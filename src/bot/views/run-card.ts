@@ -1,6 +1,6 @@
 // The run's one message: the plan card while awaiting approval, a live checklist while running, the result after.
 // Pure: RunStatus (+ clock time) → blocks.
-import { preflightBlocks } from './preflight-view.js';
+import { planLiveBlocks, preflightBlocks } from './preflight-view.js';
 import { rehearsalBlocks } from './rehearsal-view.js';
 import type { Check, NodeFacts, RunState, RunStatus } from '../../workflows/kube-proxy-mode/api.js';
 import { ACTION, type RunRef } from './ids.js';
@@ -116,6 +116,7 @@ function planBlocks(s: RunStatus): Block[] {
   const counts = (['pass', 'warn', 'block'] as const).map((v) => `${p.checks.filter((c) => c.verdict === v).length} ${v}`).join(', ');
   blocks.push(...rehearsalBlocks(p));
   blocks.push(section(truncate(`*Pre-flight checks* (${counts})\n${checks.join('\n') || 'none'}`, 3000)));
+  blocks.push(...planLiveBlocks(p));
   blocks.push(section(`*ConfigMap kube-system/kube-proxy, config.conf*\n${codeBlock(p.configDiff || '(no change)', 2900, 'diff')}`));
   const b = p.rollout.batches;
   const batchText = b.slice(0, 5).map((x, i) => `${i + 1}. ${x.slice(0, 8).map(esc).join(', ')}${x.length > 8 ? ` +${x.length - 8}` : ''}`).join('\n');

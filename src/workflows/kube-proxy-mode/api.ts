@@ -63,6 +63,11 @@ export interface Plan {
   jobContext?: { kubeProxyMinor?: number; serviceVs?: string[]; metricsAddress?: string };
   /** Which gates the run passes (maintenance window, Alertmanager, Prometheus checks), from the cluster's config. */
   gates?: import('./gates/plan-gates.js').PlanGates;
+  /**
+   * The live pre-flight as the cluster's last prep Jobs read it (an earlier run: nothing runs on the nodes before an
+   * approval), for this plan's target; this run's own prep Jobs read it again. Not part of the digest.
+   */
+  livePreflight?: LiveSummary & { checks: Check[]; fromRun: string; at: string };
   /** Rollback: strictARP's sysctls as the parent migration's prep found them, restored when leaving IPVS. */
   restoreSysctls?: { common: Record<string, string>; nodes?: Record<string, Record<string, string>> };
   /** The plan rehearsed on a sandbox copy of the cluster (issue #13); absent when no rehearsal was configured. */

@@ -7,7 +7,9 @@ import { K8sError } from '../../k8s/errors.js';
 import { readProxyMode } from '../../k8s/kube-proxy-config.js';
 import { adviseFromFacts } from './advice.js';
 import { RolloutError } from '../../k8s/rollout.js';
-import { getSnapshot, getStepRows, type RunDb } from '../../db/run-store.js';
+import { getSnapshot, getStepRows, latestPrepRows, type RunDb } from '../../db/run-store.js';
+import { liveChecks, summariseLive } from './live-preflight.js';
+import { PrepResult, readResult } from './node-results.js';
 import { sysctlRestoreOf, turnedOnStrictArp } from './strict-arp-restore.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/ports.js';
@@ -75,6 +77,16 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
     return o.engine.reject(status.runId, 'ipvs-bot', reason);
   }
 
+  /** The cluster's last prep results judged for this plan's target (plan card; live-preflight.ts). */
+  function lastLivePreflight(cluster: string, plan: Plan): Plan['livePreflight'] {
+    const last = latestPrepRows(o.db, cluster);
+    if (!last) return undefined;
+    const results = Object.fromEntries(last.rows.map((r) => [r.node, readResult(PrepResult, safeJson(r.resultJson) ?? { ok: r.status === 'ok', errors: [] })]));
+    const summary = summariseLive(results, plan.targetMode);
+    if (!summary) return undefined;
+    return { ...summary, checks: liveChecks(summary, plan.targetMode, plan.jobContext?.kubeProxyMinor), fromRun: last.runId, at: last.at };
+  }
+
   const api: Workflows = {
     async clusters() {
       return Promise.all(o.config.clusters.map(async (c) => {
@@ -108,6 +120,7 @@ export function createWorkflows(o: WorkflowsOptions): Workflows {
       }
       plan = await attachRehearsal(plan, f, cfg, o.rehearse, opts?.rehearse === false);
       const gates = planGatesOf(cfg); if (gates) plan.gates = gates;
+      const live = lastLivePreflight(cluster, plan); if (live) plan.livePreflight = live;
       return create('migrate', plan, requester, cfg.requiredApprovals);
     },
 
