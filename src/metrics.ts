@@ -26,6 +26,8 @@ export interface Metrics {
   slackRateLimited(method: string): void;
   /** One gate evaluation (gate: window | alerts | silence | prometheus:<name>; outcome: open, closed, pass, fail …). */
   gateOutcome(cluster: string, gate: string, outcome: string): void;
+  /** How long a node's first Job waited for its restarted kube-proxy's first sync (outcome: synced | not_synced). */
+  kubeProxySyncWait(cluster: string, outcome: 'synced' | 'not_synced', seconds: number): void;
   /** Result of the last audit chain verification (`ok` true = intact); `atMs` defaults to now. */
   auditVerified(ok: boolean, atMs?: number): void;
   /** Runs before each scrape, e.g. to refresh gauges from the DB so they are right after a restart. */
@@ -62,6 +64,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const slackErr = new Counter({ name: `${p}slack_api_errors_total`, help: 'Failed Slack Web API calls.', labelNames: ['method'] as const, registers });
   const slack429 = new Counter({ name: `${p}slack_rate_limited_total`, help: 'Slack Web API calls answered 429.', labelNames: ['method'] as const, registers });
   const gates = new Counter({ name: `${p}gate_outcomes_total`, help: 'Gate evaluations by gate and outcome.', labelNames: ['cluster', 'gate', 'outcome'] as const, registers });
+  const syncWait = new Histogram({
+    name: `${p}kube_proxy_first_sync_wait_seconds`, help: 'Wait for a restarted kube-proxy\'s first sync, per node, as its first Job measured it.',
+    labelNames: ['cluster', 'outcome'] as const, buckets: [0, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300], registers,
+  });
   const auditOk = new Gauge({ name: `${p}audit_chain_last_verify`, help: 'Last audit chain verification: 1 intact, 0 broken.', registers });
   const auditAt = new Gauge({ name: `${p}audit_chain_last_verify_timestamp_seconds`, help: 'When the audit chain was last verified (Unix seconds).', registers });
 
@@ -87,6 +93,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     slackApiError: (method) => slackErr.inc({ method }),
     slackRateLimited: (method) => slack429.inc({ method }),
     gateOutcome: (cluster, gate, outcome) => gates.inc({ cluster, gate, outcome }),
+    kubeProxySyncWait: (cluster, outcome, seconds) => syncWait.observe({ cluster, outcome }, seconds),
     auditVerified(ok, atMs = Date.now()) {
       auditOk.set(ok ? 1 : 0);
       auditAt.set(Math.floor(atMs / 1000));
@@ -112,6 +119,6 @@ export const noopMetrics: Metrics = {
   contentType: 'text/plain; version=0.0.4; charset=utf-8',
   text: async () => '',
   runFinished() {}, setRunStates() {}, observeStep() {}, timeStep: () => () => 0, setPendingApprovals() {},
-  k8sRequest() {}, k8sRequestError() {}, slackApiError() {}, slackRateLimited() {}, gateOutcome() {}, auditVerified() {}, onScrape() {},
+  k8sRequest() {}, k8sRequestError() {}, slackApiError() {}, slackRateLimited() {}, gateOutcome() {}, kubeProxySyncWait() {}, auditVerified() {}, onScrape() {},
   trackK8sRequests() {},
 };

@@ -54,6 +54,9 @@ describe('e2e: live pre-flight from the nodes\' kube-proxy metrics', () => {
     expect(e.configMapMode('lh')).toBe('ipvs');
     const decision = e.audit(runId).find((a) => a.type === 'operator.decision');
     expect(decision?.payload).toMatchObject({ decision: 'continue', waitingFor: 'inconclusive' });
+    // Each node's wait for its restarted kube-proxy's first sync is in /metrics (all three synced).
+    const metrics = await (await fetch(`http://127.0.0.1:${e.rt.port}/metrics`)).text();
+    expect(metrics).toMatch(/ipvs_bot_kube_proxy_first_sync_wait_seconds_count\{cluster="lh",outcome="synced"\} 3/);
   });
 
   it('report-only: the same finding is a warning on the card, the run does not pause', async () => {

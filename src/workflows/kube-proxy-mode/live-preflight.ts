@@ -77,7 +77,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 const top = (xs: LiveNode[], more: number) => `${xs.slice(0, 5).map((x) => `${x.node} ${n(x.value)}`).join(', ')}${more > 5 ? `, +${more - 5} more` : ''}`;
 
 /** The verdicts on the live data for this target (warn only: the prep step pauses for CONFIRM_LIVE ones). */
-export function liveChecks(s: LiveSummary | undefined, targetMode: ProxyMode, kubeProxyMinor?: number): Check[] {
+export function liveChecks(s: LiveSummary | undefined, targetMode: ProxyMode, kubeProxyMinor?: number, syncTimeoutMs?: number): Check[] {
   if (!s) return [];
   const out: Check[] = [];
   const leaving = targetMode !== 'iptables';
@@ -104,6 +104,14 @@ export function liveChecks(s: LiveSummary | undefined, targetMode: ProxyMode, ku
     out.push({
       id: 'live-metrics', verdict: 'warn', nodes: s.unreadable.slice(0, 10),
       message: `kube-proxy's /metrics did not answer on ${nameList(s.unreadable)}: the live pre-flight has no data from there.`,
+    });
+  }
+  // Each node's first sync after its restart is waited for up to syncTimeoutMs: a full sync that already takes half
+  // of that today leaves little room (the first one also lists every Service and EndpointSlice).
+  if (s.syncMs && syncTimeoutMs !== undefined && s.syncMs.max.value * 2 > syncTimeoutMs) {
+    out.push({
+      id: 'live-sync-time', verdict: 'warn', nodes: [s.syncMs.max.node],
+      message: `a full sync of kube-proxy takes up to ${n(s.syncMs.max.value)} ms today (${s.syncMs.max.node}); each node's first sync after its restart is waited for only ${n(syncTimeoutMs)} ms before the node fails. Raise timing.syncTimeoutMs, or see minSyncPeriod in the Kubernetes docs (virtual-ips, "Performance optimization").`,
     });
   }
   const parts: string[] = [];

@@ -94,7 +94,7 @@ function judge(ctx: Ctx, results: Record<string, PrepResult>) {
   // The live pre-flight: what the running kube-proxies report (live-preflight.ts). The approvers did not see it on the
   // plan, so a hazard for the target mode pauses the run for them (Continue / Roll back / Abort) unless report-only.
   const preflight = summariseLive(results, ctx.input.targetMode);
-  const live = liveChecks(preflight, ctx.input.targetMode, ctx.plan.jobContext?.kubeProxyMinor);
+  const live = liveChecks(preflight, ctx.input.targetMode, ctx.plan.jobContext?.kubeProxyMinor, ctx.deps.timing.syncTimeoutMs);
   const warnings = [...checks, ...live].filter((c) => c.verdict === 'warn').map((c) => c.message);
   for (const w of warnings) ctx.log(w);
   const leftovers: Record<string, Record<string, number>> = {};
