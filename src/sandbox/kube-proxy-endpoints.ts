@@ -9,7 +9,7 @@
 //   sync_proxy_rules_last_timestamp_seconds gauge, 0 until the first sync; sync_proxy_rules_iptables_total{table},
 //   iptables mode; iptables_localhost_nodeports_accepted_packets_total and iptables_ct_state_invalid_dropped_packets_total,
 //   iptables mode from 1.31, CHANGELOG-1.31 PRs #125015 / #122812) plus client_golang's process_start_time_seconds.
-import { type HostState, type KubeProxyRun, type ProxyMode, type ServicePort, splitHostPort, isV6 } from './node-agent/host-state.js';
+import type { HostState, KubeProxyRun, ProxyMode, ServicePort } from './node-agent/host-state.js';
 
 /** Full sync of kube-proxy's rules (upstream default syncPeriod 30 s): the timestamp gauge moves on every one. */
 const SYNC_PERIOD_MS = 30_000;
@@ -81,16 +81,14 @@ export function goTime(ms: number | null, monotonicS?: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? `.${frac}` : ''} +0000 UTC${mono}`;
 }
 
-/** Does kube-proxy listen on `hostPort` through a server bound to `bind` (Go's net.Listen semantics)? */
-export function listensOn(h: HostState, bind: string, hostPort: string): boolean {
-  const want = splitHostPort(hostPort);
-  const b = splitHostPort(bind);
-  if (!want || !b || want.port !== b.port) return false;
-  const local = want.host === '127.0.0.1' || want.host === '::1' || want.host === 'localhost' || h.isLocalAddress(want.host);
-  if (!local) return false;
-  if (b.host === '' || b.host === '::') return true;
-  if (b.host === '0.0.0.0') return !isV6(want.host);
-  return b.host === want.host || (b.host === '127.0.0.1' && want.host === 'localhost');
+/**
+ * The first sample of `name` with exactly the label set `labels` (e.g. `{table="nat"}`, default none) in Prometheus
+ * text, as lib.sh's metric_value reads it: null when absent or not a non-negative number.
+ */
+export function metricSample(text: string, name: string, labels = ''): number | null {
+  const want = `${name}${labels} `;
+  for (const line of text.split('\n')) if (line.startsWith(want)) { const v = Number(line.slice(want.length).split(' ')[0]); return Number.isFinite(v) && v >= 0 ? v : null; }
+  return null;
 }
 
 export interface HttpAnswer { status: number; body: string }
@@ -98,7 +96,7 @@ export interface HttpAnswer { status: number; body: string }
 /** GET /healthz on kube-proxy's healthz server; null: connection refused (no kube-proxy, or another address). */
 export function healthzAnswer(h: HostState, hostPort: string, nowMs: number, timeScale = 1): HttpAnswer | null {
   const run = h.kubeProxyRun;
-  if (h.proxyMode === '' || !run || !listensOn(h, h.healthzBind, hostPort)) return null;
+  if (h.proxyMode === '' || !run || !h.listensOn(h.healthzBind, hostPort)) return null;
   const { lastMs } = syncsBy(run, nowMs);
   // Pending since start until the first sync; later syncs keep it healthy (each clears the queue).
   const healthy = lastMs !== null || nowMs - run.startedAtMs < HEALTH_TIMEOUT_MS * timeScale;

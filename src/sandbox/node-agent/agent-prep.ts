@@ -2,7 +2,7 @@
 // the IPVS / nftables probes, the nft version (≥1.0.1, kubernetes.io blog 2025-02-28 "NFTables mode for kube-proxy"),
 // and the virtual servers that are not Kubernetes' by the contract's ownership rule.
 import { type HostState, kernelAtLeast } from './host-state.js';
-import { metricsAnswer } from '../kube-proxy-endpoints.js';
+import { metricSample as sample, metricsAnswer } from '../kube-proxy-endpoints.js';
 import { type Phase, leftovers, vsText } from './agent-common.js';
 
 const SCHEDULERS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos']);
@@ -87,13 +87,6 @@ export function prep(p: Phase): void {
   r.leftovers = leftovers(h, p.tokens);
   const metrics = env.get('IPVS_BOT_METRICS_ADDR');
   if (metrics) r.live = liveMetrics(h, metrics, Date.now());
-}
-
-/** First sample of `name` (optionally with exactly the label set `labels`), as lib.sh's metric_value reads it. */
-function sample(text: string, name: string, labels = ''): number | null {
-  const want = `${name}${labels} `;
-  for (const line of text.split('\n')) if (line.startsWith(want)) { const v = Number(line.slice(want.length).split(' ')[0]); return Number.isFinite(v) && v >= 0 ? v : null; }
-  return null;
 }
 
 /** lib.sh live_metrics: the running kube-proxy's /metrics (kube-proxy-endpoints.ts metricsAnswer) as the prep Job reports it. */

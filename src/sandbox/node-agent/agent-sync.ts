@@ -2,7 +2,7 @@
 // (IPVS_BOT_SYNC_TIMEOUT_MS; what lib.sh wait_for_sync does on a real node): read kube-proxy's /metrics and /healthz
 // answers (kube-proxy-endpoints.ts, in upstream's formats) until a sync after the process started shows, or the
 // deadline passes. syncRunMs tells the kubelet how long that part of the script would have run.
-import { healthzAnswer, metricsAnswer } from '../kube-proxy-endpoints.js';
+import { healthzAnswer, metricSample as sample, metricsAnswer } from '../kube-proxy-endpoints.js';
 import type { HostState } from './host-state.js';
 import type { Phase } from './agent-common.js';
 
@@ -21,14 +21,6 @@ function readEnv(env: Map<string, string>): SyncEnv | string | undefined {
     metrics: env.get('IPVS_BOT_METRICS_ADDR') || '127.0.0.1:10249', healthz: env.get('IPVS_BOT_HEALTHZ_ADDR') || '127.0.0.1:10256',
     timeoutMs: Number(timeout), pollMs: Number(poll), notBeforeMs: notBefore === '' ? null : Number(notBefore),
   };
-}
-
-/** First sample of an unlabelled metric, as lib.sh's metric_value reads it. */
-function sample(text: string, name: string): number | null {
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name} `)) { const v = Number(line.slice(name.length + 1).split(' ')[0]); return Number.isFinite(v) ? v : null; }
-  }
-  return null;
 }
 
 interface Reading {

@@ -212,8 +212,13 @@ export class HostState {
 
   /** Is `host:port` (as the bot passes IPVS_BOT_METRICS_ADDR) served by kube-proxy's metrics listener? */
   metricsReachable(hostPort: string): boolean {
+    return this.listensOn(this.metricsBind, hostPort);
+  }
+
+  /** Does a server of this host bound to `bindAddress` answer on `hostPort` from the host itself (Go's net.Listen)? */
+  listensOn(bindAddress: string, hostPort: string): boolean {
     const want = splitHostPort(hostPort);
-    const bind = splitHostPort(this.metricsBind);
+    const bind = splitHostPort(bindAddress);
     if (!want || !bind || want.port !== bind.port) return false;
     const local = want.host === '127.0.0.1' || want.host === '::1' || want.host === 'localhost' || this.isLocalAddress(want.host);
     if (!local) return false;
