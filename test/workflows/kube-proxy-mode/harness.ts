@@ -11,6 +11,8 @@ import { createWorkflows } from '../../../src/workflows/kube-proxy-mode/workflow
 import { RecordingNotifier } from '../../fakes/recording-notifier.js';
 import { auditRows, openTestDb, tempDbPath } from '../engine/test-db.js';
 import { CLUSTER } from './harness-config.js';
+import { K8sCluster } from '../../../src/k8s/k8s-cluster.js';
+import { startSandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
 
 export { CLUSTER };
 
@@ -62,4 +64,18 @@ export async function kpmHarness(cluster: Cluster, o: HarnessOptions = {}) {
     audit: (runId?: string) => auditRows(db, runId),
     async close() { await engine.stop(); db.$client.close(); tmp.cleanup(); },
   };
+}
+
+/**
+ * A sandbox cluster (its node Jobs' namespace created, as the deploy manifests do), the real K8sCluster client over
+ * HTTP and a harness around it; `cleanups` gets what stops them, last first.
+ */
+export async function sandboxHarness(cleanups: (() => Promise<void>)[], opts: SandboxOptions = {}, h: HarnessOptions = {}) {
+  const sb = await startSandbox({ stepMs: 5, ...opts });
+  cleanups.push(() => sb.stop());
+  sb.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipvs-bot-jobs' } });
+  const cluster = K8sCluster.fromKubeconfig({ kubeconfig: sb.kubeconfigPath }, { retry: { baseDelayMs: 20, maxDelayMs: 500 } });
+  const harness = await kpmHarness(cluster, h);
+  cleanups.push(() => harness.close());
+  return { sb, cluster, h: harness };
 }

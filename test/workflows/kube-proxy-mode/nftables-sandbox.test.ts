@@ -3,10 +3,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { K8sCluster } from '../../../src/k8s/k8s-cluster.js';
 import { readKubeProxySettings } from '../../../src/k8s/kube-proxy-config.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
+import { type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
 import { editKubeProxyConfig } from '../../../src/sandbox/cluster-faults.js';
 import { PlanInput, type RunStatus } from '../../../src/workflows/kube-proxy-mode/api.js';
-import { kpmHarness, type HarnessOptions } from './harness.js';
+import { sandboxHarness, type HarnessOptions } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
@@ -14,15 +14,7 @@ afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 // nftables mode is beta (on by default) from 1.31 and GA in 1.33 (domain §7).
 const VERSION = 'v1.33.4';
 
-async function setup(opts: SandboxOptions = {}, hopts: HarnessOptions = {}) {
-  const sb = await startSandbox({ stepMs: 5, nodes: 3, kubernetesVersion: VERSION, ...opts });
-  cleanups.push(() => sb.stop());
-  sb.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipvs-bot-jobs' } });
-  const cluster = K8sCluster.fromKubeconfig({ kubeconfig: sb.kubeconfigPath }, { retry: { baseDelayMs: 20, maxDelayMs: 500 } });
-  const h = await kpmHarness(cluster, hopts);
-  cleanups.push(() => h.close());
-  return { sb, cluster, h };
-}
+const setup = (opts: SandboxOptions = {}, hopts: HarnessOptions = {}) => sandboxHarness(cleanups, { nodes: 3, kubernetesVersion: VERSION, ...opts }, hopts);
 
 /** The newest kube-proxy pod's log per node. */
 async function kubeProxyLogs(cluster: K8sCluster): Promise<Map<string, string>> {

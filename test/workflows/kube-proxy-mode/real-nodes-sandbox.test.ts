@@ -2,22 +2,14 @@
 // real engine), with the sandbox modelling current kube-proxy by version (domain §4.3, §5, §6.6).
 import { afterEach, describe, expect, it } from 'vitest';
 import { K8sCluster } from '../../../src/k8s/k8s-cluster.js';
-import { startSandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
+import type { SandboxOptions } from '../../../src/sandbox/index.js';
 import { PlanInput, type RunStatus } from '../../../src/workflows/kube-proxy-mode/api.js';
-import { kpmHarness } from './harness.js';
+import { sandboxHarness } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
-async function setup(opts: SandboxOptions) {
-  const sb = await startSandbox({ stepMs: 5, ...opts });
-  cleanups.push(() => sb.stop());
-  sb.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipvs-bot-jobs' } });
-  const cluster = K8sCluster.fromKubeconfig({ kubeconfig: sb.kubeconfigPath }, { retry: { baseDelayMs: 20, maxDelayMs: 500 } });
-  const h = await kpmHarness(cluster);
-  cleanups.push(() => h.close());
-  return { sb, cluster, h };
-}
+const setup = (opts: SandboxOptions) => sandboxHarness(cleanups, opts);
 
 type H = Awaited<ReturnType<typeof setup>>['h'];
 

@@ -5,23 +5,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { K8sCluster } from '../../../src/k8s/k8s-cluster.js';
-import { startSandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
+import type { SandboxOptions } from '../../../src/sandbox/index.js';
 import { PlanInput, type RunEvent } from '../../../src/workflows/kube-proxy-mode/api.js';
-import { kpmHarness, type HarnessOptions } from './harness.js';
+import { sandboxHarness, type HarnessOptions } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
 async function setup(opts: SandboxOptions, h: HarnessOptions = {}) {
-  const sb = await startSandbox({ stepMs: 5, ...opts });
-  cleanups.push(() => sb.stop());
-  sb.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipvs-bot-jobs' } });
-  const cluster = K8sCluster.fromKubeconfig({ kubeconfig: sb.kubeconfigPath }, { retry: { baseDelayMs: 20, maxDelayMs: 500 } });
   const events: RunEvent[] = [];
-  const harness = await kpmHarness(cluster, { ...h, onEvent: (e) => events.push(e) });
-  cleanups.push(() => harness.close());
-  return { sb, cluster, h: harness, events };
+  return { ...await sandboxHarness(cleanups, opts, { ...h, onEvent: (e) => events.push(e) }), events };
 }
 
 const verified = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'node' && e.phase === 'verified' ? [e] : []));

@@ -3,24 +3,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { K8sCluster } from '../../../src/k8s/k8s-cluster.js';
 import { readKubeProxySettings } from '../../../src/k8s/kube-proxy-config.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
+import { type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
 import { editKubeProxyConfig } from '../../../src/sandbox/cluster-faults.js';
 import { PlanInput, type RunEvent } from '../../../src/workflows/kube-proxy-mode/api.js';
-import { kpmHarness, type HarnessOptions } from './harness.js';
+import { sandboxHarness, type HarnessOptions } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
-async function setup(opts: SandboxOptions, h: HarnessOptions = {}) {
-  const sb = await startSandbox({ stepMs: 5, ...opts });
-  cleanups.push(() => sb.stop());
-  // What the deploy manifests create: the privileged namespace for node Jobs.
-  sb.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipvs-bot-jobs' } });
-  const cluster = K8sCluster.fromKubeconfig({ kubeconfig: sb.kubeconfigPath }, { retry: { baseDelayMs: 20, maxDelayMs: 500 } });
-  const harness = await kpmHarness(cluster, h);
-  cleanups.push(() => harness.close());
-  return { sb, cluster, h: harness };
-}
+const setup = (opts: SandboxOptions, h: HarnessOptions = {}) => sandboxHarness(cleanups, opts, h);
 
 async function kubeProxyLogs(cluster: K8sCluster): Promise<Map<string, string>> {
   const out = new Map<string, string>();
